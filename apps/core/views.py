@@ -1,0 +1,24 @@
+"""Fallback views that keep unknown /api/ paths and Django-level errors in the JSON shape."""
+from django.http import HttpRequest, JsonResponse
+from django.views.defaults import page_not_found, server_error
+
+from .errors import error_response, is_api_path
+
+
+def api_not_found(request: HttpRequest, unknown_path: str = "") -> JsonResponse:
+    return error_response(
+        f"No endpoint at {request.path}. Check the URL against the API documentation.",
+        status=404,
+    )
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None):
+    if is_api_path(request.path_info):
+        return api_not_found(request)
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest):
+    if is_api_path(request.path_info):
+        return error_response("The server hit an unexpected error; try again.", status=500)
+    return server_error(request)

@@ -1,0 +1,24 @@
+from django.db.models import QuerySet, Sum
+
+from apps.accounts.models import User
+
+from .models import CreditAccount, LedgerEntry
+
+
+def credit_balance_get(*, user: User) -> int:
+    account = CreditAccount.objects.filter(user=user).only("balance").first()
+    return account.balance if account else 0
+
+
+def ledger_sum_get(*, user: User) -> int:
+    return LedgerEntry.objects.filter(account__user=user).aggregate(total=Sum("delta"))["total"] or 0
+
+
+def ledger_entries_list(*, user: User) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(account__user=user)
+
+
+def credits_charged_for_job_get(*, job_id) -> int:
+    """Credits net-charged for a job (charges minus refunds), as a positive number."""
+    total = LedgerEntry.objects.filter(job_id=job_id).aggregate(total=Sum("delta"))["total"] or 0
+    return -total

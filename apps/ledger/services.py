@@ -1,0 +1,105 @@
+"""The only writer of credits. Each movement locks the user's balance row, writes one entry
+and the new cached balance in one transaction, so balance == sum(entries) always holds."""
+import uuid
+
+from django.db import IntegrityError, transaction
+from rest_framework import status
+
+from apps.accounts.models import User
+from apps.core.exceptions import ApplicationError
+
+from .models import CreditAccount, LedgerEntry
+
+
+class InsufficientCredits(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+
+    def __init__(self, *, need: int, have: int) -> None:
+        super().__init__(f"Insufficient credits: need {need}, have {have}")
+        self.need = need
+        self.have = have
+
+
+def _account_lock(*, user: User) -> CreditAccount:
+    CreditAccount.objects.get_or_create(user=user)
+    return CreditAccount.objects.select_for_update().get(user=user)
+
+
+def _post(
+    *,
+    user: User,
+    delta: int,
+    kind: str,
+    job_kind: str = "",
+    job_id: uuid.UUID | None = None,
+    note: str = "",
+) -> LedgerEntry:
+    with transaction.atomic():
+        account = _account_lock(user=user)
+        new_balance = account.balance + delta
+        if new_balance < 0:
+            raise InsufficientCredits(need=-delta, have=account.balance)
+        account.balance = new_balance
+        account.save(update_fields=["balance", "updated_at"])
+        return LedgerEntry.objects.create(
+            account=account,
+            delta=delta,
+            balance_after=new_balance,
+            kind=kind,
+            job_kind=job_kind,
+            job_id=job_id,
+            note=note[:255],
+        )
+
+
+def _positive(amount: int) -> int:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValueError(f"credit amounts are positive integers, got {amount!r}")
+    return amount
+
+
+def credits_grant(*, user: User, amount: int, note: str = "") -> LedgerEntry:
+    return _post(user=user, delta=_positive(amount), kind=LedgerEntry.Kind.GRANT, note=note)
+
+
+def credits_charge(
+    *, user: User, amount: int, job_kind: str = "", job_id: uuid.UUID | None = None, note: str = ""
+) -> LedgerEntry:
+    """Take `amount` credits or raise InsufficientCredits (403, the contract's message)."""
+    return _post(
+        user=user,
+        delta=-_positive(amount),
+        kind=LedgerEntry.Kind.CHARGE,
+        job_kind=job_kind,
+        job_id=job_id,
+        note=note,
+    )
+
+
+def credits_refund(
+    *, user: User, amount: int, job_kind: str, job_id: uuid.UUID, note: str = ""
+) -> LedgerEntry | None:
+    """Refund a job once. Returns None when the job was already refunded (or amount is 0)."""
+    if amount == 0:
+        return None
+    try:
+        with transaction.atomic():
+            return _post(
+                user=user,
+                delta=_positive(amount),
+                kind=LedgerEntry.Kind.REFUND,
+                job_kind=job_kind,
+                job_id=job_id,
+                note=note,
+            )
+    except IntegrityError:
+        if LedgerEntry.objects.filter(job_id=job_id, kind=LedgerEntry.Kind.REFUND).exists():
+            return None
+        raise
+
+
+def credits_adjust(*, user: User, delta: int, note: str) -> LedgerEntry:
+    """An operator's correction, either sign; never takes the balance below zero."""
+    if delta == 0:
+        raise ValueError("an adjustment must change the balance")
+    return _post(user=user, delta=delta, kind=LedgerEntry.Kind.ADJUSTMENT, note=note)

@@ -1,0 +1,165 @@
+"""Settings, all read from the environment so one image serves every deployment.
+
+Defaults are the embedded first-run setup: SQLite under ./data, a broker that needs no
+server, DEBUG off. Production sets DATABASE_URL (PostgreSQL), REDIS_URL and SECRET_KEY.
+"""
+from pathlib import Path
+
+import dj_database_url
+from django.core.management.utils import get_random_secret_key
+
+from .env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("ISAMURAI_DATA_DIR", str(BASE_DIR / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data folder."""
+    configured = env_str("SECRET_KEY", "")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(get_random_secret_key())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "apps.core",
+    "apps.accounts",
+    "apps.ledger",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.ApiErrorMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "isamurai_server.urls"
+WSGI_APPLICATION = "isamurai_server.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (server, worker) share the file: wait for locks instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# --- Media and uploads -------------------------------------------------------------------
+ISAMURAI_MEDIA_ROOT = Path(env_str("ISAMURAI_MEDIA_ROOT", str(DATA_DIR / "media")))
+ISAMURAI_MODELS_DIR = Path(env_str("ISAMURAI_MODELS_DIR", str(BASE_DIR / "models_weights")))
+# Whole request body limit (uploads included); larger requests get a JSON 413.
+ISAMURAI_MAX_UPLOAD_BYTES = env_int("ISAMURAI_MAX_UPLOAD_MB", 500) * 1024 * 1024
+ISAMURAI_MAX_VIDEO_SECONDS = env_int("ISAMURAI_MAX_VIDEO_SECONDS", 600)
+ISAMURAI_MAX_IMAGE_PIXELS = env_int("ISAMURAI_MAX_IMAGE_PIXELS", 40_000_000)
+# JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Prices (credits), the contract's pricing table ----------------------------------------
+ISAMURAI_PRICES = {
+    "preview": env_int("ISAMURAI_PRICE_PREVIEW", 1),
+    "preview_enhance": env_int("ISAMURAI_PRICE_PREVIEW_ENHANCE", 2),
+    "video_swap_per_minute": env_int("ISAMURAI_PRICE_VIDEO_SWAP_PER_MINUTE", 50),
+    "image_swap": env_int("ISAMURAI_PRICE_IMAGE_SWAP", 2),
+    "slowmo_2x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_2X", 2),
+    "slowmo_4x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_4X", 3),
+    "slowmo_8x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_8X", 7),
+    "restore": env_int("ISAMURAI_PRICE_RESTORE", 1),
+}
+
+# --- API keys ---------------------------------------------------------------------------
+# last_used_at is written at most this often per key, so reads don't turn into writes.
+ISAMURAI_KEY_TOUCH_SECONDS = env_int("ISAMURAI_KEY_TOUCH_SECONDS", 60)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# --- Celery -----------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_EMBEDDED_BROKER_DIR = DATA_DIR / "broker"
+
+# --- Production hardening (on when DEBUG is off and the site is served over HTTPS) --------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from apps.core.views import api_not_found
+
+api_patterns = [
+    path("", include("apps.accounts.urls")),
+    # Anything else under /api/ is a JSON 404, whatever DEBUG says.
+    re_path(r"^(?P<unknown_path>.*)$", api_not_found),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]
+
+handler404 = "apps.core.views.handler404"
+handler500 = "apps.core.views.handler500"
