@@ -1,0 +1,253 @@
+"""Tiny ONNX stand-ins with the real models' file names and input/output signatures.
+
+They let tests (and smoke runs of a server) exercise the real loading and pre/post-processing
+code without the hundreds of MB of real weights. Their output is meaningless, and each one is
+marked in its metadata (``isamurai_standin=true``) and doc string.
+
+    python -m tests.standin_models <folder> [--only NAME ...]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from workers.model_manifest import STANDIN_METADATA_KEY, ModelManifest
+
+OPSET = 17
+IR_VERSION = 8  # loadable by every onnxruntime this project supports
+FLOAT = TensorProto.FLOAT
+# SCRFD-10G's output tensor names, in the order its graph lists them:
+# scores for strides 8/16/32, then boxes 8/16/32, then keypoints 8/16/32.
+SCRFD_OUTPUT_NAMES = ("448", "471", "494", "451", "474", "497", "454", "477", "500")
+SCRFD_STRIDES = (8, 16, 32)
+SCRFD_ANCHORS = 2
+
+
+class _Weights:
+    """Deterministic small weights, so the same stand-in is written byte-for-byte every time."""
+
+    def __init__(self, seed: int) -> None:
+        self._rng = np.random.default_rng(seed)
+        self.initializers: list[onnx.TensorProto] = []
+
+    def add(self, name: str, array: np.ndarray) -> str:
+        self.initializers.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def normal(self, name: str, shape: tuple[int, ...], scale: float) -> str:
+        return self.add(name, (self._rng.standard_normal(shape) * scale).astype(np.float32))
+
+    def near_identity_conv(self, name: str, channels: int, noise: float = 0.01) -> str:
+        # A 3x3 convolution that passes each channel through, plus a little noise.
+        kernel = self._rng.standard_normal((channels, channels, 3, 3)) * noise
+        for channel in range(channels):
+            kernel[channel, channel, 1, 1] += 1.0
+        return self.add(name, kernel.astype(np.float32))
+
+
+def _model(graph: onnx.GraphProto, real_name: str) -> onnx.ModelProto:
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name="isamurai tests.standin_models",
+        doc_string=(
+            f"TEST STAND-IN for {real_name}: tiny deterministic weights with the real model's "
+            "input/output signature. Its output is meaningless; never use it for users' media."
+        ),
+    )
+    model.ir_version = IR_VERSION
+    helper.set_model_props(model, {STANDIN_METADATA_KEY: "true", "isamurai_standin_for": real_name})
+    onnx.checker.check_model(model)
+    return model
+
+
+def build_scrfd_detector() -> onnx.ModelProto:
+    """SCRFD-10G layout: ``input.1`` [1,3,H,W] -> 9 outputs [N,1], [N,4], [N,10] per stride.
+
+    N = (H/stride) * (W/stride) * 2 anchors, rows ordered by (y, x, anchor) as in SCRFD.
+    Scores sit near 0.002 whatever the image, so the stand-in reports no faces.
+    """
+    weights = _Weights(seed=10)
+    nodes = []
+    score_outputs, box_outputs, keypoint_outputs = [], [], []
+    for stride, score_name, box_name, keypoint_name in zip(
+        SCRFD_STRIDES, SCRFD_OUTPUT_NAMES[0:3], SCRFD_OUTPUT_NAMES[3:6], SCRFD_OUTPUT_NAMES[6:9],
+        strict=True,
+    ):
+        pooled = f"pool{stride}"
+        nodes.append(helper.make_node("AveragePool", ["input.1"], [pooled],
+                                      kernel_shape=[stride, stride], strides=[stride, stride]))
+        for kind, per_anchor, out_name, bias in (
+            ("score", 1, score_name, -6.0),
+            ("box", 4, box_name, 1.0),
+            ("kps", 10, keypoint_name, 0.0),
+        ):
+            channels = per_anchor * SCRFD_ANCHORS
+            weight = weights.normal(f"{kind}{stride}_w", (channels, 3, 1, 1), 0.05)
+            bias_name = weights.add(f"{kind}{stride}_b", np.full(channels, bias, np.float32))
+            conv = f"{kind}{stride}_conv"
+            nodes.append(helper.make_node("Conv", [pooled, weight, bias_name], [conv]))
+            source = conv
+            if kind == "score":
+                nodes.append(helper.make_node("Sigmoid", [conv], [f"{conv}_sig"]))
+                source = f"{conv}_sig"
+            nodes.append(helper.make_node("Transpose", [source], [f"{conv}_nhwc"],
+                                          perm=[0, 2, 3, 1]))
+            shape = weights.add(f"{kind}{stride}_shape", np.array([-1, per_anchor], np.int64))
+            nodes.append(helper.make_node("Reshape", [f"{conv}_nhwc", shape], [out_name]))
+        score_outputs.append(helper.make_tensor_value_info(score_name, FLOAT, [None, 1]))
+        box_outputs.append(helper.make_tensor_value_info(box_name, FLOAT, [None, 4]))
+        keypoint_outputs.append(helper.make_tensor_value_info(keypoint_name, FLOAT, [None, 10]))
+    graph = helper.make_graph(
+        nodes, "scrfd_standin",
+        [helper.make_tensor_value_info("input.1", FLOAT, [1, 3, None, None])],
+        score_outputs + box_outputs + keypoint_outputs,
+        initializer=weights.initializers,
+    )
+    return _model(graph, "SCRFD-10GF det_10g.onnx")
+
+
+def build_arcface() -> onnx.ModelProto:
+    """ArcFace w600k_r50 layout: ``input.1`` [N,3,112,112] -> ``683`` [N,512].
+
+    The embedding depends on the image (a 7x7 colour thumbnail times a fixed random matrix),
+    so different faces get different embeddings and the same image the same one.
+    """
+    weights = _Weights(seed=50)
+    matrix = weights.normal("fc_w", (3 * 7 * 7, 512), 0.1)
+    bias = weights.add("fc_b", np.zeros(512, np.float32))
+    nodes = [
+        helper.make_node("AveragePool", ["input.1"], ["thumb"], kernel_shape=[16, 16],
+                         strides=[16, 16]),
+        helper.make_node("Flatten", ["thumb"], ["flat"], axis=1),
+        helper.make_node("Gemm", ["flat", matrix, bias], ["683"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "arcface_standin",
+        [helper.make_tensor_value_info("input.1", FLOAT, [None, 3, 112, 112])],
+        [helper.make_tensor_value_info("683", FLOAT, [None, 512])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, "ArcFace w600k_r50.onnx")
+
+
+def build_inswapper() -> onnx.ModelProto:
+    """inswapper_128 layout: ``target`` [1,3,128,128] + ``source`` [1,512] -> ``output``.
+
+    Output is in [0,1] like the real model, and ``emap`` [512,512] is the graph's LAST
+    initializer, where InsightFace's loader reads it from.
+    """
+    weights = _Weights(seed=128)
+    conv = weights.near_identity_conv("conv_w", 3)
+    conv_bias = weights.add("conv_b", np.zeros(3, np.float32))
+    to_colour = weights.normal("latent_w", (512, 3), 0.02)
+    colour_shape = weights.add("colour_shape", np.array([1, 3, 1, 1], np.int64))
+    weights.normal("emap", (512, 512), 1.0 / np.sqrt(512.0))  # added last on purpose
+    nodes = [
+        helper.make_node("Conv", ["target", conv, conv_bias], ["passed"], pads=[1, 1, 1, 1]),
+        helper.make_node("MatMul", ["source", "emap"], ["latent"]),
+        helper.make_node("MatMul", ["latent", to_colour], ["colour"]),
+        helper.make_node("Reshape", ["colour", colour_shape], ["colour_4d"]),
+        helper.make_node("Add", ["passed", "colour_4d"], ["mixed"]),
+        helper.make_node("Clip", ["mixed", "zero", "one"], ["output"]),
+    ]
+    weights.initializers.insert(0, numpy_helper.from_array(np.array(0.0, np.float32), "zero"))
+    weights.initializers.insert(1, numpy_helper.from_array(np.array(1.0, np.float32), "one"))
+    graph = helper.make_graph(
+        nodes, "inswapper_standin",
+        [helper.make_tensor_value_info("target", FLOAT, [1, 3, 128, 128]),
+         helper.make_tensor_value_info("source", FLOAT, [1, 512])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 3, 128, 128])],
+        initializer=weights.initializers,
+    )
+    assert graph.initializer[-1].name == "emap"
+    return _model(graph, "inswapper_128.onnx")
+
+
+def build_gfpgan() -> onnx.ModelProto:
+    """GFPGAN v1.4 layout: ``input`` [1,3,512,512] in [-1,1] -> ``output`` same, in [-1,1]."""
+    weights = _Weights(seed=14)
+    conv = weights.near_identity_conv("conv_w", 3)
+    bias = weights.add("conv_b", np.zeros(3, np.float32))
+    nodes = [
+        helper.make_node("Conv", ["input", conv, bias], ["restored"], pads=[1, 1, 1, 1]),
+        helper.make_node("Tanh", ["restored"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "gfpgan_standin",
+        [helper.make_tensor_value_info("input", FLOAT, [1, 3, 512, 512])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 3, 512, 512])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, "GFPGANv1.4.onnx")
+
+
+def build_rife() -> onnx.ModelProto:
+    """RIFE v4.9 layout: ``img0``, ``img1`` [1,3,H,W] + ``timestep`` [1] -> ``output``.
+
+    The stand-in blends linearly, ``img0 + (img1 - img0) * timestep``, so interpolated frames
+    are predictable in tests.
+    """
+    nodes = [
+        helper.make_node("Sub", ["img1", "img0"], ["difference"]),
+        helper.make_node("Mul", ["difference", "timestep"], ["step"]),
+        helper.make_node("Add", ["img0", "step"], ["output"]),
+    ]
+    frame = [1, 3, "height", "width"]
+    graph = helper.make_graph(
+        nodes, "rife_standin",
+        [helper.make_tensor_value_info("img0", FLOAT, frame),
+         helper.make_tensor_value_info("img1", FLOAT, frame),
+         helper.make_tensor_value_info("timestep", FLOAT, [1])],
+        [helper.make_tensor_value_info("output", FLOAT, frame)],
+    )
+    return _model(graph, "RIFE v4.9 rife49.onnx")
+
+
+BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
+    "det_10g": build_scrfd_detector,
+    "w600k_r50": build_arcface,
+    "inswapper_128": build_inswapper,
+    "gfpgan_1.4": build_gfpgan,
+    "rife_4.9": build_rife,
+}
+
+
+def write_standins(
+    folder: str | Path,
+    names: Iterable[str] | None = None,
+    manifest: ModelManifest | None = None,
+) -> dict[str, Path]:
+    """Writes stand-ins under the manifest's real file names; returns name -> path."""
+    manifest = manifest or ModelManifest.load()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for name in names if names is not None else BUILDERS:
+        if name not in BUILDERS:
+            raise KeyError(f"no stand-in for {name!r}; known: {', '.join(BUILDERS)}")
+        path = manifest.get(name).path_in(folder)
+        onnx.save(BUILDERS[name](), str(path))
+        written[name] = path
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="where to write the stand-in .onnx files")
+    parser.add_argument("--only", action="append", choices=sorted(BUILDERS),
+                        help="write only this model (repeatable)")
+    arguments = parser.parse_args(argv)
+    for name, path in write_standins(arguments.folder, arguments.only).items():
+        print(f"{name}: {path} ({path.stat().st_size} bytes, TEST STAND-IN)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

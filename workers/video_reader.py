@@ -1,0 +1,205 @@
+"""Stream decoded frames out of ffmpeg as BGR numpy arrays, a few at a time."""
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from .errors import MediaError
+from .probe import MediaInfo, MediaProbe
+
+_END = object()
+# Fewer frames than this share of the container's count, with decoder errors, means damage.
+_COMPLETE_FRACTION = 0.95
+
+
+class StderrCollector:
+    """Drains a process's stderr on a thread (so ffmpeg never blocks on it), keeping the tail."""
+
+    def __init__(self, stream, max_lines: int = 40) -> None:
+        self._lines: deque[str] = deque(maxlen=max_lines)
+        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, stream) -> None:
+        for raw in iter(stream.readline, b""):
+            self._lines.append(raw.decode("utf-8", "replace").rstrip())
+        stream.close()
+
+    def text(self) -> str:
+        self._thread.join(timeout=5)
+        return "\n".join(self._lines)
+
+
+class VideoFrameReader:
+    """Decodes a video on its own thread into a bounded queue of BGR ``uint8`` frames.
+
+    Frames come out upright (ffmpeg applies the rotation metadata) and, when ``output_size``
+    is given, scaled to it. Memory use is bounded by ``queue_frames`` whatever the video's
+    length. Use as a context manager and iterate::
+
+        with VideoFrameReader(path, output_size=(1280, 720)) as reader:
+            for frame in reader:
+                ...
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        info: MediaInfo | None = None,
+        output_size: tuple[int, int] | None = None,
+        queue_frames: int = 8,
+        ffmpeg: str = "ffmpeg",
+        probe: MediaProbe | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.info = info or (probe or MediaProbe()).probe(self.path)
+        self.width, self.height = output_size or (self.info.width, self.info.height)
+        self.frame_rate = self.info.frame_rate
+        self.frames_read = 0
+        self._ffmpeg = ffmpeg
+        self._queue: queue.Queue = queue.Queue(maxsize=max(1, queue_frames))
+        self._process: subprocess.Popen | None = None
+        self._thread: threading.Thread | None = None
+        self._stderr: StderrCollector | None = None
+        self._stop = threading.Event()
+        self._failure: BaseException | None = None
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames this reader yields."""
+        return self.width, self.height
+
+    def _command(self) -> list[str]:
+        command = [self._ffmpeg, "-v", "error", "-nostdin", "-i", str(self.path), "-map", "0:v:0"]
+        filters = []
+        if (self.width, self.height) != (self.info.width, self.info.height):
+            filters.append(f"scale={self.width}:{self.height}:flags=bicubic")
+        filters.append("setsar=1")
+        command += ["-vf", ",".join(filters)]
+        if self.info.is_variable_frame_rate:
+            # Resample variable frame rate to a constant one so frame index <-> time is simple.
+            command += ["-fps_mode", "cfr", "-r", str(self.frame_rate)]
+        else:
+            command += ["-fps_mode", "passthrough"]
+        command += ["-an", "-sn", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]
+        return command
+
+    def start(self) -> VideoFrameReader:
+        if self._process is not None:
+            return self
+        try:
+            self._process = subprocess.Popen(
+                self._command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, bufsize=0,
+            )
+        except OSError as exc:
+            raise MediaError("The video decoder is not available on this server.",
+                             detail=str(exc)) from exc
+        self._stderr = StderrCollector(self._process.stderr)
+        self._thread = threading.Thread(target=self._decode, name="video-decode", daemon=True)
+        self._thread.start()
+        return self
+
+    def _put(self, item: object) -> bool:
+        # Blocks while the queue is full (back-pressure), but gives up when the reader closes.
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read_exact(self, stream, size: int) -> bytearray | None:
+        buffer = bytearray(size)
+        view = memoryview(buffer)
+        filled = 0
+        while filled < size:
+            count = stream.readinto(view[filled:])
+            if not count:
+                break
+            filled += count
+        if filled == 0:
+            return None
+        if filled < size:
+            raise MediaError(
+                "The video ended in the middle of a frame; the file may be truncated.",
+                detail=f"got {filled} of {size} bytes",
+            )
+        return buffer  # a bytearray, so the frames built on it are writable
+
+    def _decode(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        frame_bytes = self.width * self.height * 3
+        try:
+            while not self._stop.is_set():
+                chunk = self._read_exact(self._process.stdout, frame_bytes)
+                if chunk is None:
+                    break
+                frame = np.frombuffer(chunk, dtype=np.uint8).reshape(self.height, self.width, 3)
+                if not self._put(frame):
+                    return
+            return_code = self._process.wait()
+            if return_code != 0 and not self._stop.is_set():
+                raise MediaError(
+                    "The video could not be decoded; the file may be damaged or truncated.",
+                    detail=self._stderr.text() if self._stderr else "",
+                )
+        except BaseException as exc:  # handed to the consumer thread
+            self._failure = exc
+        finally:
+            self._put(_END)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        self.start()
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                break
+            self.frames_read += 1
+            yield item
+        if self._failure is not None:
+            raise self._failure
+        stderr = self._stderr.text() if self._stderr else ""
+        if stderr and self.frames_read < _COMPLETE_FRACTION * self.info.frame_count:
+            # ffmpeg may exit 0 on a cut-off file after decoding what it could.
+            raise MediaError(
+                f"The video ends after {self.frames_read} of {self.info.frame_count} frames; "
+                "the file is damaged or was cut off, so upload it again.",
+                detail=stderr,
+            )
+        if self.frames_read == 0:
+            raise MediaError(
+                "The video has no frames we can decode; the file may be damaged.",
+                detail=self._stderr.text() if self._stderr else "",
+            )
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._process is not None:
+            self._process.wait()
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+
+    def __enter__(self) -> VideoFrameReader:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
