@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.ledger",
+    "apps.jobs",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (server, worker) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Tests run a real worker in another process, so the test database must be a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_db.sqlite3")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -100,6 +103,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 
 # --- Media and uploads -------------------------------------------------------------------
 ISAMURAI_MEDIA_ROOT = Path(env_str("ISAMURAI_MEDIA_ROOT", str(DATA_DIR / "media")))
@@ -144,9 +148,50 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# --- Jobs ---------------------------------------------------------------------------------
+# Which function runs each job kind ('module:function'); ISAMURAI_PIPELINES_JSON overrides entries.
+ISAMURAI_PIPELINES = {
+    "faceswap": "workers.pipelines.faceswap:run",
+    "slowmotion": "workers.pipelines.slowmotion:run",
+}
+ISAMURAI_PIPELINES_JSON = env_str("ISAMURAI_PIPELINES_JSON", "")
+ISAMURAI_MAX_JOB_SECONDS = env_int("ISAMURAI_MAX_JOB_SECONDS", 4 * 3600)
+ISAMURAI_JOB_HEARTBEAT_SECONDS = float(env_str("ISAMURAI_JOB_HEARTBEAT_SECONDS", "10"))
+# A Processing job whose worker has been silent this long is retried (or failed, refunded).
+ISAMURAI_JOB_STALE_SECONDS = float(env_str("ISAMURAI_JOB_STALE_SECONDS", "60"))
+ISAMURAI_JOB_MAX_ATTEMPTS = env_int("ISAMURAI_JOB_MAX_ATTEMPTS", 2)
+ISAMURAI_JOB_REDISPATCH_SECONDS = float(env_str("ISAMURAI_JOB_REDISPATCH_SECONDS", "900"))
+ISAMURAI_JOB_CANCEL_CHECK_SECONDS = float(env_str("ISAMURAI_JOB_CANCEL_CHECK_SECONDS", "0.5"))
+ISAMURAI_SWEEP_SECONDS = float(env_str("ISAMURAI_SWEEP_SECONDS", "15"))
+
 # --- Celery -----------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
-CELERY_EMBEDDED_BROKER_DIR = DATA_DIR / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    # Longer than any job may run, so a long job's unacked message is never handed out twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ISAMURAI_MAX_JOB_SECONDS + 3600}
+else:
+    # Embedded broker: messages are files, so one machine needs no server at all.
+    _broker_dir = DATA_DIR / "broker"
+    (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_DEFAULT_QUEUE = "fast"
+CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"}}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False  # a lost job is retried by the sweeper, a bounded number of times
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {"jobs-sweep": {"task": "jobs.sweep", "schedule": ISAMURAI_SWEEP_SECONDS}}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Production hardening (on when DEBUG is off and the site is served over HTTPS) --------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

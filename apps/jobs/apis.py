@@ -1,0 +1,75 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.exceptions import ApplicationError, NotFound
+
+from .models import JobKind
+from .selectors import job_get_for_user, job_id_parse, job_queue_position_get
+from .serializers import JobProgressOutputSerializer
+from .services import job_cancel
+
+STOP_TYPES = {"faceswap": JobKind.FACESWAP, "multiswap": JobKind.FACESWAP, "slowmotion": JobKind.SLOWMOTION}
+
+
+def _progress_body(job) -> dict:
+    body = dict(JobProgressOutputSerializer(job).data)
+    body["queue_position"] = job_queue_position_get(job=job)
+    body["multi"] = bool(getattr(job, "multi", False))
+    return body
+
+
+class SwapProgressApi(APIView):
+    """GET swap-progress/?id=<id>[&multi=True]; the id alone finds single and multi jobs."""
+
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("id")
+        if not raw:
+            raise ApplicationError("Pass the job id as ?id=<id>.", details={"id": ["This field is required."]})
+        job = job_get_for_user(user=request.user, job_id=job_id_parse(raw=raw), kind=JobKind.FACESWAP)
+        return Response(_progress_body(job))
+
+
+class SlowMotionProgressApi(APIView):
+    def get(self, request: Request, project_id: str) -> Response:
+        job_id = job_id_parse(raw=project_id, field="project_id")
+        job = job_get_for_user(user=request.user, job_id=job_id, kind=JobKind.SLOWMOTION)
+        return Response(_progress_body(job))
+
+
+class StopJobApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        type = serializers.ChoiceField(choices=sorted(STOP_TYPES), required=False)
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job_id = job_id_parse(raw=data.validated_data["id"])
+        kind = STOP_TYPES.get(data.validated_data.get("type", ""))
+        job, refunded = job_cancel(user=request.user, job_id=job_id, kind=kind)
+        return Response({"success": True, "id": str(job.id), "status": job.status, "refunded_credits": refunded})
+
+
+class MediaApi(APIView):
+    """Serves finished outputs and thumbnails. Their paths carry a random token, as the hosted
+    service's do, so a link can be handed to a browser or a download tool without the key."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get(self, request: HttpRequest, path: str):
+        root = Path(settings.ISAMURAI_MEDIA_ROOT).resolve()
+        target = (root / path).resolve()
+        public = ("outputs", "restored", "thumbnails", "previews")
+        if not target.is_relative_to(root) or target.relative_to(root).parts[:1] not in [(p,) for p in public]:
+            raise NotFound(f"No media at /api/media/{path}.")
+        if not target.is_file():
+            raise NotFound(f"No media at /api/media/{path}; it may have been deleted.")
+        return FileResponse(open(target, "rb"), as_attachment=False, filename=target.name)

@@ -1,0 +1,147 @@
+"""Jobs: one table for what every kind shares (status, slot, credits, progress), one per kind
+for its own fields. A single table lets the database itself enforce one running job per user."""
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class JobStatus(models.TextChoices):
+    DRAFT = "Draft"
+    QUEUED = "Queued"
+    PROCESSING = "Processing"
+    DONE = "Done"
+    FAILED = "Failed"
+    CANCELLED = "Cancelled"
+
+
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.PROCESSING)
+FINISHED_STATUSES = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+# Processing -> Queued is the retry of a job whose worker was lost.
+LEGAL_TRANSITIONS: dict[str, set[str]] = {
+    JobStatus.DRAFT: {JobStatus.QUEUED, JobStatus.CANCELLED},
+    JobStatus.QUEUED: {JobStatus.PROCESSING, JobStatus.CANCELLED, JobStatus.FAILED},
+    JobStatus.PROCESSING: {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.QUEUED},
+    JobStatus.DONE: set(),
+    JobStatus.FAILED: set(),
+    JobStatus.CANCELLED: set(),
+}
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+class JobKind(models.TextChoices):
+    FACESWAP = "faceswap"
+    SLOWMOTION = "slowmotion"
+
+
+class Job(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=16, choices=JobKind.choices, editable=False)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.DRAFT, db_index=True)
+    progress_percentage = models.PositiveSmallIntegerField(default=0)
+    credits_charged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # Paths relative to ISAMURAI_MEDIA_ROOT: {"source": ..., "target": ...}.
+    inputs = models.JSONField(default=dict, blank=True)
+    output_file = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when the dispatcher hands the job to a worker: a Queued job holding the user's slot.
+    dispatch_token = models.UUIDField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "status", "queued_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="Processing") | Q(status="Queued", dispatch_token__isnull=False),
+                name="one_running_job_per_user",
+            ),
+            models.CheckConstraint(condition=Q(progress_percentage__lte=100), name="job_progress_at_most_100"),
+            models.CheckConstraint(
+                condition=Q(progress_percentage__lt=100) | Q(status="Done"), name="job_progress_100_only_when_done"
+            ),
+        ]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    def save(self, *args, **kwargs):
+        previous = getattr(self, "_loaded_status", None)
+        if previous is not None and previous != self.status and self.status not in LEGAL_TRANSITIONS[previous]:
+            raise IllegalTransition(f"a job can't go from {previous} to {self.status}")
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    def pipeline_options(self) -> dict[str, Any]:
+        return {}
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"
+
+
+class FaceSwapJob(Job):
+    class Quality(models.TextChoices):
+        P480 = "480p"
+        P720 = "720p"
+        P1080 = "1080p"
+
+    class MediaType(models.TextChoices):
+        VIDEO = "video"
+        IMAGE = "image"
+
+    name = models.CharField(max_length=20, blank=True)
+    description = models.CharField(max_length=20, blank=True)
+    gquality = models.CharField(max_length=8, choices=Quality.choices, default=Quality.P720)
+    enhance = models.BooleanField(default=False)
+    multi = models.BooleanField(default=False)
+    media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.VIDEO)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    # Multi swap: [{"person_id", "thumbnail", "source": relative path}, ...]
+    analysis = models.JSONField(default=list, blank=True)
+    face_selection = models.CharField(max_length=16, default="reference")
+
+    def pipeline_options(self) -> dict[str, Any]:
+        return {
+            "gquality": self.gquality,
+            "enhance": self.enhance,
+            "multi": self.multi,
+            "media_type": self.media_type,
+            "analysis": self.analysis,
+            "face_selection": self.face_selection,
+        }
+
+
+class SlowMotionJob(Job):
+    class Mode(models.TextChoices):
+        SLOWMO = "slowmo"
+        FPS = "fps"
+
+    slowdown_factor = models.PositiveSmallIntegerField(default=2)
+    quality = models.CharField(max_length=8, default="720p")
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.SLOWMO)
+    duration_seconds = models.FloatField(null=True, blank=True)
+
+    def pipeline_options(self) -> dict[str, Any]:
+        return {"factor": self.slowdown_factor, "quality": self.quality, "mode": self.mode}

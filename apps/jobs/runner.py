@@ -1,0 +1,147 @@
+"""Runs one claimed job's pipeline on a worker: heartbeat, throttled progress, cancel checks,
+cleanup, and the translation of pipeline errors into a plain sentence for the user."""
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from workers.errors import MediaError, ModelUnavailable
+from workers.pipeline import JobCancelled, PipelineContext, PipelineError, pipeline_load
+
+from .models import Job
+from .selectors import job_concrete_get
+from .services import (
+    _remove_tree,
+    job_claim,
+    job_complete,
+    job_dispatch,
+    job_fail,
+    job_heartbeat,
+    job_is_running,
+    job_progress_set,
+    job_work_dir,
+    media_root,
+)
+
+logger = logging.getLogger(__name__)
+
+GENERIC_FAILURE = (
+    "The job failed on the server while processing your media; your credits were refunded. "
+    "Try again, and contact the operator if it keeps failing."
+)
+
+
+def pipelines_configured() -> dict[str, str]:
+    return {**settings.ISAMURAI_PIPELINES, **json.loads(settings.ISAMURAI_PIPELINES_JSON or "{}")}
+
+
+class Heartbeat:
+    """Tells the database this job's worker is alive, from its own thread and DB connection."""
+
+    def __init__(self, job_id: uuid.UUID, token: uuid.UUID, interval: float) -> None:
+        self._job_id, self._token, self._interval = job_id, token, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self._interval):
+                try:
+                    job_heartbeat(job_id=self._job_id, token=self._token)
+                except Exception:  # a missed beat is retried next interval
+                    logger.exception("heartbeat failed for job %s", self._job_id)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class ProgressReporter:
+    """Turns the pipeline's fraction into monotonic percentages, written at most every 0.5 s."""
+
+    def __init__(self, job_id: uuid.UUID, token: uuid.UUID, min_interval: float = 0.5) -> None:
+        self._job_id, self._token, self._min_interval = job_id, token, min_interval
+        self._written = 0
+        self._last_write = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        percentage = min(99, int(max(0.0, min(1.0, fraction)) * 100))
+        now = time.monotonic()
+        if percentage <= self._written or now - self._last_write < self._min_interval:
+            return
+        job_progress_set(job_id=self._job_id, token=self._token, percentage=percentage)
+        self._written, self._last_write = percentage, now
+
+
+class CancelCheck:
+    """Raises JobCancelled once the job is no longer ours to run (stopped by the user)."""
+
+    def __init__(self, job_id: uuid.UUID, token: uuid.UUID, min_interval: float) -> None:
+        self._job_id, self._token, self._min_interval = job_id, token, min_interval
+        self._last_check = time.monotonic()
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self._last_check < self._min_interval:
+            return
+        self._last_check = now
+        if not job_is_running(job_id=self._job_id, token=self._token):
+            raise JobCancelled(f"job {self._job_id} was stopped")
+
+
+def _resolve_inputs(job: Job) -> dict[str, Path]:
+    root = media_root()
+    return {role: root / relpath for role, relpath in job.inputs.items()}
+
+
+def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
+    """The body of the Celery task. Returns what happened, for the worker's log."""
+    close_old_connections()
+    worker = f"{socket.gethostname()}:{threading.get_native_id()}"
+    claimed = job_claim(job_id=job_id, token=token, worker=worker)
+    if claimed is None:
+        return "skipped: stale or duplicate message"
+    job = job_concrete_get(job_id=job_id)
+    work_dir = job_work_dir(job=job) / f"attempt-{job.attempts}"
+    outcome = "failed"
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        context = PipelineContext(
+            inputs=_resolve_inputs(job),
+            options=job.pipeline_options(),
+            output_dir=work_dir,
+            report_progress=ProgressReporter(job.id, token),
+            check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
+        )
+        with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
+            pipeline = pipeline_load(pipelines_configured()[job.kind])
+            output_path = Path(pipeline(context))
+        outcome = "done" if job_complete(job_id=job.id, token=token, output_path=output_path) else "stopped"
+    except JobCancelled:
+        outcome = "cancelled"
+    except (PipelineError, MediaError, ModelUnavailable) as exc:
+        logger.warning("job %s failed: %s", job.id, exc)
+        job_fail(job_id=job.id, token=token, message=_refunded(exc.user_message))
+    except Exception:
+        logger.exception("job %s crashed", job.id)
+        job_fail(job_id=job.id, token=token, message=GENERIC_FAILURE)
+    finally:
+        _remove_tree(job_work_dir(job=job))
+        job_dispatch(user_id=job.user_id)
+    return outcome
+
+
+def _refunded(message: str) -> str:
+    return f"{message.rstrip('.')}. Your credits were refunded."

@@ -1,0 +1,48 @@
+import uuid
+
+from django.db.models import QuerySet
+
+from apps.accounts.models import User
+from apps.core.exceptions import ApplicationError, NotFound
+
+from .models import ACTIVE_STATUSES, FaceSwapJob, Job, JobKind, JobStatus, SlowMotionJob
+
+_KIND_MODELS: dict[str, type[Job]] = {JobKind.FACESWAP: FaceSwapJob, JobKind.SLOWMOTION: SlowMotionJob}
+
+
+def job_id_parse(*, raw: object, field: str = "id") -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except (TypeError, ValueError, AttributeError):
+        raise ApplicationError(
+            f"'{field}' must be a job id (a UUID such as 3f2c...-...); got {str(raw)[:40]!r}.",
+            details={field: ["Not a valid UUID."]},
+        ) from None
+
+
+def job_get_for_user(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> Job:
+    """The caller's job as its concrete kind. Another user's job is a 404, like a missing one."""
+    base = Job.objects.filter(pk=job_id, user=user).only("kind").first()
+    if base is None or (kind is not None and base.kind != kind):
+        raise NotFound(f"No job with id {job_id} was found for this API key.")
+    return _KIND_MODELS[base.kind].objects.get(pk=job_id)
+
+
+def job_concrete_get(*, job_id: uuid.UUID) -> Job:
+    kind = Job.objects.values_list("kind", flat=True).get(pk=job_id)
+    return _KIND_MODELS[kind].objects.get(pk=job_id)
+
+
+def job_queue_position_get(*, job: Job) -> int | None:
+    """1 = starts next. Counts the user's own running and earlier queued jobs (one runs at a time)."""
+    if job.status != JobStatus.QUEUED:
+        return None
+    ahead = Job.objects.filter(user_id=job.user_id, status__in=ACTIVE_STATUSES).exclude(pk=job.pk)
+    ahead = ahead.filter(status=JobStatus.PROCESSING) | ahead.filter(
+        status=JobStatus.QUEUED, queued_at__lt=job.queued_at
+    )
+    return ahead.count() + 1
+
+
+def jobs_list_for_user(*, user: User) -> QuerySet[Job]:
+    return Job.objects.filter(user=user)

@@ -1,0 +1,76 @@
+"""Output shapes of jobs, shared by every endpoint that returns one."""
+from rest_framework import serializers
+
+from .models import FaceSwapJob, Job, JobStatus, SlowMotionJob
+
+
+def job_output_media_url(job: Job) -> str | None:
+    if job.status != JobStatus.DONE or not job.output_file:
+        return None
+    return f"/api/media/{job.output_file}"
+
+
+def job_error(job: Job) -> str | None:
+    if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        return job.error or job.status
+    return None
+
+
+class _JobFields(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    progress_percentage = serializers.IntegerField()
+    credits_charged = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField()
+    output_media_url = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+
+    def get_output_media_url(self, job: Job) -> str | None:
+        return job_output_media_url(job)
+
+    def get_error(self, job: Job) -> str | None:
+        return job_error(job)
+
+
+class FaceSwapJobOutputSerializer(_JobFields):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    gquality = serializers.CharField()
+    enhance = serializers.BooleanField()
+    media_type = serializers.CharField()
+    duration_seconds = serializers.FloatField(allow_null=True)
+    multi = serializers.BooleanField()
+
+    class Meta:
+        model = FaceSwapJob
+
+
+class SlowMotionJobOutputSerializer(_JobFields):
+    slowdown_factor = serializers.IntegerField()
+    quality = serializers.CharField()
+    mode = serializers.CharField()
+    duration_seconds = serializers.FloatField(allow_null=True)
+    estimated_credits = serializers.SerializerMethodField()
+
+    def get_estimated_credits(self, job: SlowMotionJob) -> int:
+        from .pricing import slowmotion_price
+
+        if job.duration_seconds is None:
+            return job.credits_charged
+        return slowmotion_price(factor=job.slowdown_factor, duration_seconds=job.duration_seconds)
+
+
+class JobProgressOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    progress_percentage = serializers.IntegerField()
+    output_media_url = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+
+    def get_output_media_url(self, job: Job) -> str | None:
+        return job_output_media_url(job)
+
+    def get_error(self, job: Job) -> str | None:
+        return job_error(job)

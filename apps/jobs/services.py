@@ -1,0 +1,268 @@
+"""The job engine: queue (charge), dispatch (one running job per user), claim, progress,
+finish, fail (full refund), cancel (50% refund), and recovery of jobs whose worker was lost.
+
+Every state change locks the job row; credits move only through the ledger service.
+"""
+import logging
+import shutil
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.core.exceptions import ApplicationError
+from apps.ledger.services import credits_charge, credits_refund
+
+from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
+
+logger = logging.getLogger(__name__)
+
+
+# --- storage ------------------------------------------------------------------------------
+
+def media_root() -> Path:
+    return Path(settings.ISAMURAI_MEDIA_ROOT)
+
+
+def job_work_dir(*, job: Job) -> Path:
+    """Scratch space for one run of a job; removed whatever the outcome."""
+    return media_root() / "work" / str(job.id)
+
+
+def job_output_relpath(*, filename: str) -> str:
+    """An unguessable place for a finished output, served at /api/media/<relpath>."""
+    return f"outputs/{uuid.uuid4().hex}/{filename}"
+
+
+def _remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_output(job: Job) -> None:
+    if job.output_file:
+        _remove_tree((media_root() / job.output_file).parent)
+
+
+# --- queue and dispatch --------------------------------------------------------------------
+
+def job_queue(*, job: Job, price: int) -> Job:
+    """Draft -> Queued, charging `price` credits in the same transaction."""
+    with transaction.atomic():
+        job = type(job).objects.select_for_update().get(pk=job.pk)
+        if job.status != JobStatus.DRAFT:
+            raise ApplicationError(f"This job is {job.status}; only a Draft job can be started.")
+        if price > 0:
+            credits_charge(user=job.user, amount=price, job_kind=job.kind, job_id=job.id, note=f"{job.kind} job")
+        job.credits_charged = price
+        job.status = JobStatus.QUEUED
+        job.queued_at = timezone.now()
+        job.save(update_fields=["credits_charged", "status", "queued_at"])
+        user_id = job.user_id
+        transaction.on_commit(lambda: job_dispatch(user_id=user_id), robust=True)
+    return job
+
+
+def _send_to_worker(job_id: uuid.UUID, token: uuid.UUID) -> None:
+    from .tasks import job_run_task
+
+    job_run_task.apply_async(args=[str(job_id), str(token)])
+
+
+def job_dispatch(*, user_id: int) -> Job | None:
+    """Hand the user's oldest Queued job to a worker, unless one of theirs already holds the slot."""
+    with transaction.atomic():
+        # The user row serialises dispatchers of one user; the unique constraint backs it up.
+        User.objects.select_for_update().filter(pk=user_id).first()
+        slot_taken = Job.objects.filter(user_id=user_id).filter(
+            Q(status=JobStatus.PROCESSING) | Q(status=JobStatus.QUEUED, dispatch_token__isnull=False)
+        ).exists()
+        if slot_taken:
+            return None
+        job = (
+            Job.objects.select_for_update()
+            .filter(user_id=user_id, status=JobStatus.QUEUED, dispatch_token__isnull=True)
+            .order_by("queued_at", "created_at")
+            .first()
+        )
+        if job is None:
+            return None
+        job.dispatch_token = uuid.uuid4()
+        job.dispatched_at = timezone.now()
+        job.save(update_fields=["dispatch_token", "dispatched_at"])
+        job_id, token = job.id, job.dispatch_token
+        transaction.on_commit(lambda: _send_to_worker(job_id, token), robust=True)
+    return job
+
+
+# --- the worker's side ---------------------------------------------------------------------
+
+def job_claim(*, job_id: uuid.UUID, token: uuid.UUID, worker: str) -> Job | None:
+    """Queued (dispatched with `token`) -> Processing. None for a stale or duplicate message."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != JobStatus.QUEUED or job.dispatch_token != token:
+            return None
+        now = timezone.now()
+        job.status = JobStatus.PROCESSING
+        job.started_at = job.started_at or now
+        job.heartbeat_at = now
+        job.attempts += 1
+        job.worker = worker[:255]
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "worker"])
+    return job
+
+
+def job_heartbeat(*, job_id: uuid.UUID, token: uuid.UUID) -> None:
+    Job.objects.filter(pk=job_id, status=JobStatus.PROCESSING, dispatch_token=token).update(
+        heartbeat_at=timezone.now()
+    )
+
+
+def job_progress_set(*, job_id: uuid.UUID, token: uuid.UUID, percentage: int) -> None:
+    """Raise progress (never lower it); 100 is reserved for Done."""
+    percentage = max(0, min(99, int(percentage)))
+    Job.objects.filter(
+        pk=job_id, status=JobStatus.PROCESSING, dispatch_token=token, progress_percentage__lt=percentage
+    ).update(progress_percentage=percentage, heartbeat_at=timezone.now())
+
+
+def job_is_running(*, job_id: uuid.UUID, token: uuid.UUID) -> bool:
+    return Job.objects.filter(pk=job_id, status=JobStatus.PROCESSING, dispatch_token=token).exists()
+
+
+def job_complete(*, job_id: uuid.UUID, token: uuid.UUID, output_path: Path) -> bool:
+    """Processing -> Done, moving the output to its public place. False if the job was stopped."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status != JobStatus.PROCESSING or job.dispatch_token != token:
+            return False
+        relpath = job_output_relpath(filename=f"{job.kind}_{job.id.hex[:8]}{output_path.suffix}")
+        destination = media_root() / relpath
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(output_path), destination)
+        job.output_file = relpath
+        job.status = JobStatus.DONE
+        job.progress_percentage = 100
+        job.finished_at = timezone.now()
+        try:
+            job.save(update_fields=["output_file", "status", "progress_percentage", "finished_at"])
+        except Exception:
+            _remove_tree(destination.parent)
+            raise
+    return True
+
+
+def _fail_locked(job: Job, message: str) -> int:
+    """Mark a locked job Failed and refund everything it was charged; returns the refund."""
+    job.status = JobStatus.FAILED
+    job.error = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    refund = credits_refund(
+        user=job.user, amount=job.credits_charged, job_kind=job.kind, job_id=job.id, note="job failed"
+    )
+    return refund.delta if refund else 0
+
+
+def job_fail(*, job_id: uuid.UUID, token: uuid.UUID | None, message: str) -> bool:
+    """Processing/Queued -> Failed with a full refund. False if the job had already ended."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status not in ACTIVE_STATUSES or (token is not None and job.dispatch_token != token):
+            return False
+        _fail_locked(job, message)
+    return True
+
+
+# --- the user's side -------------------------------------------------------------------------
+
+def job_cancel(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> tuple[Job, int]:
+    """stop-job: Draft/Queued/Processing -> Cancelled with a 50% refund (rounded down), once.
+
+    A Processing job's worker sees the status at its next cancel check and deletes its partial
+    output; the refund doesn't wait for it.
+    """
+    from .selectors import job_get_for_user
+
+    job_get_for_user(user=user, job_id=job_id, kind=kind)  # 404 for others' jobs
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status in FINISHED_STATUSES:
+            raise ApplicationError(
+                f"This job is already {job.status}; only a Draft, Queued or Processing job can be stopped."
+            )
+        held_slot = job.status == JobStatus.QUEUED and job.dispatch_token is not None
+        job.status = JobStatus.CANCELLED
+        job.finished_at = timezone.now()
+        job.error = "Stopped by the user."
+        job.save(update_fields=["status", "finished_at", "error"])
+        refund = credits_refund(
+            user=job.user, amount=job.credits_charged // 2, job_kind=job.kind, job_id=job.id, note="stop-job"
+        )
+        refunded = refund.delta if refund else 0
+        if held_slot:
+            user_id = job.user_id
+            transaction.on_commit(lambda: job_dispatch(user_id=user_id), robust=True)
+    return job, refunded
+
+
+# --- recovery ----------------------------------------------------------------------------------
+
+def job_sweep() -> dict[str, int]:
+    """Periodic repair: retry or fail jobs whose worker went silent, re-send lost dispatches,
+    and dispatch every user who has queued work and a free slot."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.ISAMURAI_JOB_STALE_SECONDS)
+    counts = {"retried": 0, "failed": 0, "redispatched": 0, "dispatched": 0}
+
+    stale_ids = list(
+        Job.objects.filter(status=JobStatus.PROCESSING, heartbeat_at__lt=stale_before).values_list("pk", flat=True)
+    )
+    for job_id in stale_ids:
+        with transaction.atomic():
+            job = (
+                Job.objects.select_for_update(skip_locked=True)
+                .filter(pk=job_id, status=JobStatus.PROCESSING, heartbeat_at__lt=stale_before).first()
+            )
+            if job is None:
+                continue
+            _remove_tree(job_work_dir(job=job))
+            if job.attempts < settings.ISAMURAI_JOB_MAX_ATTEMPTS:
+                logger.warning("job %s: worker %s went silent; retrying", job.id, job.worker)
+                job.status = JobStatus.QUEUED
+                job.dispatch_token = None
+                job.dispatched_at = None
+                job.save(update_fields=["status", "dispatch_token", "dispatched_at"])
+                counts["retried"] += 1
+            else:
+                logger.error("job %s: worker lost %d times; failing it", job.id, job.attempts)
+                _fail_locked(
+                    job,
+                    "The job stopped because the worker processing it was lost "
+                    f"{job.attempts} times; your credits were refunded. Try again later.",
+                )
+                counts["failed"] += 1
+
+    # A dispatched job nobody claimed (its message was lost with a worker): send it again.
+    lost_before = now - timedelta(seconds=settings.ISAMURAI_JOB_REDISPATCH_SECONDS)
+    for job in Job.objects.filter(status=JobStatus.QUEUED, dispatched_at__lt=lost_before):
+        with transaction.atomic():
+            updated = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, dispatch_token=job.dispatch_token)
+            token = uuid.uuid4()
+            if updated.update(dispatch_token=token, dispatched_at=timezone.now()):
+                job_id = job.pk
+                transaction.on_commit(lambda job_id=job_id, token=token: _send_to_worker(job_id, token), robust=True)
+                counts["redispatched"] += 1
+
+    waiting_users = Job.objects.filter(status=JobStatus.QUEUED, dispatch_token__isnull=True).values_list(
+        "user_id", flat=True
+    ).distinct()
+    for user_id in list(waiting_users):
+        if job_dispatch(user_id=user_id) is not None:
+            counts["dispatched"] += 1
+    return counts

@@ -1,0 +1,31 @@
+"""A real, simple pipeline for testing the job engine before the model pipelines exist:
+an ffmpeg decode -> encode of the target video, frame by frame, through the same streaming
+reader/writer and the same progress/cancel hooks the face-swap pipeline uses.
+
+ISAMURAI_TEST_FRAME_DELAY (seconds per frame) slows it so tests can act mid-job.
+"""
+import os
+import time
+from pathlib import Path
+
+from workers.pipeline import PipelineContext
+from workers.probe import MediaProbe
+from workers.video_reader import VideoFrameReader
+from workers.video_writer import VideoFrameWriter
+
+
+def reencode(ctx: PipelineContext) -> Path:
+    delay = float(os.environ.get("ISAMURAI_TEST_FRAME_DELAY", "0"))
+    info = MediaProbe().probe(ctx.inputs["target"])
+    output = ctx.output_dir / "output.mp4"
+    total = max(1, info.frame_count)
+    with VideoFrameReader(info.path, info=info) as reader, VideoFrameWriter(
+        output, width=reader.width, height=reader.height, frame_rate=info.frame_rate, audio_source=info
+    ) as writer:
+        for index, frame in enumerate(reader, start=1):
+            ctx.check_cancelled()
+            writer.write(frame)
+            ctx.report_progress(index / total)
+            if delay:
+                time.sleep(delay)
+    return output

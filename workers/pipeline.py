@@ -1,0 +1,51 @@
+"""The contract between the job engine and a media pipeline.
+
+A pipeline is a plain function `run(ctx: PipelineContext) -> Path`: it reads `ctx.inputs`,
+writes its result under `ctx.output_dir`, calls `ctx.report_progress(fraction)` as it goes and
+`ctx.check_cancelled()` between frames (which raises JobCancelled once the job is stopped).
+The engine owns everything else: status, credits, retries, cleanup.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import WorkerError
+
+
+class JobCancelled(WorkerError):
+    """Raised by `check_cancelled` when the user stopped the job; the engine cleans up."""
+
+
+class PipelineError(WorkerError):
+    """A failure to report to the user as `user_message` (one plain sentence, no trace)."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+@dataclass
+class PipelineContext:
+    inputs: Mapping[str, Path]
+    options: Mapping[str, Any]
+    output_dir: Path
+    report_progress: Callable[[float], None] = field(default=lambda fraction: None)
+    check_cancelled: Callable[[], None] = field(default=lambda: None)
+
+
+Pipeline = Callable[[PipelineContext], Path]
+
+
+def pipeline_load(dotted: str) -> Pipeline:
+    """Resolve 'package.module:function' to the pipeline function."""
+    module_name, _, attr = dotted.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"pipeline path must look like 'package.module:function', got {dotted!r}")
+    function = getattr(importlib.import_module(module_name), attr)
+    if not callable(function):
+        raise TypeError(f"{dotted} is not callable")
+    return function
