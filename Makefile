@@ -10,7 +10,7 @@ lint:
 	.venv/bin/ruff check .
 
 worker:  ## a Celery worker serving both queues
-	.venv/bin/celery -A isamurai_server worker -Q gpu,fast --concurrency 1 --loglevel INFO
+	.venv/bin/celery -A isamurai_server worker -Q gpu,fast -B --concurrency 1 --loglevel INFO
 
 bench:
 	.venv/bin/python -m bench

@@ -112,6 +112,18 @@ ISAMURAI_MODELS_DIR = Path(env_str("ISAMURAI_MODELS_DIR", str(BASE_DIR / "models
 ISAMURAI_MAX_UPLOAD_BYTES = env_int("ISAMURAI_MAX_UPLOAD_MB", 500) * 1024 * 1024
 ISAMURAI_MAX_VIDEO_SECONDS = env_int("ISAMURAI_MAX_VIDEO_SECONDS", 600)
 ISAMURAI_MAX_IMAGE_PIXELS = env_int("ISAMURAI_MAX_IMAGE_PIXELS", 40_000_000)
+ISAMURAI_MAX_VIDEO_PIXELS = env_int("ISAMURAI_MAX_VIDEO_PIXELS", 3840 * 2160)
+ISAMURAI_MAX_OUTPUT_FPS = float(env_str("ISAMURAI_MAX_OUTPUT_FPS", "240"))
+
+# --- Models -------------------------------------------------------------------------------
+# ONNX Runtime providers in order of preference: "tensorrt,cuda,cpu" on a GPU worker. A GPU
+# worker that can only get CPU refuses to run unless ISAMURAI_ALLOW_CPU_FALLBACK is set.
+ISAMURAI_ORT_PROVIDERS = env_str("ISAMURAI_ORT_PROVIDERS", "cpu")
+ISAMURAI_ALLOW_CPU_FALLBACK = env_bool("ISAMURAI_ALLOW_CPU_FALLBACK", False)
+# Slow motion: "auto" (RIFE when its weights are installed, else optical flow), "rife" or "flow".
+ISAMURAI_INTERPOLATOR = env_str("ISAMURAI_INTERPOLATOR", "auto")
+# Seconds the API waits for a synchronous job (preview, analyse-frame, restore) on the fast queue.
+ISAMURAI_FAST_TASK_TIMEOUT = float(env_str("ISAMURAI_FAST_TASK_TIMEOUT", "120"))
 # JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -181,11 +193,20 @@ else:
         "store_processed": False,
         "polling_interval": 0.05,
     }
+if REDIS_URL:
+    CELERY_RESULT_BACKEND = REDIS_URL
+else:
+    (DATA_DIR / "broker" / "results").mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'broker' / 'results'}"
+# Only the synchronous (fast-queue) tasks keep results, and only briefly.
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_RESULT_BACKEND = None
+CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"}}
-CELERY_TASK_ACKS_LATE = True
+# Late acks let Redis hand a lost worker's message out again. The filesystem broker deletes a
+# message when it is read, so there they buy nothing, and its polling loop would hold the next
+# message back until the ack (seconds): ack on receipt there.
+CELERY_TASK_ACKS_LATE = bool(REDIS_URL)
 CELERY_TASK_REJECT_ON_WORKER_LOST = False  # a lost job is retried by the sweeper, a bounded number of times
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -35,6 +35,10 @@ class PipelineContext:
     output_dir: Path
     report_progress: Callable[[float], None] = field(default=lambda fraction: None)
     check_cancelled: Callable[[], None] = field(default=lambda: None)
+    # The process's ModelRegistry (workers.model_registry), built from the server's settings.
+    models: Any = None
+    # Limits from settings: max_video_seconds, max_image_pixels, max_output_fps, ...
+    limits: Mapping[str, Any] = field(default_factory=dict)
 
 
 Pipeline = Callable[[PipelineContext], Path]

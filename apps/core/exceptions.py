@@ -10,6 +10,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
+from workers.errors import MediaError, ModelUnavailable, ProviderUnavailable
+from workers.pipeline import PipelineError
+
 from .errors import error_body
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,10 @@ class ApplicationError(Exception):
 
 class NotFound(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
+
+
+class ServerError(ApplicationError):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
 
 
 class ServiceUnavailable(ApplicationError):
@@ -65,6 +72,16 @@ def _validation_sentence(fields: dict[str, list[str]]) -> str:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.message, details=exc.details), status=exc.status_code)
+    if isinstance(exc, ModelUnavailable):
+        return Response(error_body(exc.user_message), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, ProviderUnavailable):
+        logger.error("accelerator unavailable: %s", exc)
+        return Response(
+            error_body("The server's GPU is not available right now; try again later."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    if isinstance(exc, (MediaError, PipelineError)):
+        return Response(error_body(exc.user_message), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("The request is too large; send a smaller file."),

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from apps.core.model_access import model_registry, pipeline_limits
 from workers.errors import MediaError, ModelUnavailable
 from workers.pipeline import JobCancelled, PipelineContext, PipelineError, pipeline_load
 
@@ -124,6 +125,8 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
             output_dir=work_dir,
             report_progress=ProgressReporter(job.id, token),
             check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
+            models=model_registry(),
+            limits=pipeline_limits(),
         )
         with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
             pipeline = pipeline_load(pipelines_configured()[job.kind])
