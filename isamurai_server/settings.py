@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.ledger",
     "apps.jobs",
+    "apps.swap",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from apps.core.views import api_not_found
 api_patterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
+    path("", include("apps.swap.urls")),
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^(?P<unknown_path>.*)$", api_not_found),
 ]

@@ -1,113 +1,18 @@
-"""A real Celery worker in a subprocess, against the test database and the configured broker
-(Redis in CI, the embedded filesystem broker otherwise). No eager mode."""
-import os
+"""Fixtures of the job-engine tests: workers running the test pipeline (an ffmpeg re-encode)."""
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from apps.jobs.models import FaceSwapJob, Job, JobStatus
+from apps.jobs.models import FaceSwapJob
+from tests.worker_process import WorkerPool, broker_purge
 
-REPO = Path(__file__).resolve().parents[2]
 TEST_PIPELINES = '{"faceswap": "tests.jobs.pipelines:reencode", "slowmotion": "tests.jobs.pipelines:reencode"}'
 
 
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return f"sqlite:///{db['NAME']}"
-
-
-class WorkerProcess:
-    """`celery -A isamurai_server worker -Q gpu,fast -B`, started and killed by tests."""
-
-    def __init__(self, concurrency: int, frame_delay: float, hostname: str) -> None:
-        self.concurrency, self.frame_delay, self.hostname = concurrency, frame_delay, hostname
-        self.process: subprocess.Popen | None = None
-        self.log_path = Path(settings.DATA_DIR) / f"worker-{hostname}.log"
-
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=_test_database_url(),
-            ISAMURAI_PIPELINES_JSON=TEST_PIPELINES,
-            ISAMURAI_TEST_FRAME_DELAY=str(self.frame_delay),
-            ISAMURAI_JOB_HEARTBEAT_SECONDS="0.5",
-            ISAMURAI_JOB_STALE_SECONDS="3",
-            ISAMURAI_SWEEP_SECONDS="1",
-            ISAMURAI_JOB_CANCEL_CHECK_SECONDS="0.2",
-            ISAMURAI_MEDIA_ROOT=str(settings.ISAMURAI_MEDIA_ROOT),
-            PYTHONPATH=str(REPO),
-        )
-        return env
-
-    def start(self) -> "WorkerProcess":
-        log = open(self.log_path, "ab")
-        schedule = Path(settings.DATA_DIR) / f"beat-{self.hostname}-{uuid.uuid4().hex[:6]}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "isamurai_server", "worker", "-Q", "gpu,fast",
-             "-c", str(self.concurrency), "-B", "-s", str(schedule), "-n", f"{self.hostname}@%h",
-             "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
-            cwd=REPO, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
-            if b"ready." in self.log_path.read_bytes():
-                return self
-            time.sleep(0.2)
-        raise RuntimeError(f"worker did not become ready:\n{self.log_path.read_text()[-3000:]}")
-
-    def kill_hard(self) -> None:
-        """kill -9 of the worker and its pool processes: a lost node."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill_hard()
-
-
-def broker_purge() -> None:
-    from isamurai_server.celery import app
-
-    if settings.CELERY_BROKER_URL == "filesystem://":
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        return
-    with app.connection_for_write() as conn:
-        for queue in ("gpu", "fast"):
-            conn.default_channel.queue_purge(queue)
-        conn.default_channel.client.delete("unacked", "unacked_index")
-
-
-class WorkerPool:
-    def __init__(self) -> None:
-        self.started: list[WorkerProcess] = []
-
-    def __call__(self, *, concurrency: int = 2, frame_delay: float = 0.0) -> WorkerProcess:
-        worker = WorkerProcess(concurrency, frame_delay, f"w{uuid.uuid4().hex[:6]}").start()
-        self.started.append(worker)
-        return worker
-
-    def stop_all(self) -> None:
-        for worker in self.started:
-            worker.stop()
+def _pool() -> WorkerPool:
+    return WorkerPool({"ISAMURAI_PIPELINES_JSON": TEST_PIPELINES})
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +20,7 @@ def module_workers(django_db_setup, django_db_blocker):
     """Workers shared by a module's tests."""
     with django_db_blocker.unblock():
         broker_purge()
-    pool = WorkerPool()
+    pool = _pool()
     yield pool
     pool.stop_all()
 
@@ -125,7 +30,7 @@ def workers(django_db_setup, django_db_blocker):
     """Workers of one test, all stopped when it ends."""
     with django_db_blocker.unblock():
         broker_purge()
-    pool = WorkerPool()
+    pool = _pool()
     yield pool
     pool.stop_all()
 
@@ -136,7 +41,7 @@ def clip(testdata) -> Path:
 
 
 @pytest.fixture
-def make_job(settings, tmp_path):
+def make_job(settings):
     """A Draft face-swap job whose target is a copy of `video` under the media root."""
     media = Path(settings.ISAMURAI_MEDIA_ROOT)
 
@@ -148,22 +53,3 @@ def make_job(settings, tmp_path):
         return FaceSwapJob.objects.create(id=job_id, user=user, kind="faceswap", inputs={"target": relpath}, **fields)
 
     return _make
-
-
-def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def wait_finished(job: Job, timeout: float = 90.0) -> Job:
-    def finished():
-        job.refresh_from_db()
-        return job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
-
-    wait_for(finished, timeout=timeout, what=f"job {job.id} to finish")
-    return job

@@ -11,9 +11,8 @@ from apps.jobs.models import Job, JobStatus
 from apps.jobs.services import job_queue, job_work_dir
 from apps.ledger.models import LedgerEntry
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
+from tests.worker_process import wait_finished, wait_for
 from workers.probe import MediaProbe
-
-from .conftest import wait_finished, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -21,7 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 @pytest.fixture(scope="module")
 def worker(module_workers):
     # 78 frames x 20 ms: each job processes for ~1.6 s, long enough to observe, short enough to wait for.
-    return module_workers(concurrency=2, frame_delay=0.02)
+    return module_workers(concurrency=2, ISAMURAI_TEST_FRAME_DELAY="0.02")
 
 
 def _client(key: str) -> Client:

@@ -1,0 +1,131 @@
+"""Uploaded media: saved under the media root, classified and checked against the limits
+before anything is charged. Callers remove the folder when a later step fails."""
+import base64
+import binascii
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from workers.errors import MediaError
+from workers.images import ImageDecoder, ImageHeader
+from workers.probe import MediaInfo, VideoLimits, VideoValidator
+
+from .exceptions import ApplicationError
+
+_IMAGE_SNIFF_BYTES = 1 << 20
+
+
+def media_root() -> Path:
+    return Path(settings.ISAMURAI_MEDIA_ROOT)
+
+
+@dataclass
+class UploadFolder:
+    """A fresh folder under media/uploads/ for one request's files."""
+
+    relpath: str
+
+    @classmethod
+    def create(cls) -> "UploadFolder":
+        folder = cls(relpath=f"uploads/{uuid.uuid4().hex}")
+        folder.path.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    @property
+    def path(self) -> Path:
+        return media_root() / self.relpath
+
+    def save_upload(self, upload: UploadedFile, *, stem: str) -> str:
+        """Stream an uploaded file to disk (never whole in memory); returns its media relpath."""
+        suffix = Path(upload.name or "").suffix.lower()[:8]
+        relpath = f"{self.relpath}/{stem}{suffix}"
+        with open(media_root() / relpath, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return relpath
+
+    def save_bytes(self, data: bytes, *, name: str) -> str:
+        relpath = f"{self.relpath}/{name}"
+        (media_root() / relpath).write_bytes(data)
+        return relpath
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class MediaCheck:
+    media_type: str  # "image" | "video"
+    duration_seconds: float | None
+    video: MediaInfo | None
+
+
+def image_bytes_check(data: bytes, *, field: str) -> None:
+    """Header-level check (format, pixel limit) without decoding the whole bitmap."""
+    try:
+        header = ImageHeader(data)
+    except MediaError as exc:
+        raise ApplicationError(f"{field}: {exc.user_message}", details={field: [exc.user_message]}) from None
+    if header.width * header.height > settings.ISAMURAI_MAX_IMAGE_PIXELS:
+        message = (f"The image is {header.width}x{header.height} pixels; the limit is "
+                   f"{settings.ISAMURAI_MAX_IMAGE_PIXELS:,} pixels, so downscale it and upload it again.")
+        raise ApplicationError(f"{field}: {message}", details={field: [message]})
+
+
+def image_file_check(path: Path, *, field: str) -> None:
+    data = path.read_bytes()
+    image_bytes_check(data, field=field)
+    try:
+        ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS).decode(data)
+    except MediaError as exc:
+        raise ApplicationError(f"{field}: {exc.user_message}", details={field: [exc.user_message]}) from None
+
+
+def media_file_check(path: Path, *, field: str, allow_image: bool = True) -> MediaCheck:
+    """Classify an upload as image or video and enforce the limits; 400 with a reason otherwise."""
+    with open(path, "rb") as handle:
+        head = handle.read(_IMAGE_SNIFF_BYTES)
+    try:
+        ImageHeader(head)
+        is_image = True
+    except MediaError:
+        is_image = False
+    if is_image:
+        if not allow_image:
+            message = "An image was uploaded where a video is needed; upload an MP4 or MOV video."
+            raise ApplicationError(f"{field}: {message}", details={field: [message]})
+        image_file_check(path, field=field)
+        return MediaCheck(media_type="image", duration_seconds=None, video=None)
+    limits = VideoLimits(
+        max_duration_seconds=settings.ISAMURAI_MAX_VIDEO_SECONDS,
+        max_pixels=settings.ISAMURAI_MAX_VIDEO_PIXELS,
+    )
+    try:
+        info = VideoValidator(limits).validate(path)
+    except MediaError as exc:
+        raise ApplicationError(f"{field}: {exc.user_message}", details={field: [exc.user_message]}) from None
+    return MediaCheck(media_type="video", duration_seconds=info.duration_seconds, video=info)
+
+
+def base64_image_decode(raw: object, *, field: str) -> bytes:
+    """Decode a base64 image field (a data: URL prefix is tolerated) and check its header."""
+    if not isinstance(raw, str) or not raw.strip():
+        message = "This field is required: a base64-encoded JPEG or PNG image."
+        raise ApplicationError(f"{field}: {message}", details={field: [message]})
+    text = raw.strip()
+    if text.startswith("data:") and "," in text:
+        text = text.split(",", 1)[1]
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            message = "Not valid base64; send the image file's bytes base64-encoded."
+            raise ApplicationError(f"{field}: {message}", details={field: [message]}) from None
+    image_bytes_check(data, field=field)
+    return data

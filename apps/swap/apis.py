@@ -1,0 +1,142 @@
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.jobs.models import FaceSwapJob
+from apps.jobs.selectors import job_id_parse
+from apps.jobs.serializers import FaceSwapJobOutputSerializer
+
+from .services import (
+    analysis_results_parse,
+    faceswap_job_create,
+    faceswap_job_process,
+    frame_analyse,
+    swap_preview_create,
+)
+
+QUALITY_CHOICES = [choice for choice, _ in FaceSwapJob.Quality.choices]
+FACE_SELECTION_CHOICES = ["reference", "all"]
+
+
+def _job_created(job: FaceSwapJob, *, code: int = status.HTTP_201_CREATED) -> Response:
+    return Response({"success": True, "faceswap": FaceSwapJobOutputSerializer(job).data}, status=code)
+
+
+class _JobOptionsSerializer(serializers.Serializer):
+    gquality = serializers.ChoiceField(choices=QUALITY_CHOICES, error_messages={
+        "invalid_choice": "'{input}' is not a quality; use 480p, 720p or 1080p."})
+    name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    enhance = serializers.BooleanField(required=False, default=False)
+    face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
+    target_media = serializers.FileField()
+
+
+class FaceSwapUploadInputSerializer(_JobOptionsSerializer):
+    source_image = serializers.FileField()
+
+
+class FullProcessSwapApi(APIView):
+    """Upload and start: 201 with the Queued job (charged)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    start = True
+
+    def post(self, request: Request) -> Response:
+        data = FaceSwapUploadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        job = faceswap_job_create(
+            user=request.user, source=values.pop("source_image"), target=values.pop("target_media"),
+            start=self.start, **values,
+        )
+        return _job_created(job)
+
+
+class FaceSwapDraftApi(FullProcessSwapApi):
+    """Upload only: 201 with a Draft job, nothing charged; start it with process-swap/."""
+
+    start = False
+
+
+class ProcessSwapApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        instance = serializers.CharField()
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = faceswap_job_process(user=request.user, job_id=job_id_parse(raw=data.validated_data["instance"],
+                                                                          field="instance"))
+        return _job_created(job, code=status.HTTP_200_OK)
+
+
+class PreviewSwapApi(APIView):
+    parser_classes = [JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        source_image_base64 = serializers.CharField(trim_whitespace=False)
+        target_image_base64 = serializers.CharField(trim_whitespace=False)
+        instance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        enhance = serializers.BooleanField(required=False, default=False)
+        face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        instance = job_id_parse(raw=values["instance"], field="instance") if values.get("instance") else None
+        preview, image_b64 = swap_preview_create(
+            user=request.user, target_b64=values["target_image_base64"], source_b64=values["source_image_base64"],
+            enhance=values["enhance"], face_selection=values["face_selection"], instance=instance,
+        )
+        return Response({"image_base64": image_b64, "preview_id": str(preview.id)})
+
+
+class AnalyseFrameApi(APIView):
+    parser_classes = [JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        target_image_base64 = serializers.CharField(trim_whitespace=False)
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"analysis": frame_analyse(target_b64=data.validated_data["target_image_base64"])})
+
+
+class MultiPreviewSwapApi(APIView):
+    parser_classes = [JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        target_image_base64 = serializers.CharField(trim_whitespace=False)
+        analysis_results = serializers.JSONField()
+        enhance = serializers.BooleanField(required=False, default=False)
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        persons = analysis_results_parse(raw=values["analysis_results"])
+        preview, image_b64 = swap_preview_create(
+            user=request.user, target_b64=values["target_image_base64"], persons=persons, enhance=values["enhance"],
+        )
+        return Response({"preview_image": image_b64, "preview_id": str(preview.id)})
+
+
+class MultipleFaceSwapApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(_JobOptionsSerializer):
+        analysis_results = serializers.CharField(trim_whitespace=False)
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        persons = analysis_results_parse(raw=values.pop("analysis_results"))
+        values.pop("face_selection")
+        job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons, **values)
+        return _job_created(job)
