@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "apps.ledger",
     "apps.jobs",
     "apps.swap",
+    "apps.slowmotion",
+    "apps.restore",
 ]
 
 MIDDLEWARE = [

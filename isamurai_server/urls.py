@@ -7,6 +7,8 @@ api_patterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
     path("", include("apps.swap.urls")),
+    path("", include("apps.slowmotion.urls")),
+    path("", include("apps.restore.urls")),
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^(?P<unknown_path>.*)$", api_not_found),
 ]

@@ -67,7 +67,7 @@ class MediaApi(APIView):
     def get(self, request: HttpRequest, path: str):
         root = Path(settings.ISAMURAI_MEDIA_ROOT).resolve()
         target = (root / path).resolve()
-        public = ("outputs", "restored", "thumbnails", "previews")
+        public = ("outputs", "restored", "thumbnails", "previews", "gallery")
         if not target.is_relative_to(root) or target.relative_to(root).parts[:1] not in [(p,) for p in public]:
             raise NotFound(f"No media at /api/media/{path}.")
         if not target.is_file():

@@ -51,6 +51,8 @@ class Job(models.Model):
     # Paths relative to ISAMURAI_MEDIA_ROOT: {"source": ..., "target": ...}.
     inputs = models.JSONField(default=dict, blank=True)
     output_file = models.CharField(max_length=255, blank=True)
+    # What the pipeline reports about its run (e.g. which interpolator, a capped frame rate).
+    report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -144,4 +146,5 @@ class SlowMotionJob(Job):
     duration_seconds = models.FloatField(null=True, blank=True)
 
     def pipeline_options(self) -> dict[str, Any]:
-        return {"factor": self.slowdown_factor, "quality": self.quality, "mode": self.mode}
+        return {"factor": self.slowdown_factor, "quality": self.quality, "mode": self.mode,
+                "interpolator": settings.ISAMURAI_INTERPOLATOR}

@@ -53,6 +53,18 @@ class SlowMotionJobOutputSerializer(_JobFields):
     mode = serializers.CharField()
     duration_seconds = serializers.FloatField(allow_null=True)
     estimated_credits = serializers.SerializerMethodField()
+    interpolator = serializers.SerializerMethodField()
+    output_fps = serializers.SerializerMethodField()
+    fps_capped = serializers.SerializerMethodField()
+
+    def get_interpolator(self, job: SlowMotionJob) -> str | None:
+        return job.report.get("interpolator")
+
+    def get_output_fps(self, job: SlowMotionJob) -> float | None:
+        return job.report.get("output_fps")
+
+    def get_fps_capped(self, job: SlowMotionJob) -> bool:
+        return bool(job.report.get("fps_capped", False))
 
     def get_estimated_credits(self, job: SlowMotionJob) -> int:
         from .pricing import slowmotion_price

@@ -135,7 +135,7 @@ def job_is_running(*, job_id: uuid.UUID, token: uuid.UUID) -> bool:
     return Job.objects.filter(pk=job_id, status=JobStatus.PROCESSING, dispatch_token=token).exists()
 
 
-def job_complete(*, job_id: uuid.UUID, token: uuid.UUID, output_path: Path) -> bool:
+def job_complete(*, job_id: uuid.UUID, token: uuid.UUID, output_path: Path, report: dict | None = None) -> bool:
     """Processing -> Done, moving the output to its public place. False if the job was stopped."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
@@ -146,11 +146,12 @@ def job_complete(*, job_id: uuid.UUID, token: uuid.UUID, output_path: Path) -> b
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(output_path), destination)
         job.output_file = relpath
+        job.report = report or {}
         job.status = JobStatus.DONE
         job.progress_percentage = 100
         job.finished_at = timezone.now()
         try:
-            job.save(update_fields=["output_file", "status", "progress_percentage", "finished_at"])
+            job.save(update_fields=["output_file", "report", "status", "progress_percentage", "finished_at"])
         except Exception:
             _remove_tree(destination.parent)
             raise

@@ -35,7 +35,13 @@ class _JobOptionsSerializer(serializers.Serializer):
 
 
 class FaceSwapUploadInputSerializer(_JobOptionsSerializer):
-    source_image = serializers.FileField()
+    source_image = serializers.FileField(required=False)
+    source_id = serializers.UUIDField(required=False)
+
+    def validate(self, attrs):
+        if not attrs.get("source_image") and not attrs.get("source_id"):
+            raise serializers.ValidationError({"source_image": ["Send a source_image file (or a gallery source_id)."]})
+        return attrs
 
 
 class FullProcessSwapApi(APIView):
@@ -49,8 +55,8 @@ class FullProcessSwapApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         job = faceswap_job_create(
-            user=request.user, source=values.pop("source_image"), target=values.pop("target_media"),
-            start=self.start, **values,
+            user=request.user, source=values.pop("source_image", None), source_id=values.pop("source_id", None),
+            target=values.pop("target_media"), start=self.start, **values,
         )
         return _job_created(job)
 
@@ -77,9 +83,16 @@ class PreviewSwapApi(APIView):
     parser_classes = [JSONParser]
 
     class InputSerializer(serializers.Serializer):
-        source_image_base64 = serializers.CharField(trim_whitespace=False)
+        source_image_base64 = serializers.CharField(trim_whitespace=False, required=False)
+        source_id = serializers.UUIDField(required=False)
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         instance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+        def validate(self, attrs):
+            if not attrs.get("source_image_base64") and not attrs.get("source_id"):
+                raise serializers.ValidationError(
+                    {"source_image_base64": ["Send the source face as base64 (or a gallery source_id)."]})
+            return attrs
         enhance = serializers.BooleanField(required=False, default=False)
         face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
 
@@ -89,7 +102,8 @@ class PreviewSwapApi(APIView):
         values = data.validated_data
         instance = job_id_parse(raw=values["instance"], field="instance") if values.get("instance") else None
         preview, image_b64 = swap_preview_create(
-            user=request.user, target_b64=values["target_image_base64"], source_b64=values["source_image_base64"],
+            user=request.user, target_b64=values["target_image_base64"],
+            source_b64=values.get("source_image_base64"), source_id=values.get("source_id"),
             enhance=values["enhance"], face_selection=values["face_selection"], instance=instance,
         )
         return Response({"image_base64": image_b64, "preview_id": str(preview.id)})
@@ -119,7 +133,7 @@ class MultiPreviewSwapApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        persons = analysis_results_parse(raw=values["analysis_results"])
+        persons = analysis_results_parse(user=request.user, raw=values["analysis_results"])
         preview, image_b64 = swap_preview_create(
             user=request.user, target_b64=values["target_image_base64"], persons=persons, enhance=values["enhance"],
         )
@@ -136,7 +150,7 @@ class MultipleFaceSwapApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        persons = analysis_results_parse(raw=values.pop("analysis_results"))
+        persons = analysis_results_parse(user=request.user, raw=values.pop("analysis_results"))
         values.pop("face_selection")
         job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons, **values)
         return _job_created(job)

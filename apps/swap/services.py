@@ -22,10 +22,11 @@ from apps.core.uploads import (
 )
 from apps.jobs.models import FaceSwapJob, JobStatus
 from apps.jobs.pricing import faceswap_image_price, faceswap_video_price, preview_price
-from apps.jobs.selectors import job_get_for_user
+from apps.jobs.selectors import job_get_for_user, job_id_parse
 from apps.jobs.services import job_queue
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
+from apps.restore.services import gallery_source_bytes
 
 from .models import Preview
 from .tasks import swap_analyse_frame_task, swap_check_sources_task, swap_preview_task
@@ -56,7 +57,7 @@ def faceswap_price(*, job: FaceSwapJob) -> int:
     return faceswap_video_price(duration_seconds=job.duration_seconds or 0)
 
 
-def analysis_results_parse(*, raw: object, field: str = "analysis_results") -> list[PersonInput]:
+def analysis_results_parse(*, user: User, raw: object, field: str = "analysis_results") -> list[PersonInput]:
     """The multi swap's person list (JSON string or list) -> validated PersonInputs."""
     def bad(message: str) -> ApplicationError:
         return ApplicationError(f"{field}: {message}", details={field: [message]})
@@ -81,11 +82,15 @@ def analysis_results_parse(*, raw: object, field: str = "analysis_results") -> l
             raise bad(f"person_id {person_id} appears twice; give each person once.")
         seen.add(person_id)
         thumbnail = base64_image_decode(entry.get("thumbnail"), field=f"{person_id}.thumbnail")
-        source_raw = entry.get("source_image")
-        source = base64_image_decode(source_raw, field=f"{person_id}.source_image") if source_raw else None
+        source_raw, source_id = entry.get("source_image"), entry.get("source_id")
+        if source_id:
+            gallery_id = job_id_parse(raw=source_id, field=f"{person_id}.source_id")
+            source = gallery_source_bytes(user=user, source_id=gallery_id)
+        else:
+            source = base64_image_decode(source_raw, field=f"{person_id}.source_image") if source_raw else None
         persons.append(PersonInput(person_id=person_id, thumbnail=thumbnail, source=source))
     if not any(person.source for person in persons):
-        raise bad("no person has a source_image; add a source_image to each person to swap.")
+        raise bad("no person has a source_image (or source_id); add one to each person to swap.")
     return persons
 
 
@@ -95,6 +100,7 @@ def faceswap_job_create(
     target: UploadedFile,
     gquality: str,
     source: UploadedFile | None = None,
+    source_id: uuid.UUID | None = None,
     persons: list[PersonInput] | None = None,
     name: str = "",
     description: str = "",
@@ -107,7 +113,11 @@ def faceswap_job_create(
     try:
         inputs: dict[str, str] = {}
         check_kwargs: dict = {}
-        if persons is None:
+        if persons is None and source_id is not None:
+            gallery_image = gallery_source_bytes(user=user, source_id=source_id)
+            inputs["source"] = folder.save_bytes(gallery_image, name="source.img")
+            check_kwargs["source"] = inputs["source"]
+        elif persons is None:
             inputs["source"] = folder.save_upload(source, stem="source")
             image_file_check(media_root() / inputs["source"], field="source_image")
             check_kwargs["source"] = inputs["source"]
@@ -158,6 +168,7 @@ def swap_preview_create(
     user: User,
     target_b64: str,
     source_b64: str | None = None,
+    source_id: uuid.UUID | None = None,
     persons: list[PersonInput] | None = None,
     enhance: bool = False,
     face_selection: str = "reference",
@@ -166,7 +177,9 @@ def swap_preview_create(
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
     kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection}
-    if persons is None:
+    if persons is None and source_id is not None:
+        kwargs["source"] = _b64(gallery_source_bytes(user=user, source_id=source_id))
+    elif persons is None:
         kwargs["source"] = _b64(base64_image_decode(source_b64, field="source_image_base64"))
     else:
         kwargs["persons"] = [

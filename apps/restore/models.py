@@ -1,0 +1,34 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class GallerySource(models.Model):
+    """A source face image uploaded once and reused by id (`source_id`) in swaps."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gallery_sources")
+    file = models.CharField(max_length=255)  # relative to ISAMURAI_MEDIA_ROOT
+    faces_detected = models.PositiveIntegerField(default=0)
+    # ArcFace embedding of the largest face (512 floats), computed once at upload.
+    embedding = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class RestoredImage(models.Model):
+    """One charged restore-image call."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="restored_images")
+    mode = models.CharField(max_length=16)
+    faces = models.PositiveIntegerField(default=0)
+    output_file = models.CharField(max_length=255)
+    credits_charged = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

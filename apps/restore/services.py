@@ -1,0 +1,82 @@
+"""restore-image (synchronous, charged on success) and the gallery of reusable sources."""
+import base64
+import uuid
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.core.exceptions import NotFound
+from apps.core.fast import fast_task_call
+from apps.core.uploads import UploadFolder, image_file_check, media_root
+from apps.jobs.pricing import restore_price
+from apps.ledger.selectors import credit_balance_get
+from apps.ledger.services import InsufficientCredits, credits_charge
+
+from .models import GallerySource, RestoredImage
+from .tasks import gallery_analyse_source_task, restore_image_task
+
+
+def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple[RestoredImage, str]:
+    """Returns (record, JPEG base64). Nothing is charged or kept unless it succeeds."""
+    price = restore_price()
+    have = credit_balance_get(user=user)
+    if have < price:
+        raise InsufficientCredits(need=price, have=have)
+    upload = UploadFolder.create()
+    output = UploadFolder(relpath=f"restored/{uuid.uuid4().hex}")
+    try:
+        source = upload.save_upload(image, stem="image")
+        image_file_check(media_root() / source, field="image")
+        answer = fast_task_call(restore_image_task, kwargs={"image": source, "mode": mode})
+        output.path.mkdir(parents=True, exist_ok=True)
+        output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), name="restored.jpg")
+        record_id = uuid.uuid4()
+        with transaction.atomic():
+            credits_charge(user=user, amount=price, job_kind="restore", job_id=record_id, note=f"restore {mode}")
+            record = RestoredImage.objects.create(id=record_id, user=user, mode=mode, faces=answer["faces"],
+                                                  output_file=output_rel, credits_charged=price)
+    except BaseException:
+        output.remove()
+        raise
+    finally:
+        upload.remove()
+    return record, answer["image_base64"]
+
+
+def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[GallerySource]:
+    """Store each image with its face count and embedding; all or nothing."""
+    folder = UploadFolder(relpath=f"gallery/{uuid.uuid4().hex}")
+    folder.path.mkdir(parents=True, exist_ok=True)
+    try:
+        rows = []
+        for index, image in enumerate(images):
+            field = f"images[{index}]"
+            relpath = folder.save_upload(image, stem=f"source_{index}")
+            image_file_check(media_root() / relpath, field=field)
+            answer = fast_task_call(gallery_analyse_source_task, kwargs={"image": relpath})
+            rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],
+                                      embedding=answer["embedding"]))
+        with transaction.atomic():
+            return GallerySource.objects.bulk_create(rows)
+    except BaseException:
+        folder.remove()
+        raise
+
+
+def gallery_source_delete(*, user: User, source_id: uuid.UUID) -> None:
+    source = gallery_source_get(user=user, source_id=source_id)
+    path = media_root() / source.file
+    source.delete()
+    path.unlink(missing_ok=True)
+
+
+def gallery_source_get(*, user: User, source_id: uuid.UUID) -> GallerySource:
+    source = GallerySource.objects.filter(user=user, pk=source_id).first()
+    if source is None:
+        raise NotFound(f"No gallery source with id {source_id} was found for this API key.")
+    return source
+
+
+def gallery_source_bytes(*, user: User, source_id: uuid.UUID) -> bytes:
+    return (media_root() / gallery_source_get(user=user, source_id=source_id).file).read_bytes()

@@ -1,0 +1,39 @@
+"""Fast-queue tasks for restore and the gallery (models load only in workers)."""
+import base64
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+
+from apps.core.fast import fast_task_answer
+from apps.core.model_access import model_registry
+from workers.face_analyser import FaceAnalyser
+from workers.images import ImageDecoder, JpegEncoder
+from workers.pipelines.restore import restore_image
+
+
+def _load(relpath: str):
+    return ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS).decode_file(Path(settings.ISAMURAI_MEDIA_ROOT) / relpath)
+
+
+@shared_task(name="restore.image")
+def restore_image_task(*, image: str, mode: str) -> dict:
+    def work() -> dict:
+        restored, faces = restore_image(model_registry(), _load(image), mode=mode)
+        return {"image_base64": base64.b64encode(JpegEncoder(quality=92).encode(restored)).decode(), "faces": faces}
+
+    return fast_task_answer(work)
+
+
+@shared_task(name="gallery.analyse_source")
+def gallery_analyse_source_task(*, image: str) -> dict:
+    """Face count and the largest face's embedding of an uploaded source."""
+
+    def work() -> dict:
+        faces = FaceAnalyser(model_registry()).analyse(_load(image))
+        if not faces:
+            return {"faces": 0, "embedding": None}
+        largest = max(faces, key=lambda face: face.width * face.height)
+        return {"faces": len(faces), "embedding": [round(float(v), 6) for v in largest.embedding]}
+
+    return fast_task_answer(work)

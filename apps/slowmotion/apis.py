@@ -1,0 +1,52 @@
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.jobs.models import FaceSwapJob, SlowMotionJob
+from apps.jobs.selectors import job_id_parse
+from apps.jobs.serializers import SlowMotionJobOutputSerializer
+
+from .services import slowmotion_project_create, slowmotion_project_process
+
+
+def _project(job: SlowMotionJob, *, code: int) -> Response:
+    return Response({"success": True, "slowmotion": SlowMotionJobOutputSerializer(job).data}, status=code)
+
+
+class SlowMotionCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        source_video = serializers.FileField()
+        slowdown_factor = serializers.ChoiceField(choices=[2, 4, 8], error_messages={
+            "invalid_choice": "'{input}' is not a slowdown factor; use 2, 4 or 8."})
+        quality = serializers.ChoiceField(choices=[c for c, _ in FaceSwapJob.Quality.choices], error_messages={
+            "invalid_choice": "'{input}' is not a quality; use 480p, 720p or 1080p."})
+        mode = serializers.ChoiceField(choices=[c for c, _ in SlowMotionJob.Mode.choices], error_messages={
+            "invalid_choice": "'{input}' is not a mode; use slowmo (longer) or fps (smoother)."})
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        job = slowmotion_project_create(
+            user=request.user, source_video=values["source_video"], slowdown_factor=int(values["slowdown_factor"]),
+            quality=values["quality"], mode=values["mode"],
+        )
+        return _project(job, code=status.HTTP_201_CREATED)
+
+
+class SlowMotionProcessApi(APIView):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        project_id = serializers.CharField()
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project_id = job_id_parse(raw=data.validated_data["project_id"], field="project_id")
+        return _project(slowmotion_project_process(user=request.user, project_id=project_id),
+                        code=status.HTTP_200_OK)

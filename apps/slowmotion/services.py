@@ -1,0 +1,38 @@
+"""Slow motion projects: upload (Draft, free), then process (charged per second by factor)."""
+import uuid
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.core.exceptions import ApplicationError
+from apps.core.uploads import UploadFolder, media_file_check, media_root
+from apps.jobs.models import JobStatus, SlowMotionJob
+from apps.jobs.pricing import slowmotion_price
+from apps.jobs.selectors import job_get_for_user
+from apps.jobs.services import job_queue
+
+
+def slowmotion_project_create(
+    *, user: User, source_video: UploadedFile, slowdown_factor: int, quality: str, mode: str
+) -> SlowMotionJob:
+    folder = UploadFolder.create()
+    try:
+        source = folder.save_upload(source_video, stem="source")
+        media = media_file_check(media_root() / source, field="source_video", allow_image=False)
+        with transaction.atomic():
+            return SlowMotionJob.objects.create(
+                user=user, kind="slowmotion", inputs={"source": source}, slowdown_factor=slowdown_factor,
+                quality=quality, mode=mode, duration_seconds=media.duration_seconds,
+            )
+    except BaseException:
+        folder.remove()
+        raise
+
+
+def slowmotion_project_process(*, user: User, project_id: uuid.UUID) -> SlowMotionJob:
+    job = job_get_for_user(user=user, job_id=project_id, kind="slowmotion")
+    if job.status != JobStatus.DRAFT:
+        raise ApplicationError(f"This project is {job.status}; only a Draft project can be processed.")
+    price = slowmotion_price(factor=job.slowdown_factor, duration_seconds=job.duration_seconds or 0)
+    return job_queue(job=job, price=price)

@@ -1,0 +1,25 @@
+"""Image restore: `face_enhance` restores every face with GFPGAN and leaves the rest;
+`restore` cleans up the whole photo (workers.photo_restorer) and then restores the faces."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..photo_restorer import PhotoRestorer
+from ..pipeline import PipelineError
+from .faceswap import enhance_faces
+
+MODES = ("restore", "face_enhance")
+NO_FACE = ("No face was found in the image, so face_enhance has nothing to do; use mode=restore "
+           "for a photo without faces.")
+
+
+def restore_image(models, image: np.ndarray, *, mode: str) -> tuple[np.ndarray, int]:
+    """Returns (restored image, faces restored)."""
+    if mode not in MODES:
+        raise PipelineError(f"mode must be one of {', '.join(MODES)}.")
+    if mode == "restore":
+        image = PhotoRestorer().restore(image)
+    restored, faces = enhance_faces(models, image)
+    if mode == "face_enhance" and faces == 0:
+        raise PipelineError(NO_FACE)
+    return restored, faces
