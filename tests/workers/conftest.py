@@ -64,3 +64,82 @@ def testdata_or_none(request: pytest.FixtureRequest) -> Path | None:
         return request.getfixturevalue("testdata")
     except pytest.skip.Exception:
         return None
+
+
+# -- face swap fixtures -----------------------------------------------------------------------------
+
+FACE_CLIP_SECONDS = 1.5
+
+
+def _source_sensitive_inswapper(path: Path) -> None:
+    """The inswapper stand-in with its latent -> colour weights scaled up, so two sources shift
+    the swapped face's colour by clearly different amounts (the plain stand-in shifts it by a
+    few grey levels only)."""
+    import onnx
+    from onnx import numpy_helper
+
+    from tests.standin_models import build_inswapper
+
+    model = build_inswapper()
+    for index, initializer in enumerate(model.graph.initializer):
+        if initializer.name == "latent_w":
+            weights = numpy_helper.to_array(initializer) * 25.0
+            model.graph.initializer[index].CopyFrom(numpy_helper.from_array(weights, "latent_w"))
+    onnx.save(model, str(path))
+
+
+@pytest.fixture(scope="session")
+def face_models_dir(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Path:
+    """The real SCRFD-500MF detector as det_10g plus stand-in ArcFace / inswapper / GFPGAN."""
+    detector = testdata / "models" / "det_500m.onnx"
+    if not detector.is_file():
+        pytest.skip(f"no real detector at {detector}")
+    folder = tmp_path_factory.mktemp("face_models")
+    paths = write_standins(folder, names=["w600k_r50", "inswapper_128", "gfpgan_1.4"])
+    _source_sensitive_inswapper(paths["inswapper_128"])
+    shutil.copyfile(detector, folder / "det_10g.onnx")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def face_models(face_models_dir: Path):
+    from workers.model_registry import ModelRegistry
+
+    return ModelRegistry(face_models_dir, providers="cpu")
+
+
+@pytest.fixture(scope="session")
+def images_dir(testdata: Path) -> Path:
+    folder = testdata / "images"
+    if not folder.is_dir():
+        pytest.skip(f"no images folder in {testdata}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def read_image(images_dir: Path):
+    import cv2
+
+    def _read(name: str):
+        image = cv2.imread(str(images_dir / name), cv2.IMREAD_COLOR)
+        assert image is not None, name
+        return image
+
+    return _read
+
+
+def cut_clip(source: Path, destination: Path, seconds: float = FACE_CLIP_SECONDS) -> Path:
+    """The first ``seconds`` of ``source``, re-encoded so the cut is frame exact, audio kept."""
+    run_ffmpeg("-i", str(source), "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast",
+               "-crf", "18", "-c:a", "aac", str(destination))
+    return destination
+
+
+@pytest.fixture(scope="session")
+def talking_head_clip(videos_dir: Path, derived_dir: Path) -> Path:
+    return cut_clip(videos_dir / "liveportrait_d18.mp4", derived_dir / "talking_head.mp4")
+
+
+@pytest.fixture(scope="session")
+def two_faces_clip(videos_dir: Path, derived_dir: Path) -> Path:
+    return cut_clip(videos_dir / "two_faces_hstack.mp4", derived_dir / "two_faces.mp4")

@@ -1,0 +1,1 @@
+"""Media pipelines: ``run(ctx: PipelineContext) -> Path`` functions the job engine calls."""
