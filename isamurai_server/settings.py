@@ -48,7 +48,11 @@ INSTALLED_APPS = [
     "apps.swap",
     "apps.slowmotion",
     "apps.restore",
+    "apps.console",
 ]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:jobs"
+LOGOUT_REDIRECT_URL = "console:login"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -16,6 +16,7 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("", include("apps.console.urls")),
 ]
 
 handler404 = "apps.core.views.handler404"
