@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "apps.slowmotion",
     "apps.restore",
     "apps.console",
+    "apps.ops",
+    "drf_spectacular",
 ]
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:jobs"
@@ -57,6 +59,7 @@ LOGOUT_REDIRECT_URL = "console:login"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.ops.metrics.RequestMetricsMiddleware",
     "apps.core.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +134,7 @@ ISAMURAI_ALLOW_CPU_FALLBACK = env_bool("ISAMURAI_ALLOW_CPU_FALLBACK", False)
 ISAMURAI_INTERPOLATOR = env_str("ISAMURAI_INTERPOLATOR", "auto")
 # Seconds the API waits for a synchronous job (preview, analyse-frame, restore) on the fast queue.
 ISAMURAI_FAST_TASK_TIMEOUT = float(env_str("ISAMURAI_FAST_TASK_TIMEOUT", "120"))
+ISAMURAI_HEALTH_PING_SECONDS = float(env_str("ISAMURAI_HEALTH_PING_SECONDS", "1.0"))
 # JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

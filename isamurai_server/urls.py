@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from apps.core.routing import api_route
 from apps.core.views import api_not_found
+from apps.ops.apis import HealthApi, metrics_view
 
 api_patterns = [
+    api_route("health/", HealthApi.as_view(), name="health"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
     path("", include("apps.swap.urls")),
@@ -16,8 +19,11 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("apps.console.urls")),
 ]
 
+handler400 = "apps.core.views.handler400"
+handler403 = "apps.core.views.handler403"
 handler404 = "apps.core.views.handler404"
 handler500 = "apps.core.views.handler500"

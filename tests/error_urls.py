@@ -1,7 +1,7 @@
 """The real URLconf plus one view that crashes, to test the JSON 500 path."""
 from django.urls import include, path
 
-from isamurai_server.urls import handler404, handler500  # noqa: F401
+from isamurai_server.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from isamurai_server.urls import urlpatterns as real_patterns
 
 

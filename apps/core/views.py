@@ -1,6 +1,6 @@
 """Fallback views that keep unknown /api/ paths and Django-level errors in the JSON shape."""
 from django.http import HttpRequest, JsonResponse
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 
 from .errors import error_response, is_api_path
 
@@ -22,3 +22,15 @@ def handler500(request: HttpRequest):
     if is_api_path(request.path_info):
         return error_response("The server hit an unexpected error; try again.", status=500)
     return server_error(request)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None):
+    if is_api_path(request.path_info):
+        return error_response("Bad request: the Host header or the request itself is malformed.", status=400)
+    return bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None):
+    if is_api_path(request.path_info):
+        return error_response("Forbidden: you are not allowed to do this.", status=403)
+    return permission_denied(request, exception)

@@ -1,0 +1,25 @@
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .health import health_check
+from .metrics import REGISTRY
+
+
+class HealthApi(APIView):
+    """200 when the database and broker answer (status ok, or degraded when models or workers are
+    missing); 503 when either is down. No key needed, for load balancers and probes."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get(self, request: Request) -> Response:
+        report = health_check(ping_workers=request.query_params.get("workers", "1") != "0")
+        return Response(report.as_dict(), status=200 if report.healthy else 503)
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)

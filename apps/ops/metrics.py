@@ -1,0 +1,95 @@
+"""Prometheus metrics. Request counts come from this process; job, queue and credit figures are
+read from the database (and broker) at scrape time, so every web process reports the same truth
+however many processes and workers there are."""
+import time
+
+from django.db.models import Count, Sum
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+
+from apps.jobs.models import Job, JobStatus
+from apps.ledger.models import LedgerEntry
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+HTTP_REQUESTS = Counter(
+    "isamurai_http_requests_total", "API requests answered by this process", ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "isamurai_http_request_seconds", "API request latency in this process", ["route"], registry=REGISTRY,
+)
+
+_DURATION_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1200, 3600, float("inf"))
+
+
+class DatabaseCollector(Collector):
+    def describe(self):
+        return []  # nothing is read at registration (import time): the database may not exist yet
+
+    def collect(self):
+        jobs = GaugeMetricFamily("isamurai_jobs", "Jobs by kind and status", labels=["kind", "status"])
+        for row in Job.objects.values("kind", "status").annotate(n=Count("id")):
+            jobs.add_metric([row["kind"], row["status"]], row["n"])
+        yield jobs
+
+        queued = GaugeMetricFamily("isamurai_jobs_waiting", "Queued jobs not yet started")
+        queued.add_metric([], Job.objects.filter(status=JobStatus.QUEUED).count())
+        yield queued
+
+        charged = GaugeMetricFamily("isamurai_credits_charged_total", "Credits charged, net of refunds")
+        totals = LedgerEntry.objects.values("kind").annotate(total=Sum("delta"))
+        by_kind = {row["kind"]: row["total"] or 0 for row in totals}
+        charged.add_metric([], -(by_kind.get("charge", 0)) - by_kind.get("refund", 0))
+        yield charged
+
+        durations = HistogramMetricFamily("isamurai_job_duration_seconds", "Processing time of finished jobs",
+                                          labels=["kind"])
+        finished = Job.objects.filter(status=JobStatus.DONE, started_at__isnull=False, finished_at__isnull=False)
+        for kind in Job.objects.values_list("kind", flat=True).distinct():
+            seconds = [
+                (finished_at - started_at).total_seconds()
+                for started_at, finished_at in finished.filter(kind=kind).values_list("started_at", "finished_at")
+            ]
+            buckets, cumulative = [], 0
+            for bound in _DURATION_BUCKETS:
+                cumulative = sum(1 for s in seconds if s <= bound)
+                buckets.append(("+Inf" if bound == float("inf") else str(bound), cumulative))
+            durations.add_metric([kind], buckets, sum_value=sum(seconds))
+        yield durations
+
+        yield from _broker_queue_lengths()
+
+
+def _broker_queue_lengths():
+    from isamurai_server.celery import app
+
+    lengths = GaugeMetricFamily("isamurai_broker_queue_length", "Messages waiting in a broker queue",
+                                labels=["queue"])
+    try:
+        with app.connection_for_read() as conn:
+            for queue in ("gpu", "fast"):
+                _, count, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
+                lengths.add_metric([queue], count)
+    except Exception:  # an unreachable broker shows up in /api/health/; metrics stay scrapeable
+        pass
+    yield lengths
+
+
+REGISTRY.register(DatabaseCollector())
+
+
+class RequestMetricsMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            match = getattr(request, "resolver_match", None)
+            route = match.route if match and match.route else "unmatched"
+            HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+            HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
+        return response
