@@ -135,6 +135,14 @@ ISAMURAI_INTERPOLATOR = env_str("ISAMURAI_INTERPOLATOR", "auto")
 # Seconds the API waits for a synchronous job (preview, analyse-frame, restore) on the fast queue.
 ISAMURAI_FAST_TASK_TIMEOUT = float(env_str("ISAMURAI_FAST_TASK_TIMEOUT", "120"))
 ISAMURAI_HEALTH_PING_SECONDS = float(env_str("ISAMURAI_HEALTH_PING_SECONDS", "1.0"))
+
+# --- Webhooks and idempotency (extensions) -----------------------------------------------
+ISAMURAI_WEBHOOK_MAX_ATTEMPTS = env_int("ISAMURAI_WEBHOOK_MAX_ATTEMPTS", 8)
+ISAMURAI_WEBHOOK_BACKOFF_SECONDS = float(env_str("ISAMURAI_WEBHOOK_BACKOFF_SECONDS", "10"))
+ISAMURAI_WEBHOOK_TIMEOUT_SECONDS = float(env_str("ISAMURAI_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Off by default: a webhook must not be a way to reach hosts inside the server's network.
+ISAMURAI_WEBHOOK_ALLOW_PRIVATE = env_bool("ISAMURAI_WEBHOOK_ALLOW_PRIVATE", False)
+ISAMURAI_IDEMPOTENCY_HOURS = env_int("ISAMURAI_IDEMPOTENCY_HOURS", 24)
 # JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -214,7 +222,8 @@ else:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "fast"
-CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"}}
+CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"},
+                      "webhooks.deliver": {"queue": "fast"}, "ops.prune": {"queue": "fast"}}
 # Late acks let Redis hand a lost worker's message out again. The filesystem broker deletes a
 # message when it is read, so there they buy nothing, and its polling loop would hold the next
 # message back until the ack (seconds): ack on receipt there.
@@ -223,7 +232,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = False  # a lost job is retried by the sweepe
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {"jobs-sweep": {"task": "jobs.sweep", "schedule": ISAMURAI_SWEEP_SECONDS}}
+CELERY_BEAT_SCHEDULE = {
+    "jobs-sweep": {"task": "jobs.sweep", "schedule": ISAMURAI_SWEEP_SECONDS},
+    "ops-prune": {"task": "ops.prune", "schedule": 3600.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Production hardening (on when DEBUG is off and the site is served over HTTPS) --------

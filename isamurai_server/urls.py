@@ -3,10 +3,11 @@ from django.urls import include, path, re_path
 
 from apps.core.routing import api_route
 from apps.core.views import api_not_found
-from apps.ops.apis import HealthApi, metrics_view
+from apps.ops.apis import HealthApi, WebhookSecretApi, metrics_view
 
 api_patterns = [
     api_route("health/", HealthApi.as_view(), name="health"),
+    api_route("webhook-secret/", WebhookSecretApi.as_view(), name="webhook-secret"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
     path("", include("apps.swap.urls")),

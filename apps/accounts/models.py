@@ -16,6 +16,8 @@ class Plan(models.Model):
 
 class User(AbstractUser):
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="users")
+    # Signs this user's webhook deliveries (HMAC-SHA256); created on first use.
+    webhook_secret = models.CharField(max_length=64, blank=True)
 
 
 class ApiKey(models.Model):

@@ -53,6 +53,8 @@ class Job(models.Model):
     output_file = models.CharField(max_length=255, blank=True)
     # What the pipeline reports about its run (e.g. which interpolator, a capped frame rate).
     report = models.JSONField(default=dict, blank=True)
+    # Called with the job object when it reaches Done, Failed or Cancelled (an extension).
+    webhook_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

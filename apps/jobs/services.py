@@ -39,6 +39,15 @@ def job_output_relpath(*, filename: str) -> str:
     return f"outputs/{uuid.uuid4().hex}/{filename}"
 
 
+def _notify_finished(job: Job) -> None:
+    """After commit, tell the job's webhook (if any) about its final state."""
+    if job.webhook_url:
+        from apps.ops.webhooks import webhook_enqueue
+
+        job_id = job.id
+        transaction.on_commit(lambda: webhook_enqueue(job_id=job_id), robust=True)
+
+
 def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
@@ -155,6 +164,7 @@ def job_complete(*, job_id: uuid.UUID, token: uuid.UUID, output_path: Path, repo
         except Exception:
             _remove_tree(destination.parent)
             raise
+        _notify_finished(job)
     return True
 
 
@@ -167,6 +177,7 @@ def _fail_locked(job: Job, message: str) -> int:
     refund = credits_refund(
         user=job.user, amount=job.credits_charged, job_kind=job.kind, job_id=job.id, note="job failed"
     )
+    _notify_finished(job)
     return refund.delta if refund else 0
 
 
@@ -206,6 +217,7 @@ def job_cancel(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> tup
             user=job.user, amount=job.credits_charged // 2, job_kind=job.kind, job_id=job.id, note="stop-job"
         )
         refunded = refund.delta if refund else 0
+        _notify_finished(job)
         if held_slot:
             user_id = job.user_id
             transaction.on_commit(lambda: job_dispatch(user_id=user_id), robust=True)

@@ -23,3 +23,14 @@ class HealthApi(APIView):
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+
+class WebhookSecretApi(APIView):
+    """The caller's webhook signing secret (an extension; created on first request)."""
+
+    def get(self, request: Request) -> Response:
+        from .webhooks import SIGNATURE_HEADER, webhook_secret_get_or_create
+
+        return Response({"webhook_secret": webhook_secret_get_or_create(user=request.user),
+                         "signature_header": SIGNATURE_HEADER,
+                         "scheme": "t=<unix seconds>,v1=hex(HMAC-SHA256(secret, '<t>.<raw body>'))"})

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError
 from apps.jobs.selectors import job_id_parse
+from apps.ops.idempotency import idempotent
 
 from .models import GallerySource
 from .services import gallery_source_delete, gallery_sources_create, restore_image_create
@@ -19,6 +20,7 @@ class RestoreImageApi(APIView):
         mode = serializers.ChoiceField(choices=["restore", "face_enhance"], error_messages={
             "invalid_choice": "'{input}' is not a mode; use restore or face_enhance."})
 
+    @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

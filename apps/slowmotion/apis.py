@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from apps.jobs.models import FaceSwapJob, SlowMotionJob
 from apps.jobs.selectors import job_id_parse
 from apps.jobs.serializers import SlowMotionJobOutputSerializer
+from apps.ops.idempotency import idempotent
 
 from .services import slowmotion_project_create, slowmotion_project_process
 
@@ -26,14 +27,16 @@ class SlowMotionCreateApi(APIView):
             "invalid_choice": "'{input}' is not a quality; use 480p, 720p or 1080p."})
         mode = serializers.ChoiceField(choices=[c for c, _ in SlowMotionJob.Mode.choices], error_messages={
             "invalid_choice": "'{input}' is not a mode; use slowmo (longer) or fps (smoother)."})
+        webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
 
+    @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         job = slowmotion_project_create(
             user=request.user, source_video=values["source_video"], slowdown_factor=int(values["slowdown_factor"]),
-            quality=values["quality"], mode=values["mode"],
+            quality=values["quality"], mode=values["mode"], webhook_url=values["webhook_url"],
         )
         return _project(job, code=status.HTTP_201_CREATED)
 
@@ -44,6 +47,7 @@ class SlowMotionProcessApi(APIView):
     class InputSerializer(serializers.Serializer):
         project_id = serializers.CharField()
 
+    @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

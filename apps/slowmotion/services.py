@@ -11,11 +11,14 @@ from apps.jobs.models import JobStatus, SlowMotionJob
 from apps.jobs.pricing import slowmotion_price
 from apps.jobs.selectors import job_get_for_user
 from apps.jobs.services import job_queue
+from apps.ops.webhooks import webhook_url_validate
 
 
 def slowmotion_project_create(
-    *, user: User, source_video: UploadedFile, slowdown_factor: int, quality: str, mode: str
+    *, user: User, source_video: UploadedFile, slowdown_factor: int, quality: str, mode: str, webhook_url: str = ""
 ) -> SlowMotionJob:
+    if webhook_url:
+        webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
     try:
         source = folder.save_upload(source_video, stem="source")
@@ -23,7 +26,7 @@ def slowmotion_project_create(
         with transaction.atomic():
             return SlowMotionJob.objects.create(
                 user=user, kind="slowmotion", inputs={"source": source}, slowdown_factor=slowdown_factor,
-                quality=quality, mode=mode, duration_seconds=media.duration_seconds,
+                quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
             )
     except BaseException:
         folder.remove()

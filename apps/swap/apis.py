@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from apps.jobs.models import FaceSwapJob
 from apps.jobs.selectors import job_id_parse
 from apps.jobs.serializers import FaceSwapJobOutputSerializer
+from apps.ops.idempotency import idempotent
 
 from .services import (
     analysis_results_parse,
@@ -32,6 +33,7 @@ class _JobOptionsSerializer(serializers.Serializer):
     enhance = serializers.BooleanField(required=False, default=False)
     face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
     target_media = serializers.FileField()
+    webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class FaceSwapUploadInputSerializer(_JobOptionsSerializer):
@@ -50,6 +52,7 @@ class FullProcessSwapApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
     start = True
 
+    @idempotent
     def post(self, request: Request) -> Response:
         data = FaceSwapUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -71,6 +74,7 @@ class ProcessSwapApi(APIView):
     class InputSerializer(serializers.Serializer):
         instance = serializers.CharField()
 
+    @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -96,6 +100,7 @@ class PreviewSwapApi(APIView):
         enhance = serializers.BooleanField(required=False, default=False)
         face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
 
+    @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -129,6 +134,7 @@ class MultiPreviewSwapApi(APIView):
         analysis_results = serializers.JSONField()
         enhance = serializers.BooleanField(required=False, default=False)
 
+    @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -146,6 +152,7 @@ class MultipleFaceSwapApi(APIView):
     class InputSerializer(_JobOptionsSerializer):
         analysis_results = serializers.CharField(trim_whitespace=False)
 
+    @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -26,6 +26,7 @@ from apps.jobs.selectors import job_get_for_user, job_id_parse
 from apps.jobs.services import job_queue
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
+from apps.ops.webhooks import webhook_url_validate
 from apps.restore.services import gallery_source_bytes
 
 from .models import Preview
@@ -107,8 +108,11 @@ def faceswap_job_create(
     enhance: bool = False,
     face_selection: str = "reference",
     start: bool = True,
+    webhook_url: str = "",
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap."""
+    if webhook_url:
+        webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
     try:
         inputs: dict[str, str] = {}
@@ -140,6 +144,7 @@ def faceswap_job_create(
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection,
             analysis=[{"person_id": p.person_id, "has_source": bool(p.source)} for p in persons or []],
+            webhook_url=webhook_url,
         )
         price = faceswap_price(job=job)
         if start:

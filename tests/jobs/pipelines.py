@@ -16,7 +16,7 @@ from workers.video_writer import VideoFrameWriter
 
 def reencode(ctx: PipelineContext) -> Path:
     delay = float(os.environ.get("ISAMURAI_TEST_FRAME_DELAY", "0"))
-    info = MediaProbe().probe(ctx.inputs["target"])
+    info = MediaProbe().probe(ctx.inputs.get("target") or ctx.inputs["source"])  # face swap or slow motion
     output = ctx.output_dir / "output.mp4"
     total = max(1, info.frame_count)
     with VideoFrameReader(info.path, info=info) as reader, VideoFrameWriter(

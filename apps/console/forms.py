@@ -1,0 +1,130 @@
+"""Console forms: input validation only; the work is done by the apps' services."""
+import base64
+import json
+
+from django import forms
+
+from apps.accounts.models import User
+from apps.jobs.models import FaceSwapJob, SlowMotionJob
+
+QUALITY_CHOICES = FaceSwapJob.Quality.choices
+FACE_SELECTION_CHOICES = [
+    ("reference", "The main person (most prominent face of the first frame)"),
+    ("all", "Every face"),
+]
+VIDEO_OR_IMAGE = "video/mp4,video/quicktime,.mp4,.mov,image/jpeg,image/png,.jpg,.jpeg,.png"
+IMAGE = "image/jpeg,image/png,.jpg,.jpeg,.png"
+
+
+def _gallery_choices(user: User) -> list[tuple[str, str]]:
+    from .selectors import gallery_sources_list
+
+    return [("", "— none —")] + [
+        (str(source.id), f"{source.created_at:%Y-%m-%d %H:%M} · {source.faces_detected} face(s)")
+        for source in gallery_sources_list(user=user)
+    ]
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=64, required=False, label="Key name",
+                           widget=forms.TextInput(attrs={"placeholder": "e.g. laptop, CI"}))
+
+
+class _JobOptionsForm(forms.Form):
+    gquality = forms.ChoiceField(choices=QUALITY_CHOICES, initial="720p", label="Quality")
+    enhance = forms.BooleanField(required=False, label="Enhance faces (GFPGAN)")
+    name = forms.CharField(max_length=20, required=False)
+    description = forms.CharField(max_length=20, required=False)
+
+
+class FaceSwapForm(_JobOptionsForm):
+    source_image = forms.FileField(required=False, label="Source face (image)",
+                                   widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
+    source_id = forms.ChoiceField(required=False, label="…or a gallery source")
+    target_media = forms.FileField(label="Target (video or image)",
+                                   widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE}))
+    face_selection = forms.ChoiceField(choices=FACE_SELECTION_CHOICES, initial="reference",
+                                       label="Faces to replace")
+    field_order = ["source_image", "source_id", "target_media", "gquality", "enhance", "face_selection",
+                   "name", "description"]
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source_id"].choices = _gallery_choices(user)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("source_image") and not data.get("source_id"):
+            raise forms.ValidationError("Choose a source face: upload an image or pick one from your gallery.")
+        return data
+
+
+class MultiSwapForm(_JobOptionsForm):
+    """The target and options; each person's source comes as `source_<P>` (file) or `source_id_<P>`."""
+
+    target_media = forms.FileField(label="Target (video or image)",
+                                   widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE}))
+    analysis = forms.CharField(widget=forms.HiddenInput, required=False)
+    field_order = ["target_media", "gquality", "enhance", "name", "description", "analysis"]
+
+    def clean_analysis(self) -> list[dict]:
+        raw = self.cleaned_data.get("analysis") or ""
+        try:
+            persons = json.loads(raw) if raw else []
+        except json.JSONDecodeError:
+            persons = None
+        if not isinstance(persons, list) or not persons:
+            raise forms.ValidationError("Pick a frame and press “Detect persons” first.")
+        return persons
+
+    def analysis_results(self, *, data, files) -> list[dict]:
+        """The analysis entries with each person's chosen source, as analyse-frame clients send them."""
+        results = []
+        for entry in self.cleaned_data["analysis"]:
+            if not isinstance(entry, dict):
+                continue
+            person_id = str(entry.get("person_id", ""))
+            item = {"person_id": person_id, "thumbnail": entry.get("thumbnail")}
+            upload = files.get(f"source_{person_id}")
+            if upload:
+                item["source_image"] = base64.b64encode(upload.read()).decode()
+            elif data.get(f"source_id_{person_id}"):
+                item["source_id"] = data.get(f"source_id_{person_id}")
+            results.append(item)
+        return results
+
+
+class SlowMotionForm(forms.Form):
+    source_video = forms.FileField(label="Video", widget=forms.ClearableFileInput(
+        attrs={"accept": "video/mp4,video/quicktime,.mp4,.mov"}))
+    slowdown_factor = forms.TypedChoiceField(choices=[(2, "2×"), (4, "4×"), (8, "8×")], coerce=int, initial=2,
+                                             label="Factor")
+    quality = forms.ChoiceField(choices=QUALITY_CHOICES, initial="720p")
+    mode = forms.ChoiceField(choices=[(SlowMotionJob.Mode.SLOWMO, "Slow motion (N× longer)"),
+                                      (SlowMotionJob.Mode.FPS, "FPS boost (same length, N× frame rate)")],
+                             initial=SlowMotionJob.Mode.SLOWMO)
+
+
+class RestoreForm(forms.Form):
+    image = forms.FileField(label="Photo (JPG or PNG)", widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
+    mode = forms.ChoiceField(choices=[("restore", "Restore the whole photo"), ("face_enhance", "Enhance faces only")],
+                             initial="restore")
+
+
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", _MultipleFileInput(attrs={"accept": IMAGE}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)) and data:
+            return [super(_MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
+class GalleryUploadForm(forms.Form):
+    images = _MultipleFileField(label="Face images (one or more)")

@@ -1,0 +1,60 @@
+"""Read-only queries of the console's pages that the other apps don't already offer."""
+from django.db.models import QuerySet
+
+from apps.accounts.models import ApiKey, User
+from apps.jobs.models import Job
+from apps.jobs.selectors import job_queue_position_get, jobs_list_for_user
+from apps.jobs.serializers import job_error, job_output_media_url
+from apps.restore.models import GallerySource, RestoredImage
+
+KIND_LABELS = {"faceswap": "Face swap", "multiswap": "Multi swap", "slowmotion": "Slow motion"}
+
+
+def api_keys_list(*, user: User) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(user=user)
+
+
+def api_key_get_for_user(*, user: User, key_id) -> ApiKey | None:
+    return ApiKey.objects.filter(user=user, pk=key_id).first()
+
+
+def gallery_sources_list(*, user: User) -> QuerySet[GallerySource]:
+    return GallerySource.objects.filter(user=user)
+
+
+def restored_images_list(*, user: User) -> QuerySet[RestoredImage]:
+    return RestoredImage.objects.filter(user=user)
+
+
+def console_jobs_list(*, user: User) -> QuerySet[Job]:
+    """The user's jobs with their kind's row joined, newest first."""
+    return jobs_list_for_user(user=user).select_related("faceswapjob", "slowmotionjob")
+
+
+def job_concrete(job: Job) -> Job:
+    """The FaceSwapJob / SlowMotionJob behind a base Job row (already joined by console_jobs_list)."""
+    if type(job) is not Job:
+        return job
+    return getattr(job, "faceswapjob" if job.kind == "faceswap" else "slowmotionjob")
+
+
+def job_state(job: Job) -> dict:
+    """What the pages and the progress poll show about one job."""
+    concrete = job_concrete(job)
+    kind = "multiswap" if getattr(concrete, "multi", False) else job.kind
+    return {
+        "id": str(job.id),
+        "kind": kind,
+        "kind_label": KIND_LABELS.get(kind, kind),
+        "name": getattr(concrete, "name", "") or "",
+        "status": job.status,
+        "progress_percentage": job.progress_percentage,
+        "queue_position": job_queue_position_get(job=job),
+        "credits_charged": job.credits_charged,
+        "cancel_refund": job.credits_charged // 2,
+        "can_cancel": not job.is_finished,
+        "is_finished": job.is_finished,
+        "output_media_url": job_output_media_url(job),
+        "media_type": getattr(concrete, "media_type", "video"),
+        "error": job_error(job),
+    }
