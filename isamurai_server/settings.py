@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.console",
     "apps.ops",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:jobs"
@@ -176,7 +177,23 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.NamespacedAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "iSamurai-compatible face swap API",
+    "DESCRIPTION": "Self-hosted, drop-in compatible with the hosted iSamurai API. Every error is "
+                   '`{"error": "...", "success": false}`.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"QualityEnum": ["480p", "720p", "1080p"]},
 }
 
 # --- Jobs ---------------------------------------------------------------------------------

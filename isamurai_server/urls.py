@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.routing import api_route
 from apps.core.views import api_not_found
 from apps.ops.apis import HealthApi, WebhookSecretApi, metrics_view
 
 api_patterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     api_route("health/", HealthApi.as_view(), name="health"),
     api_route("webhook-secret/", WebhookSecretApi.as_view(), name="webhook-secret"),
     path("", include("apps.accounts.urls")),

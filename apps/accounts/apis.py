@@ -1,8 +1,10 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.schema import with_errors
 from apps.ledger.selectors import credit_balance_get
 
 
@@ -15,6 +17,7 @@ class UserCreditsApi(APIView):
         credits = serializers.IntegerField()
         plan = serializers.CharField(allow_null=True)
 
+    @extend_schema(responses=with_errors({200: OutputSerializer}), summary="Credit balance and plan")
     def get(self, request: Request) -> Response:
         user = request.user
         balance = credit_balance_get(user=user)

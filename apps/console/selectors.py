@@ -57,4 +57,5 @@ def job_state(job: Job) -> dict:
         "output_media_url": job_output_media_url(job),
         "media_type": getattr(concrete, "media_type", "video"),
         "error": job_error(job),
+        "created_at": job.created_at,
     }

@@ -2,6 +2,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,10 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError, NotFound
+from apps.core.schema import ERROR, with_errors
 
 from .models import JobKind
 from .selectors import job_get_for_user, job_id_parse, job_queue_position_get
-from .serializers import JobProgressOutputSerializer
+from .serializers import JobProgressBodySerializer, JobProgressOutputSerializer, StopJobOutputSerializer
 from .services import job_cancel
 
 STOP_TYPES = {"faceswap": JobKind.FACESWAP, "multiswap": JobKind.FACESWAP, "slowmotion": JobKind.SLOWMOTION}
@@ -28,6 +31,13 @@ def _progress_body(job) -> dict:
 class SwapProgressApi(APIView):
     """GET swap-progress/?id=<id>[&multi=True]; the id alone finds single and multi jobs."""
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.STR, required=True, description="The job id."),
+            OpenApiParameter("multi", OpenApiTypes.STR, required=False, description="Accepted, not needed."),
+        ],
+        responses=with_errors({200: JobProgressBodySerializer}), summary="Face swap job progress",
+    )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("id")
         if not raw:
@@ -37,6 +47,7 @@ class SwapProgressApi(APIView):
 
 
 class SlowMotionProgressApi(APIView):
+    @extend_schema(responses=with_errors({200: JobProgressBodySerializer}), summary="Slow motion progress")
     def get(self, request: Request, project_id: str) -> Response:
         job_id = job_id_parse(raw=project_id, field="project_id")
         job = job_get_for_user(user=request.user, job_id=job_id, kind=JobKind.SLOWMOTION)
@@ -48,6 +59,8 @@ class StopJobApi(APIView):
         id = serializers.CharField()
         type = serializers.ChoiceField(choices=sorted(STOP_TYPES), required=False)
 
+    @extend_schema(request=InputSerializer, responses=with_errors({200: StopJobOutputSerializer}),
+                   summary="Stop a job (50% refund)")
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -64,6 +77,8 @@ class MediaApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
+    @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+                              404: ERROR, 405: ERROR}, auth=[], summary="Download an output or thumbnail")
     def get(self, request: HttpRequest, path: str):
         root = Path(settings.ISAMURAI_MEDIA_ROOT).resolve()
         target = (root / path).resolve()

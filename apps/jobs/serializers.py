@@ -86,3 +86,27 @@ class JobProgressOutputSerializer(serializers.Serializer):
 
     def get_error(self, job: Job) -> str | None:
         return job_error(job)
+
+
+class JobProgressBodySerializer(JobProgressOutputSerializer):
+    """What the progress endpoints answer."""
+
+    queue_position = serializers.IntegerField(allow_null=True, help_text="1 = starts next; null unless Queued.")
+    multi = serializers.BooleanField()
+
+
+class StopJobOutputSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    refunded_credits = serializers.IntegerField()
+
+
+class FaceSwapEnvelopeSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    faceswap = FaceSwapJobOutputSerializer()
+
+
+class SlowMotionEnvelopeSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    slowmotion = SlowMotionJobOutputSerializer()

@@ -1,12 +1,22 @@
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.schema import with_errors
+
 from .health import health_check
 from .metrics import REGISTRY
+
+
+HEALTH_BODY = inline_serializer("Health", {
+    "status": serializers.ChoiceField(choices=["ok", "degraded", "unavailable"]),
+    "database": serializers.BooleanField(), "broker": serializers.BooleanField(),
+    "workers": serializers.IntegerField(), "models": serializers.DictField(child=serializers.BooleanField())})
 
 
 class HealthApi(APIView):
@@ -16,6 +26,8 @@ class HealthApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
+    @extend_schema(auth=[], summary="Health of the database, broker, models and workers",
+                   responses={200: HEALTH_BODY, 503: HEALTH_BODY})
     def get(self, request: Request) -> Response:
         report = health_check(ping_workers=request.query_params.get("workers", "1") != "0")
         return Response(report.as_dict(), status=200 if report.healthy else 503)
@@ -28,6 +40,9 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 class WebhookSecretApi(APIView):
     """The caller's webhook signing secret (an extension; created on first request)."""
 
+    @extend_schema(summary="Your webhook signing secret", responses=with_errors({200: inline_serializer(
+        "WebhookSecret", {"webhook_secret": serializers.CharField(), "signature_header": serializers.CharField(),
+                          "scheme": serializers.CharField()})}))
     def get(self, request: Request) -> Response:
         from .webhooks import SIGNATURE_HEADER, webhook_secret_get_or_create
 

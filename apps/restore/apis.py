@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -5,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError
+from apps.core.schema import with_errors
 from apps.jobs.selectors import job_id_parse
 from apps.ops.idempotency import idempotent
 
@@ -20,6 +22,10 @@ class RestoreImageApi(APIView):
         mode = serializers.ChoiceField(choices=["restore", "face_enhance"], error_messages={
             "invalid_choice": "'{input}' is not a mode; use restore or face_enhance."})
 
+    @extend_schema(request=InputSerializer, summary="Restore a photo or enhance its faces",
+                   responses=with_errors({200: inline_serializer("RestoreOutput", {
+                       "url": serializers.CharField(), "image_base64": serializers.CharField(),
+                       "status": serializers.CharField()})}))
     @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -40,13 +46,22 @@ class GallerySourceOutputSerializer(serializers.ModelSerializer):
         return f"/api/media/{source.file}"
 
 
+class GalleryListSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    sources = GallerySourceOutputSerializer(many=True)
+
+
 class GallerySourcesApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(responses=with_errors({200: GalleryListSerializer}), summary="List your gallery sources")
     def get(self, request: Request) -> Response:
         sources = GallerySource.objects.filter(user=request.user)
         return Response({"success": True, "sources": GallerySourceOutputSerializer(sources, many=True).data})
 
+    @extend_schema(request={"multipart/form-data": inline_serializer("GalleryUpload", {
+        "images": serializers.ListField(child=serializers.FileField())})},
+        responses=with_errors({201: GalleryListSerializer}), summary="Upload one or more source images")
     def post(self, request: Request) -> Response:
         images = request.FILES.getlist("images")
         if not images:
@@ -58,6 +73,8 @@ class GallerySourcesApi(APIView):
 
 
 class GallerySourceDetailApi(APIView):
+    @extend_schema(responses=with_errors({200: inline_serializer("Deleted", {"success": serializers.BooleanField()})}),
+                   summary="Delete a gallery source")
     def delete(self, request: Request, source_id: str) -> Response:
         gallery_source_delete(user=request.user, source_id=job_id_parse(raw=source_id, field="source_id"))
         return Response({"success": True})

@@ -1,12 +1,14 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.schema import with_errors
 from apps.jobs.models import FaceSwapJob, SlowMotionJob
 from apps.jobs.selectors import job_id_parse
-from apps.jobs.serializers import SlowMotionJobOutputSerializer
+from apps.jobs.serializers import SlowMotionEnvelopeSerializer, SlowMotionJobOutputSerializer
 from apps.ops.idempotency import idempotent
 
 from .services import slowmotion_project_create, slowmotion_project_process
@@ -29,6 +31,8 @@ class SlowMotionCreateApi(APIView):
             "invalid_choice": "'{input}' is not a mode; use slowmo (longer) or fps (smoother)."})
         webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
 
+    @extend_schema(request=InputSerializer, responses=with_errors({201: SlowMotionEnvelopeSerializer}),
+                   summary="Upload a slow motion project (Draft, free)")
     @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -47,6 +51,8 @@ class SlowMotionProcessApi(APIView):
     class InputSerializer(serializers.Serializer):
         project_id = serializers.CharField()
 
+    @extend_schema(request=InputSerializer, responses=with_errors({200: SlowMotionEnvelopeSerializer}),
+                   summary="Charge and queue a slow motion project")
     @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)

@@ -1,12 +1,14 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.schema import with_errors
 from apps.jobs.models import FaceSwapJob
 from apps.jobs.selectors import job_id_parse
-from apps.jobs.serializers import FaceSwapJobOutputSerializer
+from apps.jobs.serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from apps.ops.idempotency import idempotent
 
 from .services import (
@@ -52,6 +54,7 @@ class FullProcessSwapApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
     start = True
 
+    @extend_schema(request=FaceSwapUploadInputSerializer, responses=with_errors({201: FaceSwapEnvelopeSerializer}))
     @idempotent
     def post(self, request: Request) -> Response:
         data = FaceSwapUploadInputSerializer(data=request.data)
@@ -74,6 +77,8 @@ class ProcessSwapApi(APIView):
     class InputSerializer(serializers.Serializer):
         instance = serializers.CharField()
 
+    @extend_schema(request=InputSerializer, responses=with_errors({200: FaceSwapEnvelopeSerializer}),
+                   summary="Charge and queue a Draft face swap job")
     @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -91,15 +96,17 @@ class PreviewSwapApi(APIView):
         source_id = serializers.UUIDField(required=False)
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         instance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        enhance = serializers.BooleanField(required=False, default=False)
+        face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
 
         def validate(self, attrs):
             if not attrs.get("source_image_base64") and not attrs.get("source_id"):
                 raise serializers.ValidationError(
                     {"source_image_base64": ["Send the source face as base64 (or a gallery source_id)."]})
             return attrs
-        enhance = serializers.BooleanField(required=False, default=False)
-        face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
 
+    @extend_schema(request=InputSerializer, summary="One-frame preview", responses=with_errors({200: inline_serializer(
+        "PreviewOutput", {"image_base64": serializers.CharField(), "preview_id": serializers.CharField()})}))
     @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -120,6 +127,11 @@ class AnalyseFrameApi(APIView):
     class InputSerializer(serializers.Serializer):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
 
+    @extend_schema(request=InputSerializer, summary="Detect the persons of a frame (free)",
+                   responses=with_errors({200: inline_serializer("AnalyseFrameOutput", {
+                       "analysis": inline_serializer("AnalysedPerson", {
+                           "person_id": serializers.CharField(), "thumbnail": serializers.CharField(),
+                           "bbox": serializers.ListField(child=serializers.IntegerField())}, many=True)})}))
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -134,6 +146,9 @@ class MultiPreviewSwapApi(APIView):
         analysis_results = serializers.JSONField()
         enhance = serializers.BooleanField(required=False, default=False)
 
+    @extend_schema(request=InputSerializer, summary="One-frame multi-person preview",
+                   responses=with_errors({200: inline_serializer("MultiPreviewOutput", {
+                       "preview_image": serializers.CharField(), "preview_id": serializers.CharField()})}))
     @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -152,6 +167,8 @@ class MultipleFaceSwapApi(APIView):
     class InputSerializer(_JobOptionsSerializer):
         analysis_results = serializers.CharField(trim_whitespace=False)
 
+    @extend_schema(request=InputSerializer, responses=with_errors({201: FaceSwapEnvelopeSerializer}),
+                   summary="Start a multi-person face swap job")
     @idempotent
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
