@@ -12,7 +12,6 @@ from apps.core.schema import with_errors
 from .health import health_check
 from .metrics import REGISTRY
 
-
 HEALTH_BODY = inline_serializer("Health", {
     "status": serializers.ChoiceField(choices=["ok", "degraded", "unavailable"]),
     "database": serializers.BooleanField(), "broker": serializers.BooleanField(),
