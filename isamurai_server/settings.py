@@ -118,6 +118,13 @@ STATIC_ROOT.mkdir(exist_ok=True)
 
 # --- Media and uploads -------------------------------------------------------------------
 ISAMURAI_MEDIA_ROOT = Path(env_str("ISAMURAI_MEDIA_ROOT", str(DATA_DIR / "media")))
+# S3-compatible storage for inputs and outputs (several hosts): set the bucket to turn it on.
+# Credentials come from the usual AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+ISAMURAI_S3_BUCKET = env_str("ISAMURAI_S3_BUCKET", "")
+ISAMURAI_S3_ENDPOINT_URL = env_str("ISAMURAI_S3_ENDPOINT_URL", "")
+ISAMURAI_S3_REGION = env_str("ISAMURAI_S3_REGION", "")
+ISAMURAI_S3_PREFIX = env_str("ISAMURAI_S3_PREFIX", "")
+ISAMURAI_S3_URL_EXPIRY_SECONDS = env_int("ISAMURAI_S3_URL_EXPIRY_SECONDS", 3600)
 ISAMURAI_MODELS_DIR = Path(env_str("ISAMURAI_MODELS_DIR", str(BASE_DIR / "models_weights")))
 # Whole request body limit (uploads included); larger requests get a JSON 413.
 ISAMURAI_MAX_UPLOAD_BYTES = env_int("ISAMURAI_MAX_UPLOAD_MB", 500) * 1024 * 1024

@@ -2,9 +2,10 @@
 before anything is charged. Callers remove the folder when a later step fails."""
 import base64
 import binascii
+import logging
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -15,19 +16,20 @@ from workers.images import ImageDecoder, ImageHeader
 from workers.probe import MediaInfo, VideoLimits, VideoValidator
 
 from .exceptions import ApplicationError
+from .storage import media_root, media_storage
+
+logger = logging.getLogger(__name__)
 
 _IMAGE_SNIFF_BYTES = 1 << 20
 
 
-def media_root() -> Path:
-    return Path(settings.ISAMURAI_MEDIA_ROOT)
-
-
 @dataclass
 class UploadFolder:
-    """A fresh folder under media/uploads/ for one request's files."""
+    """A fresh folder under media/uploads/ for one request's files. Each saved file is pushed to
+    shared storage (S3 when configured) so workers on any host can read it."""
 
     relpath: str
+    saved: list[str] = field(default_factory=list)
 
     @classmethod
     def create(cls) -> "UploadFolder":
@@ -46,14 +48,24 @@ class UploadFolder:
         with open(media_root() / relpath, "wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        return relpath
+        return self._pushed(relpath)
 
     def save_bytes(self, data: bytes, *, name: str) -> str:
         relpath = f"{self.relpath}/{name}"
         (media_root() / relpath).write_bytes(data)
+        return self._pushed(relpath)
+
+    def _pushed(self, relpath: str) -> str:
+        self.saved.append(relpath)
+        media_storage().push(relpath)
         return relpath
 
     def remove(self) -> None:
+        for relpath in self.saved:
+            try:
+                media_storage().delete(relpath)
+            except Exception:  # best effort: the local folder goes regardless
+                logger.exception("could not delete %s from storage", relpath)
         shutil.rmtree(self.path, ignore_errors=True)
 
 

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError, NotFound
 from apps.core.schema import ERROR, with_errors
+from apps.core.storage import media_storage
 
 from .models import JobKind
 from .selectors import job_get_for_user, job_id_parse, job_queue_position_get
@@ -86,5 +87,7 @@ class MediaApi(APIView):
         if not target.is_relative_to(root) or target.relative_to(root).parts[:1] not in [(p,) for p in public]:
             raise NotFound(f"No media at /api/media/{path}.")
         if not target.is_file():
+            if settings.ISAMURAI_S3_BUCKET:  # this host's cache lacks it: the bucket has it
+                return HttpResponseRedirect(media_storage().url(str(target.relative_to(root))))
             raise NotFound(f"No media at /api/media/{path}; it may have been deleted.")
         return FileResponse(open(target, "rb"), as_attachment=False, filename=target.name)

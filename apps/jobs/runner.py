@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from apps.core.model_access import model_registry, pipeline_limits
+from apps.core.storage import media_storage
 from workers.errors import MediaError, ModelUnavailable
 from workers.pipeline import JobCancelled, PipelineContext, PipelineError, pipeline_load
 
@@ -27,7 +28,6 @@ from .services import (
     job_is_running,
     job_progress_set,
     job_work_dir,
-    media_root,
 )
 
 logger = logging.getLogger(__name__)
@@ -103,8 +103,9 @@ class CancelCheck:
 
 
 def _resolve_inputs(job: Job) -> dict[str, Path]:
-    root = media_root()
-    return {role: root / relpath for role, relpath in job.inputs.items()}
+    """Local paths of the job's inputs, fetched from shared storage when this host lacks them."""
+    storage = media_storage()
+    return {role: storage.fetch(relpath) for role, relpath in job.inputs.items()}
 
 
 def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:

@@ -1,13 +1,15 @@
 """Output shapes of jobs, shared by every endpoint that returns one."""
 from rest_framework import serializers
 
+from apps.core.storage import media_storage
+
 from .models import FaceSwapJob, Job, JobStatus, SlowMotionJob
 
 
 def job_output_media_url(job: Job) -> str | None:
     if job.status != JobStatus.DONE or not job.output_file:
         return None
-    return f"/api/media/{job.output_file}"
+    return media_storage().url(job.output_file)
 
 
 def job_error(job: Job) -> str | None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
+from apps.core.storage import media_root, media_storage
 from apps.ledger.services import credits_charge, credits_refund
 
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
@@ -24,10 +25,6 @@ logger = logging.getLogger(__name__)
 
 
 # --- storage ------------------------------------------------------------------------------
-
-def media_root() -> Path:
-    return Path(settings.ISAMURAI_MEDIA_ROOT)
-
 
 def job_work_dir(*, job: Job) -> Path:
     """Scratch space for one run of a job; removed whatever the outcome."""
@@ -50,11 +47,6 @@ def _notify_finished(job: Job) -> None:
 
 def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
-
-
-def _remove_output(job: Job) -> None:
-    if job.output_file:
-        _remove_tree((media_root() / job.output_file).parent)
 
 
 # --- queue and dispatch --------------------------------------------------------------------
@@ -154,6 +146,7 @@ def job_complete(*, job_id: uuid.UUID, token: uuid.UUID, output_path: Path, repo
         destination = media_root() / relpath
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(output_path), destination)
+        media_storage().publish(relpath)
         job.output_file = relpath
         job.report = report or {}
         job.status = JobStatus.DONE

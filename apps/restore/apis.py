@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError
 from apps.core.schema import with_errors
+from apps.core.storage import media_storage
 from apps.jobs.selectors import job_id_parse
 from apps.ops.idempotency import idempotent
 
@@ -32,7 +33,8 @@ class RestoreImageApi(APIView):
         data.is_valid(raise_exception=True)
         record, image_b64 = restore_image_create(user=request.user, image=data.validated_data["image"],
                                                  mode=data.validated_data["mode"])
-        return Response({"url": f"/api/media/{record.output_file}", "image_base64": image_b64, "status": "success"})
+        return Response({"url": media_storage().url(record.output_file), "image_base64": image_b64,
+                         "status": "success"})
 
 
 class GallerySourceOutputSerializer(serializers.ModelSerializer):
@@ -43,7 +45,7 @@ class GallerySourceOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "faces_detected", "created_at"]
 
     def get_url(self, source: GallerySource) -> str:
-        return f"/api/media/{source.file}"
+        return media_storage().url(source.file)
 
 
 class GalleryListSerializer(serializers.Serializer):

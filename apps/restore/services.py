@@ -8,6 +8,7 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.core.exceptions import NotFound
 from apps.core.fast import fast_task_call
+from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.jobs.pricing import restore_price
 from apps.ledger.selectors import credit_balance_get
@@ -66,9 +67,9 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
 
 def gallery_source_delete(*, user: User, source_id: uuid.UUID) -> None:
     source = gallery_source_get(user=user, source_id=source_id)
-    path = media_root() / source.file
+    relpath = source.file
     source.delete()
-    path.unlink(missing_ok=True)
+    media_storage().delete(relpath)
 
 
 def gallery_source_get(*, user: User, source_id: uuid.UUID) -> GallerySource:
@@ -79,4 +80,4 @@ def gallery_source_get(*, user: User, source_id: uuid.UUID) -> GallerySource:
 
 
 def gallery_source_bytes(*, user: User, source_id: uuid.UUID) -> bytes:
-    return (media_root() / gallery_source_get(user=user, source_id=source_id).file).read_bytes()
+    return media_storage().fetch(gallery_source_get(user=user, source_id=source_id).file).read_bytes()

@@ -1,19 +1,19 @@
 """Fast-queue tasks for restore and the gallery (models load only in workers)."""
 import base64
-from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
+from apps.core.storage import media_storage
 from workers.face_analyser import FaceAnalyser
 from workers.images import ImageDecoder, JpegEncoder
 from workers.pipelines.restore import restore_image
 
 
 def _load(relpath: str):
-    return ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS).decode_file(Path(settings.ISAMURAI_MEDIA_ROOT) / relpath)
+    return ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS).decode_file(media_storage().fetch(relpath))
 
 
 @shared_task(name="restore.image")

@@ -197,17 +197,16 @@ def swap_preview_create(
     answer = fast_task_call(swap_preview_task, kwargs=kwargs)
     image_b64 = answer["image_base64"]
     preview_id = uuid.uuid4()
-    folder_rel = f"previews/{uuid.uuid4().hex}"
-    (media_root() / folder_rel).mkdir(parents=True, exist_ok=True)
-    output_rel = f"{folder_rel}/preview.jpg"
+    folder = UploadFolder(relpath=f"previews/{uuid.uuid4().hex}")
+    folder.path.mkdir(parents=True, exist_ok=True)
     try:
-        (media_root() / output_rel).write_bytes(base64.b64decode(image_b64))
+        output_rel = folder.save_bytes(base64.b64decode(image_b64), name="preview.jpg")
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="preview", job_id=preview_id, note="preview")
             preview = Preview.objects.create(id=preview_id, user=user, job=job, multi=persons is not None,
                                              enhance=enhance, credits_charged=price, output_file=output_rel)
     except BaseException:
-        UploadFolder(relpath=folder_rel).remove()
+        folder.remove()
         raise
     return preview, image_b64
 

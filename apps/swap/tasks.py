@@ -1,13 +1,13 @@
 """Fast-queue tasks: synchronous face work for the API (previews, checks, frame analysis).
 Images travel as base64 (previews) or as media paths (uploads already on the shared disk)."""
 import base64
-from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
+from apps.core.storage import media_storage
 from workers.images import ImageDecoder, JpegEncoder
 from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_image
 
@@ -21,7 +21,7 @@ def _from_b64(text: str):
 
 
 def _from_media(relpath: str):
-    return _decoder().decode_file(Path(settings.ISAMURAI_MEDIA_ROOT) / relpath)
+    return _decoder().decode_file(media_storage().fetch(relpath))
 
 
 def _persons(persons: list[dict], load) -> tuple[dict, dict]:

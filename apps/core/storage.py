@@ -1,0 +1,84 @@
+"""Where media lives. Local: everything under ISAMURAI_MEDIA_ROOT, served at /api/media/<path>.
+S3 (ISAMURAI_S3_BUCKET set): inputs and outputs are also kept in the bucket under the same
+relative paths, so GPU workers on other hosts fetch inputs from it and publish outputs to it;
+output URLs are expiring presigned links. The media root is then a local cache."""
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def media_root() -> Path:
+    return Path(settings.ISAMURAI_MEDIA_ROOT)
+
+
+class LocalMediaStorage:
+    def url(self, relpath: str) -> str:
+        return f"/api/media/{relpath}"
+
+    def push(self, relpath: str) -> None:
+        """Make a file written under the media root available to every host (nothing to do here)."""
+
+    def publish(self, relpath: str) -> None:
+        """A finished output under the media root becomes servable (it already is)."""
+
+    def fetch(self, relpath: str) -> Path:
+        return media_root() / relpath
+
+    def delete(self, relpath: str) -> None:
+        (media_root() / relpath).unlink(missing_ok=True)
+
+
+class S3MediaStorage:
+    def __init__(self) -> None:
+        import boto3
+
+        self.bucket = settings.ISAMURAI_S3_BUCKET
+        self.prefix = settings.ISAMURAI_S3_PREFIX
+        self.client = boto3.client(
+            "s3", endpoint_url=settings.ISAMURAI_S3_ENDPOINT_URL or None,
+            region_name=settings.ISAMURAI_S3_REGION or None,
+        )
+
+    def _key(self, relpath: str) -> str:
+        return f"{self.prefix}{relpath}"
+
+    def url(self, relpath: str) -> str:
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self._key(relpath)},
+            ExpiresIn=settings.ISAMURAI_S3_URL_EXPIRY_SECONDS,
+        )
+
+    def push(self, relpath: str) -> None:
+        self.client.upload_file(str(media_root() / relpath), self.bucket, self._key(relpath))
+
+    def publish(self, relpath: str) -> None:
+        """Upload an output and drop the local copy: the bucket is where it lives now."""
+        self.push(relpath)
+        (media_root() / relpath).unlink(missing_ok=True)
+
+    def fetch(self, relpath: str) -> Path:
+        """A local path for `relpath`, downloaded into the cache when this host doesn't have it."""
+        local = media_root() / relpath
+        if not local.exists():
+            local.parent.mkdir(parents=True, exist_ok=True)
+            partial = local.with_name(local.name + ".download")
+            self.client.download_file(self.bucket, self._key(relpath), str(partial))
+            partial.replace(local)
+        return local
+
+    def delete(self, relpath: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(relpath))
+        (media_root() / relpath).unlink(missing_ok=True)
+
+
+@lru_cache(maxsize=1)
+def _storage(bucket: str):
+    return S3MediaStorage() if bucket else LocalMediaStorage()
+
+
+def media_storage() -> LocalMediaStorage | S3MediaStorage:
+    return _storage(settings.ISAMURAI_S3_BUCKET)

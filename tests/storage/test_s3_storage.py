@@ -1,0 +1,98 @@
+"""S3-compatible storage: a worker on "another host" (its own media root) fetches the input from
+the bucket and publishes the output there; the API answers an expiring presigned URL that
+downloads the video. The bucket is moto's S3 server on 127.0.0.1."""
+import time
+
+import boto3
+import pytest
+import requests
+from django.test import Client
+from moto.server import ThreadedMotoServer
+
+from apps.core.storage import media_storage
+from tests.worker_process import WorkerPool, broker_purge
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+TEST_PIPELINES = '{"faceswap": "tests.jobs.pipelines:reencode", "slowmotion": "tests.jobs.pipelines:reencode"}'
+BUCKET = "isamurai-test"
+S3_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                 aws_secret_access_key="testing").create_bucket(Bucket=BUCKET)
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def remote_worker(django_db_setup, django_db_blocker, s3_endpoint, tmp_path_factory):
+    """A worker with its own, empty media root: it can only get files through the bucket."""
+    with django_db_blocker.unblock():
+        broker_purge()
+    other_host_media = tmp_path_factory.mktemp("other_host_media")
+    pool = WorkerPool({"ISAMURAI_PIPELINES_JSON": TEST_PIPELINES, "ISAMURAI_S3_BUCKET": BUCKET,
+                       "ISAMURAI_S3_ENDPOINT_URL": s3_endpoint, "ISAMURAI_S3_REGION": "us-east-1",
+                       "ISAMURAI_MEDIA_ROOT": str(other_host_media), **S3_ENV})
+    pool(concurrency=1)
+    yield other_host_media
+    pool.stop_all()
+
+
+@pytest.fixture
+def s3_settings(settings, s3_endpoint, monkeypatch):
+    for name, value in S3_ENV.items():
+        monkeypatch.setenv(name, value)
+    settings.ISAMURAI_S3_BUCKET = BUCKET
+    settings.ISAMURAI_S3_ENDPOINT_URL = s3_endpoint
+    settings.ISAMURAI_S3_REGION = "us-east-1"
+    return settings
+
+
+def test_job_across_hosts_through_the_bucket(remote_worker, s3_settings, make_user, testdata):
+    user, key = make_user(credits=50)
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    with open(testdata / "videos" / "liveportrait_d0.mp4", "rb") as video:
+        project = client.post("/api/slowmotion/", {"source_video": video, "slowdown_factor": "2",
+                                                   "quality": "480p", "mode": "fps"}).json()["slowmotion"]
+    client.post("/api/faceswap/slowmotion/process/", {"project_id": project["id"]}, content_type="application/json")
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/faceswap/slowmotion/progress/{project['id']}/").json()
+        if body["status"] in ("Done", "Failed", "Cancelled"):
+            break
+        time.sleep(0.1)
+    assert body["status"] == "Done", body
+    url = body["output_media_url"]
+    assert url.startswith(s3_settings.ISAMURAI_S3_ENDPOINT_URL) and "Signature" in url and "Expires" in url
+    download = requests.get(url, timeout=10)
+    assert download.status_code == 200 and download.content[4:8] == b"ftyp"
+    # The worker fetched the input from the bucket and kept no copy of the published output.
+    assert any(remote_worker.glob("uploads/*/source.mp4"))
+    assert not any(p.is_file() for p in remote_worker.glob("outputs/**/*"))
+    # The media endpoint sends a host without the file to the bucket.
+    relpath = url.split(f"/{BUCKET}/", 1)[1].split("?", 1)[0]
+    redirect = Client().get(f"/api/media/{relpath}")
+    assert redirect.status_code == 302 and redirect["Location"].startswith(s3_settings.ISAMURAI_S3_ENDPOINT_URL)
+
+
+def _bucket_keys() -> set[str]:
+    listing = media_storage().client.list_objects_v2(Bucket=BUCKET)
+    return {item["Key"] for item in listing.get("Contents", [])}
+
+
+def test_rejected_upload_leaves_nothing_in_the_bucket(s3_settings, make_user, tmp_path):
+    user, key = make_user(credits=5)
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a video")
+    before = _bucket_keys()
+    with open(notes, "rb") as video:
+        response = Client(HTTP_AUTHORIZATION=f"Api-Key {key}").post(
+            "/api/slowmotion/", {"source_video": video, "slowdown_factor": "2", "quality": "480p", "mode": "fps"})
+    assert response.status_code == 400
+    assert _bucket_keys() == before
