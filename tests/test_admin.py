@@ -57,3 +57,17 @@ def test_admin_ledger_is_read_only(staff_client, make_user):
     entry = LedgerEntry.objects.first()
     assert staff_client.get("/admin/ledger/ledgerentry/add/").status_code == 403
     assert staff_client.post(f"/admin/ledger/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_admin_cancel_action_refunds_half_like_stop_job(staff_client, make_user):
+    from apps.jobs.models import FaceSwapJob
+    from apps.jobs.services import job_queue
+
+    user, _ = make_user("ivan", credits=30)
+    job = job_queue(job=FaceSwapJob.objects.create(user=user, kind="faceswap"), price=11)
+    page = staff_client.get("/admin/jobs/job/", {"status__exact": "Queued"})
+    assert str(job.id) in page.content.decode()
+    staff_client.post("/admin/jobs/job/", {"action": "cancel_jobs", "_selected_action": [str(job.id)]})
+    job.refresh_from_db()
+    assert job.status == "Cancelled"
+    assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 30 - 11 + 5
