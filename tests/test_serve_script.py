@@ -31,9 +31,9 @@ def test_serve_script_on_embedded_defaults(tmp_path):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{port}/api/user-credits/", timeout=1)
+                requests.get(f"http://127.0.0.1:{port}/api/user-credits/", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still starting up
                 assert server.poll() is None, server.stdout.read().decode()
                 time.sleep(0.5)
         created = subprocess.run(
