@@ -18,14 +18,12 @@ def job_error(job: Job) -> str | None:
     return None
 
 
-class _JobFields(serializers.Serializer):
+class JobProgressOutputSerializer(serializers.Serializer):
+    """The state every job answer carries."""
+
     id = serializers.UUIDField()
     status = serializers.CharField()
     progress_percentage = serializers.IntegerField()
-    credits_charged = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
     output_media_url = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
 
@@ -34,6 +32,13 @@ class _JobFields(serializers.Serializer):
 
     def get_error(self, job: Job) -> str | None:
         return job_error(job)
+
+
+class _JobFields(JobProgressOutputSerializer):
+    credits_charged = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField()
 
 
 class FaceSwapJobOutputSerializer(_JobFields):
@@ -74,20 +79,6 @@ class SlowMotionJobOutputSerializer(_JobFields):
         if job.duration_seconds is None:
             return job.credits_charged
         return slowmotion_price(factor=job.slowdown_factor, duration_seconds=job.duration_seconds)
-
-
-class JobProgressOutputSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    status = serializers.CharField()
-    progress_percentage = serializers.IntegerField()
-    output_media_url = serializers.SerializerMethodField()
-    error = serializers.SerializerMethodField()
-
-    def get_output_media_url(self, job: Job) -> str | None:
-        return job_output_media_url(job)
-
-    def get_error(self, job: Job) -> str | None:
-        return job_error(job)
 
 
 class JobProgressBodySerializer(JobProgressOutputSerializer):
