@@ -7,7 +7,7 @@ from django import forms
 from apps.accounts.models import User
 from apps.jobs.models import FaceSwapJob, SlowMotionJob
 
-QUALITY_CHOICES = FaceSwapJob.Quality.choices
+QUALITY_CHOICES = [(value, value) for value in FaceSwapJob.Quality.values]
 FACE_SELECTION_CHOICES = [
     ("reference", "The main person (most prominent face of the first frame)"),
     ("all", "Every face"),
