@@ -81,6 +81,21 @@ class _SessionCache:
 
 SESSION_CACHE = _SessionCache()
 
+# Models whose files declare output lengths for one input size although they take any: their
+# sessions are built with those declarations dropped, so other sizes run without ONNX Runtime
+# logging a shape mismatch per output per run. SCRFD's files declare 640x640; the detector
+# runs a 16:9 frame as 640x384 instead (see ScrfdDetector).
+FREE_OUTPUT_SHAPES = frozenset({"det_10g"})
+
+
+def _without_output_shapes(path: Path) -> bytes:
+    import onnx  # only here: most processes that import the registry never need it
+
+    model = onnx.load(str(path))
+    for output in model.graph.output:
+        output.type.tensor_type.ClearField("shape")
+    return model.SerializeToString()
+
 
 class ModelRegistry:
     """Finds model files and hands out their (cached) ONNX Runtime sessions.
@@ -89,6 +104,12 @@ class ModelRegistry:
     ``"cpu"``. When it names an accelerator, a session that ends up on CPU only raises
     :class:`ProviderUnavailable` instead of silently running slowly, unless
     ``allow_cpu_fallback`` is set.
+
+    CPU thread pools don't spin by default (``allow_spinning``): ONNX Runtime's workers
+    otherwise busy-wait for the next op after every op, and our pipelines run sessions on
+    several threads at once (detection ahead of the swap) next to ffmpeg. On a small CPU
+    worker the spinning ate the cores the other stages need: on 2 cores it doubled the
+    face swap job's CPU time and cost ~30% of its frame rate.
     """
 
     def __init__(
@@ -99,6 +120,7 @@ class ModelRegistry:
         manifest: ModelManifest | None = None,
         allow_cpu_fallback: bool = False,
         intra_op_threads: int | None = None,
+        allow_spinning: bool = False,
         provider_options: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.models_dir = Path(models_dir)
@@ -106,6 +128,7 @@ class ModelRegistry:
         self.providers = parse_providers(providers)
         self.allow_cpu_fallback = allow_cpu_fallback
         self.intra_op_threads = intra_op_threads
+        self.allow_spinning = allow_spinning
         self.provider_options = provider_options or {}
 
     @property
@@ -157,11 +180,13 @@ class ModelRegistry:
         options = ort.SessionOptions()
         if self.intra_op_threads:
             options.intra_op_num_threads = self.intra_op_threads
+        options.add_session_config_entry("session.intra_op.allow_spinning",
+                                         "1" if self.allow_spinning else "0")
         provider_list = [(p, self.provider_options[p]) if p in self.provider_options else p
                          for p in providers]
         try:
-            session = ort.InferenceSession(str(path), sess_options=options,
-                                           providers=provider_list)
+            model = _without_output_shapes(path) if name in FREE_OUTPUT_SHAPES else str(path)
+            session = ort.InferenceSession(model, sess_options=options, providers=provider_list)
         except Exception as exc:  # ORT raises its own exception types for bad files
             raise ModelUnavailable(
                 name, reason=f"could not be loaded ({exc.__class__.__name__}; the file may "

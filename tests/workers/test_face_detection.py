@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 
 from workers.face_analyser import FaceAnalyser
@@ -55,10 +56,37 @@ def test_close_up_clip_has_a_face_in_every_sampled_frame(analyser, videos_dir):
     assert missed_at_640 > checked // 2  # the fallback really is what finds them
 
 
-def test_declared_640_outputs_run_smaller_sizes_on_a_full_canvas(analyser, read_image):
-    assert analyser.detector.canvas_size == 640
-    small = analyser.detector.detect(read_image("obama.jpg"), 320)
+def test_declared_640_outputs_run_smaller_sizes_on_a_full_canvas(face_models, read_image):
+    declared = ort.InferenceSession(str(face_models.model_path("det_10g")),
+                                    providers=["CPUExecutionProvider"])
+    detector = ScrfdDetector(declared)
+    assert detector.canvas_size == 640
+    assert detector._letterbox(read_image("two_people.jpg"), 320)[0].shape == (640, 640, 3)
+    small = detector.detect(read_image("obama.jpg"), 320)
     assert len(small) == 1
+
+
+def test_the_registry_detector_runs_a_tight_canvas_with_the_same_faces(analyser, face_models,
+                                                                      read_image, capfd):
+    """The registry drops det_10g's declared 640x640 output lengths, so a 16:9 image runs as
+    640x384 (not 640x640) without ONNX Runtime's shape warnings, and finds the same faces."""
+    assert analyser.detector.canvas_size is None
+    session = analyser.detector.session
+    assert session.get_session_options().get_session_config_entry(
+        "session.intra_op.allow_spinning") == "0"
+    declared = ScrfdDetector(ort.InferenceSession(str(face_models.model_path("det_10g")),
+                                                  providers=["CPUExecutionProvider"]))
+    image = read_image("two_people.jpg")  # 1126x661
+    assert analyser.detector._letterbox(image, 640)[0].shape == (384, 640, 3)
+    capfd.readouterr()
+    for size in (640, 320):
+        tight, full = analyser.detector.detect(image, size), declared.detect(image, size)
+        assert len(tight) == len(full) == 2
+        order_tight, order_full = np.argsort(tight.boxes[:, 0]), np.argsort(full.boxes[:, 0])
+        # The same faces; only the black padding the network sees below the image differs.
+        assert np.abs(tight.boxes[order_tight] - full.boxes[order_full]).max() < 5
+        assert np.abs(tight.keypoints[order_tight] - full.keypoints[order_full]).max() < 2
+    assert "VerifyOutputSizes" not in capfd.readouterr().err
 
 
 def test_no_face_in_a_plain_image(analyser):
