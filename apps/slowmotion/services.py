@@ -5,9 +5,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.core.exceptions import ApplicationError
 from apps.core.uploads import UploadFolder, media_file_check, media_root
-from apps.jobs.models import JobStatus, SlowMotionJob
+from apps.jobs.models import SlowMotionJob
 from apps.jobs.pricing import slowmotion_price
 from apps.jobs.selectors import job_get_for_user
 from apps.jobs.services import job_queue
@@ -34,8 +33,7 @@ def slowmotion_project_create(
 
 
 def slowmotion_project_process(*, user: User, project_id: uuid.UUID) -> SlowMotionJob:
+    """Charge and queue a Draft project (job_queue refuses any other status)."""
     job = job_get_for_user(user=user, job_id=project_id, kind="slowmotion")
-    if job.status != JobStatus.DRAFT:
-        raise ApplicationError(f"This project is {job.status}; only a Draft project can be processed.")
     price = slowmotion_price(factor=job.slowdown_factor, duration_seconds=job.duration_seconds or 0)
     return job_queue(job=job, price=price)

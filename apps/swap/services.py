@@ -20,7 +20,7 @@ from apps.core.uploads import (
     media_file_check,
     media_root,
 )
-from apps.jobs.models import FaceSwapJob, JobStatus
+from apps.jobs.models import FaceSwapJob
 from apps.jobs.pricing import faceswap_image_price, faceswap_video_price, preview_price
 from apps.jobs.selectors import job_get_for_user, job_id_parse
 from apps.jobs.services import job_queue
@@ -161,10 +161,8 @@ def faceswap_job_create(
 
 
 def faceswap_job_process(*, user: User, job_id: uuid.UUID) -> FaceSwapJob:
-    """process-swap: charge and queue a Draft job."""
+    """process-swap: charge and queue a Draft job (job_queue refuses any other status)."""
     job = job_get_for_user(user=user, job_id=job_id, kind="faceswap")
-    if job.status != JobStatus.DRAFT:
-        raise ApplicationError(f"This job is {job.status}; only a Draft job (from faceswap/) can be processed.")
     return job_queue(job=job, price=faceswap_price(job=job))
 
 

@@ -11,28 +11,24 @@ from tests.worker_process import WorkerPool, broker_purge
 TEST_PIPELINES = '{"faceswap": "tests.jobs.pipelines:reencode", "slowmotion": "tests.jobs.pipelines:reencode"}'
 
 
-def _pool() -> WorkerPool:
-    return WorkerPool({"ISAMURAI_PIPELINES_JSON": TEST_PIPELINES})
+def _pool_lifetime(django_db_blocker):
+    with django_db_blocker.unblock():
+        broker_purge()
+    pool = WorkerPool({"ISAMURAI_PIPELINES_JSON": TEST_PIPELINES})
+    yield pool
+    pool.stop_all()
 
 
 @pytest.fixture(scope="module")
 def module_workers(django_db_setup, django_db_blocker):
     """Workers shared by a module's tests."""
-    with django_db_blocker.unblock():
-        broker_purge()
-    pool = _pool()
-    yield pool
-    pool.stop_all()
+    yield from _pool_lifetime(django_db_blocker)
 
 
 @pytest.fixture
 def workers(django_db_setup, django_db_blocker):
     """Workers of one test, all stopped when it ends."""
-    with django_db_blocker.unblock():
-        broker_purge()
-    pool = _pool()
-    yield pool
-    pool.stop_all()
+    yield from _pool_lifetime(django_db_blocker)
 
 
 @pytest.fixture
