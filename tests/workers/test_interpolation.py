@@ -166,3 +166,21 @@ def test_auto_picks_rife_when_installed_and_flow_otherwise(rife_registry: ModelR
         build_interpolator("rife", empty)
     with pytest.raises(ValueError):
         resolve_interpolator_name("magic", empty)
+
+
+def test_flow_of_small_frames_is_coarser_only_where_motion_is_small(videos_dir: Path,
+                                                                    pan_frames: list[np.ndarray]):
+    # 480x480 talking head, little motion: the flow is estimated at 240 px (the cheap path),
+    # and the result still never falls below the cross-fade.
+    frames = read_frames(videos_dir / "liveportrait_d18.mp4", 9)
+    assert frames[0].shape[:2] == (480, 480)
+    interpolator = FlowInterpolator()
+    forward, backward = interpolator.flows(frames[0], frames[2])
+    assert forward.shape[:2] == backward.shape[:2] == (240, 240)
+    assert (rebuild_dropped(frames, interpolator)
+            >= rebuild_dropped(frames, CrossFadeInterpolator()))
+    # A fast pan (about 28 px per pair at 640x480) is estimated again at a finer size.
+    fast = [cv2.resize(frame, (640, 480), interpolation=cv2.INTER_LINEAR) for frame in pan_frames]
+    forward, _ = interpolator.flows(fast[0], fast[2])
+    assert forward.shape[:2] == (270, 360)
+    assert FlowInterpolator(adaptive_small=False).flows(fast[0], fast[2])[0].shape[:2] == (360, 480)
