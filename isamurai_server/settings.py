@@ -97,8 +97,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (server, worker) share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several processes (server, workers) share the file. Write transactions take the lock when
+    # they begin (IMMEDIATE), so they wait out the busy timeout instead of failing at once with
+    # "database is locked" when a read has to become a write; WAL lets readers run beside a writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
     # Tests run a real worker in another process, so the test database must be a file.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_db.sqlite3")}
 
