@@ -37,6 +37,22 @@ class StderrCollector:
         return "\n".join(self._lines)
 
 
+def ffmpeg_spawn(command: list[str], *, writes_frames: bool) -> tuple[subprocess.Popen, StderrCollector]:
+    """Start ffmpeg with raw frames on one pipe (stdout when it decodes, stdin when it encodes)
+    and its stderr drained on a thread; a missing ffmpeg is a MediaError for the user."""
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE if writes_frames else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL if writes_frames else subprocess.PIPE,
+            stderr=subprocess.PIPE, bufsize=0,
+        )
+    except OSError as exc:
+        role = "encoder" if writes_frames else "decoder"
+        raise MediaError(f"The video {role} is not available on this server.", detail=str(exc)) from exc
+    return process, StderrCollector(process.stderr)
+
+
 class VideoFrameReader:
     """Decodes a video on its own thread into a bounded queue of BGR ``uint8`` frames.
 
@@ -95,15 +111,7 @@ class VideoFrameReader:
     def start(self) -> VideoFrameReader:
         if self._process is not None:
             return self
-        try:
-            self._process = subprocess.Popen(
-                self._command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, bufsize=0,
-            )
-        except OSError as exc:
-            raise MediaError("The video decoder is not available on this server.",
-                             detail=str(exc)) from exc
-        self._stderr = StderrCollector(self._process.stderr)
+        self._process, self._stderr = ffmpeg_spawn(self._command(), writes_frames=False)
         self._thread = threading.Thread(target=self._decode, name="video-decode", daemon=True)
         self._thread.start()
         return self

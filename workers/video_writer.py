@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import MediaError
 from .probe import MediaInfo
-from .video_reader import StderrCollector
+from .video_reader import StderrCollector, ffmpeg_spawn
 
 PROVENANCE_TEXT = "AI-edited media: produced by an iSamurai-compatible self-hosted face-swap server"
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
@@ -105,15 +105,7 @@ class VideoFrameWriter:
         if self._process is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._process = subprocess.Popen(
-                self._command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, bufsize=0,
-            )
-        except OSError as exc:
-            raise MediaError("The video encoder is not available on this server.",
-                             detail=str(exc)) from exc
-        self._stderr = StderrCollector(self._process.stderr)
+        self._process, self._stderr = ffmpeg_spawn(self._command(), writes_frames=True)
         self._thread = threading.Thread(target=self._encode, name="video-encode", daemon=True)
         self._thread.start()
         return self

@@ -17,8 +17,3 @@ def ledger_sum_get(*, user: User) -> int:
 def ledger_entries_list(*, user: User) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(account__user=user)
 
-
-def credits_charged_for_job_get(*, job_id) -> int:
-    """Credits net-charged for a job (charges minus refunds), as a positive number."""
-    total = LedgerEntry.objects.filter(job_id=job_id).aggregate(total=Sum("delta"))["total"] or 0
-    return -total
