@@ -62,10 +62,10 @@ def make_model_pack(folder: Path) -> tuple[Path, Path]:
 
 
 def bench_ours(models_dir: Path, clip: Path, source: Path, output_dir: Path) -> dict:
-    from workers.model_registry import ModelRegistry
-    from workers.pipeline import PipelineContext
+    from workers.model_zoo.registry import ModelRegistry
     from workers.pipelines import faceswap
-    from workers.probe import MediaProbe
+    from workers.pipelines.context import PipelineContext
+    from workers.video.probe import MediaProbe
 
     models = ModelRegistry(models_dir, providers="cpu")
     for name in ("det_10g", "w600k_r50", "inswapper_128"):
@@ -84,9 +84,9 @@ def bench_ours(models_dir: Path, clip: Path, source: Path, output_dir: Path) -> 
 def bench_preview(models_dir: Path, clip: Path, source: Path, repeats: int = 5) -> dict:
     import cv2
 
-    from workers.model_registry import ModelRegistry
+    from workers.model_zoo.registry import ModelRegistry
     from workers.pipelines.faceswap import swap_image
-    from workers.video_reader import VideoFrameReader
+    from workers.video.reader import VideoFrameReader
 
     models = ModelRegistry(models_dir, providers="cpu")
     with VideoFrameReader(clip) as reader:

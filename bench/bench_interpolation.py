@@ -36,9 +36,9 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from workers.interpolator import CrossFadeInterpolator, FrameInterpolator  # noqa: E402
-from workers.interpolator_flow import FlowInterpolator  # noqa: E402
-from workers.video_reader import VideoFrameReader  # noqa: E402
+from workers.interpolation.base import CrossFadeInterpolator, FrameInterpolator  # noqa: E402
+from workers.interpolation.flow import FlowInterpolator  # noqa: E402
+from workers.video.reader import VideoFrameReader  # noqa: E402
 
 TESTDATA = Path(os.environ.get("ISAMURAI_TESTDATA", REPO_ROOT.parent / "shared" / "testdata"))
 RESULTS = REPO_ROOT / "bench" / "results" / "interpolation.json"

@@ -33,7 +33,7 @@ def make_single_person_clip(destination: Path) -> Path:
 def thumbnails(models, folder: Path) -> dict[str, Path]:
     """analyse-frame on the first frame, as a client would, saved as the persons' thumbnails."""
     from workers.pipelines.faceswap import analyse_frame
-    from workers.video_reader import VideoFrameReader
+    from workers.video.reader import VideoFrameReader
 
     with VideoFrameReader(TWO_PEOPLE) as reader:
         first = next(iter(reader))
@@ -45,8 +45,8 @@ def thumbnails(models, folder: Path) -> dict[str, Path]:
 
 
 def run_once(models, inputs: dict, options: dict, output_dir: Path, frames: int) -> dict:
-    from workers.pipeline import PipelineContext
     from workers.pipelines import faceswap
+    from workers.pipelines.context import PipelineContext
 
     output_dir.mkdir(parents=True, exist_ok=True)
     ctx = PipelineContext(inputs=inputs, options={"gquality": "480p", "media_type": "video", **options},
@@ -58,8 +58,8 @@ def run_once(models, inputs: dict, options: dict, output_dir: Path, frames: int)
 
 
 def main() -> int:
-    from workers.model_registry import ModelRegistry
-    from workers.probe import MediaProbe
+    from workers.model_zoo.registry import ModelRegistry
+    from workers.video.probe import MediaProbe
 
     with tempfile.TemporaryDirectory(prefix="bench-multi-") as tmp:
         folder = Path(tmp)

@@ -43,9 +43,9 @@ def _peak_rss_mb() -> tuple[float, float]:
 
 def child_pipeline(clip: Path, output: Path, preset: str = "veryfast") -> dict:
     sys.path.insert(0, str(REPO_ROOT))
-    from workers.probe import MediaProbe
-    from workers.video_reader import VideoFrameReader
-    from workers.video_writer import VideoFrameWriter
+    from workers.video.probe import MediaProbe
+    from workers.video.reader import VideoFrameReader
+    from workers.video.writer import VideoFrameWriter
 
     info = MediaProbe().probe(clip)
     started = time.perf_counter()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from celery import shared_task
 
-from workers.pipeline import PipelineContext
+from workers.pipelines.context import PipelineContext
 
 
 @shared_task(name="bench.stamp", ignore_result=False)

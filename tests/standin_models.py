@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from workers.model_manifest import STANDIN_METADATA_KEY, ModelManifest
+from workers.model_zoo.manifest import STANDIN_METADATA_KEY, ModelManifest
 
 OPSET = 17
 IR_VERSION = 8  # loadable by every onnxruntime this project supports

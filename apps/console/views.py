@@ -32,7 +32,7 @@ from apps.swap.services import (
     faceswap_price,
 )
 from workers.errors import MediaError, ModelUnavailable
-from workers.pipeline import PipelineError
+from workers.pipelines.context import PipelineError
 
 from .forms import (
     ApiKeyCreateForm,

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
 from workers.errors import MediaError, ModelUnavailable, ProviderUnavailable
-from workers.pipeline import PipelineError
+from workers.pipelines.context import PipelineError
 
 from .errors import error_body
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from workers.errors import MediaError, ModelUnavailable
-from workers.pipeline import PipelineError
+from workers.pipelines.context import PipelineError
 
 from .exceptions import ApplicationError, ServerError, ServiceUnavailable
 

@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from workers.model_registry import ModelRegistry
+from workers.model_zoo.registry import ModelRegistry
 
 
 @lru_cache(maxsize=1)

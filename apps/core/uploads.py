@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from workers.errors import MediaError
-from workers.images import ImageDecoder, ImageHeader
-from workers.probe import MediaInfo, VideoLimits, VideoValidator
+from workers.imaging.codec import ImageDecoder, ImageHeader
+from workers.video.probe import MediaInfo, VideoLimits, VideoValidator
 
 from .exceptions import ApplicationError
 from .storage import media_root, media_storage

@@ -14,7 +14,7 @@ from django.db import close_old_connections, connection
 from apps.core.model_access import model_registry, pipeline_limits
 from apps.core.storage import media_storage
 from workers.errors import MediaError, ModelUnavailable
-from workers.pipeline import JobCancelled, PipelineContext, PipelineError, pipeline_load
+from workers.pipelines.context import JobCancelled, PipelineContext, PipelineError, pipeline_load
 
 from .models import Job
 from .selectors import job_concrete_get

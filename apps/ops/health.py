@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 
-from workers.model_manifest import ModelManifest
+from workers.model_zoo.manifest import ModelManifest
 
 logger = logging.getLogger(__name__)
 

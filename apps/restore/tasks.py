@@ -7,8 +7,8 @@ from django.conf import settings
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
 from apps.core.storage import media_storage
-from workers.face_analyser import FaceAnalyser
-from workers.images import ImageDecoder, JpegEncoder
+from workers.faces.analyser import FaceAnalyser
+from workers.imaging.codec import ImageDecoder, JpegEncoder
 from workers.pipelines.restore import restore_image
 
 

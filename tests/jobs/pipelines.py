@@ -8,10 +8,10 @@ import os
 import time
 from pathlib import Path
 
-from workers.pipeline import PipelineContext
-from workers.probe import MediaProbe
-from workers.video_reader import VideoFrameReader
-from workers.video_writer import VideoFrameWriter
+from workers.pipelines.context import PipelineContext
+from workers.video.probe import MediaProbe
+from workers.video.reader import VideoFrameReader
+from workers.video.writer import VideoFrameWriter
 
 
 def reencode(ctx: PipelineContext) -> Path:

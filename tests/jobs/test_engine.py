@@ -12,7 +12,7 @@ from apps.jobs.services import job_queue, job_work_dir
 from apps.ledger.models import LedgerEntry
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from tests.worker_process import wait_finished, wait_for
-from workers.probe import MediaProbe
+from workers.video.probe import MediaProbe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

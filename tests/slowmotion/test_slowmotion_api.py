@@ -12,7 +12,7 @@ from apps.jobs.models import Job
 from apps.jobs.pricing import slowmotion_price
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from tests.worker_process import WorkerPool, broker_purge
-from workers.probe import MediaProbe
+from workers.video.probe import MediaProbe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from apps.jobs.models import Job, JobStatus
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from tests.worker_process import wait_finished, wait_for
-from workers.probe import MediaProbe
+from workers.video.probe import MediaProbe
 
 from .conftest import api, b64
 

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
-from workers.probe import MediaProbe
+from workers.video.probe import MediaProbe
 
 from .conftest import api, b64
 

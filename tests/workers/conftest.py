@@ -103,7 +103,7 @@ def face_models_dir(tmp_path_factory: pytest.TempPathFactory, testdata: Path) ->
 
 @pytest.fixture(scope="session")
 def face_models(face_models_dir: Path):
-    from workers.model_registry import ModelRegistry
+    from workers.model_zoo.registry import ModelRegistry
 
     return ModelRegistry(face_models_dir, providers="cpu")
 

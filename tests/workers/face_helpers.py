@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from workers.face_analyser import Face
-from workers.video_reader import VideoFrameReader
+from workers.faces.analyser import Face
+from workers.video.reader import VideoFrameReader
 
 
 def decode_frames(path: Path) -> list[np.ndarray]:

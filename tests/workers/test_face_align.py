@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workers.face_align import (
+from workers.faces.align import (
     ARCFACE_112,
     FFHQ_512,
     INSWAPPER_128,

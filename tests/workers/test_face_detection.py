@@ -5,9 +5,9 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from workers.face_analyser import FaceAnalyser
-from workers.face_detector import ScrfdDetector, non_maximum_suppression
-from workers.video_reader import VideoFrameReader
+from workers.faces.analyser import FaceAnalyser
+from workers.faces.detector import ScrfdDetector, non_maximum_suppression
+from workers.video.reader import VideoFrameReader
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_no_face_in_a_plain_image(analyser):
 
 def test_the_standin_detector_reports_no_faces(standin_models_dir, tmp_path, read_image):
     from tests.standin_models import write_standins
-    from workers.model_registry import ModelRegistry
+    from workers.model_zoo.registry import ModelRegistry
 
     write_standins(tmp_path, names=["det_10g"])
     detector = ScrfdDetector(ModelRegistry(tmp_path).session("det_10g"))

@@ -10,8 +10,8 @@ import itertools
 import numpy as np
 import pytest
 
-from workers.face_analyser import Face, most_prominent
-from workers.face_matching import (
+from workers.faces.analyser import Face, most_prominent
+from workers.faces.matching import (
     SINGLE_SOURCE_KEY,
     AllFacesSelector,
     KnownPersonsSelector,

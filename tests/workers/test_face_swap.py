@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from workers.face_analyser import FaceAnalyser
-from workers.face_embedder import normalise
-from workers.face_swapper import InSwapper
-from workers.pipeline import PipelineError
+from workers.faces.analyser import FaceAnalyser
+from workers.faces.embedder import normalise
+from workers.faces.swapper import InSwapper
+from workers.pipelines.context import PipelineError
 from workers.pipelines.faceswap import analyse_frame, enhance_faces, source_face_check, swap_image
 
 from .face_helpers import box_mask, inner_box, mean_difference

@@ -12,12 +12,12 @@ import cv2
 import numpy as np
 import pytest
 
-from workers.face_analyser import FaceAnalyser
-from workers.pipeline import JobCancelled, PipelineContext, PipelineError
+from workers.faces.analyser import FaceAnalyser
 from workers.pipelines import faceswap
-from workers.probe import MediaProbe
-from workers.video_reader import VideoFrameReader
-from workers.video_writer import VideoFrameWriter
+from workers.pipelines.context import JobCancelled, PipelineContext, PipelineError
+from workers.video.probe import MediaProbe
+from workers.video.reader import VideoFrameReader
+from workers.video.writer import VideoFrameWriter
 
 from .conftest import run_ffmpeg
 from .face_helpers import box_mask, decode_frames, inner_box, mean_difference
@@ -225,7 +225,7 @@ def test_cancel_leaves_no_output(face_models, talking_head_clip, read_image, tmp
 
 def test_missing_model_is_reported_before_any_work(tmp_path, read_image, images_dir):
     from workers.errors import ModelUnavailable
-    from workers.model_registry import ModelRegistry
+    from workers.model_zoo.registry import ModelRegistry
 
     with pytest.raises(ModelUnavailable):
         faceswap.swap_image(ModelRegistry(tmp_path), target=read_image("obama.jpg"),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from workers.errors import MediaError
-from workers.images import ImageDecoder, ImageHeader, JpegEncoder
+from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
 
 decoder = ImageDecoder(max_pixels=40_000_000)
 

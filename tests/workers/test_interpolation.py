@@ -10,16 +10,16 @@ import pytest
 
 from tests.standin_models import write_standins
 from workers.errors import ModelUnavailable
-from workers.interpolator import (
+from workers.interpolation.base import (
     CrossFadeInterpolator,
     build_interpolator,
     resolve_interpolator_name,
 )
-from workers.interpolator_flow import FlowInterpolator
-from workers.interpolator_rife import RifeInterpolator, scale_for
-from workers.model_registry import ModelRegistry
-from workers.scene_cut import SceneCutDetector
-from workers.video_reader import VideoFrameReader
+from workers.interpolation.flow import FlowInterpolator
+from workers.interpolation.rife import RifeInterpolator, scale_for
+from workers.interpolation.scene_cut import SceneCutDetector
+from workers.model_zoo.registry import ModelRegistry
+from workers.video.reader import VideoFrameReader
 
 
 def psnr(image: np.ndarray, truth: np.ndarray) -> float:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from workers.errors import ModelDownloadError
-from workers.model_download import ModelDownloader
-from workers.model_manifest import ModelManifest, installed_state
+from workers.model_zoo.download import ModelDownloader
+from workers.model_zoo.manifest import ModelManifest, installed_state
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB of known bytes
 PAYLOAD_SHA256 = hashlib.sha256(PAYLOAD).hexdigest()

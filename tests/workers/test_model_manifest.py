@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from workers.model_manifest import DEFAULT_MANIFEST_PATH, ManifestError, ModelManifest
+from workers.model_zoo.manifest import DEFAULT_MANIFEST_PATH, ManifestError, ModelManifest
 
 REQUIRED_MODELS = {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9"}
 

@@ -11,8 +11,8 @@ import pytest
 
 from tests.standin_models import SCRFD_OUTPUT_NAMES, write_standins
 from workers.errors import ModelUnavailable, ProviderUnavailable
-from workers.model_manifest import installed_state
-from workers.model_registry import SESSION_CACHE, ModelRegistry, parse_providers
+from workers.model_zoo.manifest import installed_state
+from workers.model_zoo.registry import SESSION_CACHE, ModelRegistry, parse_providers
 
 HAS_GPU = "CUDAExecutionProvider" in ort.get_available_providers()
 
@@ -27,7 +27,7 @@ def test_parse_providers_from_settings():
 
 def test_cpu_worker_loads_models_and_logs_the_provider(standin_models_dir: Path, caplog):
     registry = ModelRegistry(standin_models_dir, providers="cpu")
-    with caplog.at_level(logging.INFO, logger="workers.model_registry"):
+    with caplog.at_level(logging.INFO, logger="workers.model_zoo.registry"):
         session = registry.session("w600k_r50")
     assert session.get_providers() == ["CPUExecutionProvider"]
     assert registry.chosen_provider("w600k_r50") == "CPUExecutionProvider"

@@ -1,6 +1,6 @@
 import pytest
 
-from workers.quality import short_side_for, target_size
+from workers.video.quality import short_side_for, target_size
 
 
 @pytest.mark.parametrize(

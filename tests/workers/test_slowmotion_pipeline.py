@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from tests.standin_models import write_standins
-from workers.model_registry import ModelRegistry
-from workers.pipeline import JobCancelled, PipelineContext, PipelineError
+from workers.model_zoo.registry import ModelRegistry
+from workers.pipelines.context import JobCancelled, PipelineContext, PipelineError
 from workers.pipelines.slowmotion import REPORT_NAME, SlowMotionPlan, run
-from workers.probe import MediaProbe
-from workers.video_reader import VideoFrameReader
+from workers.video.probe import MediaProbe
+from workers.video.reader import VideoFrameReader
 
 from .conftest import run_ffmpeg
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from workers.errors import MediaError
-from workers.probe import MediaProbe, VideoLimits, VideoValidator
-from workers.quality import target_size
-from workers.video_reader import VideoFrameReader
-from workers.video_writer import PROVENANCE_TEXT, VideoFrameWriter
+from workers.video.probe import MediaProbe, VideoLimits, VideoValidator
+from workers.video.quality import target_size
+from workers.video.reader import VideoFrameReader
+from workers.video.writer import PROVENANCE_TEXT, VideoFrameWriter
 
 from .conftest import run_ffmpeg
 

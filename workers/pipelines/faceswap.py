@@ -1,7 +1,7 @@
 """Face swap jobs (single and multi person) on videos and images, previews, frame analysis,
 the submission-time source check and face restoration.
 
-Every entry point builds one :class:`~workers.frame_swapper.FrameSwapper` and pushes frames
+Every entry point builds one :class:`~workers.processors.frame_swapper.FrameSwapper` and pushes frames
 through it, so a preview, an image target and every frame of a video are swapped by the same
 code.
 """
@@ -15,24 +15,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..face_analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser, largest, most_prominent
-from ..face_enhancer import ENHANCER_MODEL, GfpganEnhancer
-from ..face_matching import (
+from workers.faces.analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser, largest, most_prominent
+from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
+from workers.faces.matching import (
     SINGLE_SOURCE_KEY,
     AllFacesSelector,
     FaceSelector,
     KnownPersonsSelector,
     ReferencePersonSelector,
 )
-from ..face_swapper import SWAPPER_MODEL, InSwapper
-from ..frame_lookahead import FrameLookahead
-from ..frame_swapper import FrameSwapper
-from ..images import ImageDecoder, ImageHeader, JpegEncoder
-from ..pipeline import PipelineContext, PipelineError
-from ..probe import MediaProbe
-from ..quality import target_size
-from ..video_reader import VideoFrameReader
-from ..video_writer import VideoFrameWriter
+from workers.faces.swapper import SWAPPER_MODEL, InSwapper
+from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
+from workers.pipelines.context import PipelineContext, PipelineError
+from workers.processors.frame_swapper import FrameSwapper
+from workers.video.lookahead import FrameLookahead
+from workers.video.probe import MediaProbe
+from workers.video.quality import target_size
+from workers.video.reader import VideoFrameReader
+from workers.video.writer import VideoFrameWriter
 
 DEFAULT_MAX_IMAGE_PIXELS = 80_000_000
 # Thumbnails of analyse-frame: the face box grown by this share of its size on every side, so

@@ -1,12 +1,12 @@
 """Image restore: `face_enhance` restores every face with GFPGAN and leaves the rest;
-`restore` cleans up the whole photo (workers.photo_restorer) and then restores the faces."""
+`restore` cleans up the whole photo (workers.imaging.photo_restorer) and then restores the faces."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..photo_restorer import PhotoRestorer
-from ..pipeline import PipelineError
-from .faceswap import enhance_faces
+from workers.imaging.photo_restorer import PhotoRestorer
+from workers.pipelines.context import PipelineError
+from workers.pipelines.faceswap import enhance_faces
 
 MODES = ("restore", "face_enhance")
 NO_FACE = ("No face was found in the image, so face_enhance has nothing to do; use mode=restore "

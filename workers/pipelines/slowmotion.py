@@ -32,20 +32,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelUnavailable
-from ..interpolator import (
+from workers.errors import ModelUnavailable
+from workers.interpolation.base import (
     INTERPOLATOR_CHOICES,
     CrossFadeInterpolator,
     FrameInterpolator,
     build_interpolator,
     resolve_interpolator_name,
 )
-from ..pipeline import PipelineContext, PipelineError
-from ..probe import MediaInfo, MediaProbe
-from ..quality import QUALITY_SHORT_SIDE, target_size
-from ..scene_cut import FrameSignature, SceneCutDetector
-from ..video_reader import VideoFrameReader
-from ..video_writer import VideoFrameWriter
+from workers.interpolation.scene_cut import FrameSignature, SceneCutDetector
+from workers.pipelines.context import PipelineContext, PipelineError
+from workers.video.probe import MediaInfo, MediaProbe
+from workers.video.quality import QUALITY_SHORT_SIDE, target_size
+from workers.video.reader import VideoFrameReader
+from workers.video.writer import VideoFrameWriter
 
 logger = logging.getLogger(__name__)
 

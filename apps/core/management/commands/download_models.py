@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from workers.errors import ModelDownloadError
-from workers.model_download import ModelDownloader
-from workers.model_manifest import ModelManifest, installed_state
+from workers.model_zoo.download import ModelDownloader
+from workers.model_zoo.manifest import ModelManifest, installed_state
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import MediaError
+from workers.errors import MediaError
 
 _UNSUPPORTED = "The file is not a JPEG, PNG or WebP image; upload one of those formats."
 _DAMAGED = "The image could not be decoded; the file may be damaged or truncated."

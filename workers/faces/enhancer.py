@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .face_align import FFHQ_ALIGNER
-from .face_analyser import Face
-from .face_paste import FacePaster
+from workers.faces.align import FFHQ_ALIGNER
+from workers.faces.analyser import Face
+from workers.faces.paste import FacePaster
 
 ENHANCER_MODEL = "gfpgan_1.4"
 

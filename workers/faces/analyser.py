@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .face_detector import Detections, ScrfdDetector
-from .face_embedder import ArcFaceEmbedder, normalise
+from workers.faces.detector import Detections, ScrfdDetector
+from workers.faces.embedder import ArcFaceEmbedder, normalise
 
 DETECTOR_MODEL = "det_10g"
 EMBEDDER_MODEL = "w600k_r50"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .face_align import invert_affine
+from workers.faces.align import invert_affine
 
 
 def edge_ramp(height: int, width: int, *, inset: float, fade: float) -> np.ndarray:

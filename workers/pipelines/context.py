@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkerError
+from workers.errors import WorkerError
 
 
 class JobCancelled(WorkerError):
@@ -35,7 +35,7 @@ class PipelineContext:
     output_dir: Path
     report_progress: Callable[[float], None] = field(default=lambda fraction: None)
     check_cancelled: Callable[[], None] = field(default=lambda: None)
-    # The process's ModelRegistry (workers.model_registry), built from the server's settings.
+    # The process's ModelRegistry (workers.model_zoo.registry), built from the server's settings.
     models: Any = None
     # Limits from settings: max_video_seconds, max_image_pixels, max_output_fps, ...
     limits: Mapping[str, Any] = field(default_factory=dict)

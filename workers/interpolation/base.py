@@ -7,8 +7,8 @@ per-pair work once (optical flow, padding the model's input) and produce 4x or 8
 pass instead of by recursion.
 
 Implementations: :class:`CrossFadeInterpolator` (the baseline every other one must beat),
-``workers.interpolator_flow.FlowInterpolator`` (dense optical flow, no weights) and
-``workers.interpolator_rife.RifeInterpolator`` (RIFE v4.x ONNX).
+``workers.interpolation.flow.FlowInterpolator`` (dense optical flow, no weights) and
+``workers.interpolation.rife.RifeInterpolator`` (RIFE v4.x ONNX).
 """
 from __future__ import annotations
 
@@ -92,11 +92,11 @@ def build_interpolator(choice: str, models: Any = None) -> FrameInterpolator:
     name = resolve_interpolator_name(choice, models)
     if name == "rife":
         # Imported here so the flow path never needs ONNX Runtime at import time.
-        from .interpolator_rife import RifeInterpolator
+        from workers.interpolation.rife import RifeInterpolator
 
         if models is None:
             raise ValueError("the RIFE interpolator needs a model registry")
         return RifeInterpolator(models.session(RIFE_MODEL_NAME))
-    from .interpolator_flow import FlowInterpolator
+    from workers.interpolation.flow import FlowInterpolator
 
     return FlowInterpolator()

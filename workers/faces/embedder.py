@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .face_align import ARCFACE_ALIGNER
+from workers.faces.align import ARCFACE_ALIGNER
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

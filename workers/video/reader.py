@@ -11,8 +11,8 @@ from types import TracebackType
 
 import numpy as np
 
-from .errors import MediaError
-from .probe import MediaInfo, MediaProbe
+from workers.errors import MediaError
+from workers.video.probe import MediaInfo, MediaProbe
 
 _END = object()
 # Fewer frames than this share of the container's count, with decoder errors, means damage.

@@ -12,8 +12,8 @@ from typing import TextIO
 
 import requests
 
-from .errors import ModelDownloadError
-from .model_manifest import ModelEntry, ModelManifest, sha256_of
+from workers.errors import ModelDownloadError
+from workers.model_zoo.manifest import ModelEntry, ModelManifest, sha256_of
 
 logger = logging.getLogger(__name__)
 

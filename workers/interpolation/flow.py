@@ -20,7 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .interpolator import FrameInterpolator
+from workers.interpolation.base import FrameInterpolator
 
 # Flow is estimated on frames no larger than this (longer side); DIS works on a pyramid, so
 # a 960x540 frame's flow at half size loses ~0.7 dB on a pan and runs ~1.5x faster

@@ -5,10 +5,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .face_analyser import Face, FaceAnalyser
-from .face_enhancer import GfpganEnhancer
-from .face_matching import FaceSelector
-from .face_swapper import InSwapper
+from workers.faces.analyser import Face, FaceAnalyser
+from workers.faces.enhancer import GfpganEnhancer
+from workers.faces.matching import FaceSelector
+from workers.faces.swapper import InSwapper
 
 
 class FrameSwapper:

@@ -11,9 +11,9 @@ from types import TracebackType
 
 import numpy as np
 
-from .errors import MediaError
-from .probe import MediaInfo
-from .video_reader import StderrCollector, ffmpeg_spawn
+from workers.errors import MediaError
+from workers.video.probe import MediaInfo
+from workers.video.reader import StderrCollector, ffmpeg_spawn
 
 PROVENANCE_TEXT = "AI-edited media: produced by an iSamurai-compatible self-hosted face-swap server"
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.

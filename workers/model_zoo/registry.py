@@ -9,8 +9,8 @@ from pathlib import Path
 
 import onnxruntime as ort
 
-from .errors import ModelUnavailable, ProviderUnavailable
-from .model_manifest import STANDIN_METADATA_KEY, ModelManifest
+from workers.errors import ModelUnavailable, ProviderUnavailable
+from workers.model_zoo.manifest import STANDIN_METADATA_KEY, ModelManifest
 
 logger = logging.getLogger(__name__)
 

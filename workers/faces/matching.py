@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .face_analyser import Face, box_iou, most_prominent
+from workers.faces.analyser import Face, box_iou, most_prominent
 
 SINGLE_SOURCE_KEY = "source"
 # Cosine similarity of unit ArcFace embeddings above which two faces are taken as one person.

@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .interpolator import FrameInterpolator
+from workers.interpolation.base import FrameInterpolator
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from .face_align import INSWAPPER_ALIGNER
-from .face_analyser import Face
-from .face_embedder import normalise
-from .face_paste import FacePaster
+from workers.faces.align import INSWAPPER_ALIGNER
+from workers.faces.analyser import Face
+from workers.faces.embedder import normalise
+from workers.faces.paste import FacePaster
 
 SWAPPER_MODEL = "inswapper_128"
 

@@ -1,0 +1,1 @@
+"""Faces: detect (SCRFD), align, embed (ArcFace), swap (inswapper), paste back, enhance (GFPGAN), match persons."""

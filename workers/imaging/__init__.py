@@ -1,0 +1,1 @@
+"""Still images: safe decoding and encoding, whole-photo restoration."""

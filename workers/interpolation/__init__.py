@@ -1,0 +1,1 @@
+"""Frame interpolation for slow motion: the interface, optical flow, RIFE, scene cuts."""

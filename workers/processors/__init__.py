@@ -1,0 +1,1 @@
+"""Per-frame processors and the FrameSwapper that runs them."""
