@@ -210,11 +210,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Jobs ---------------------------------------------------------------------------------
-# Which function runs each job kind ('module:function'); ISAMURAI_PIPELINES_JSON overrides entries.
-ISAMURAI_PIPELINES = {
-    "faceswap": "workers.pipelines.faceswap:run",
-    "slowmotion": "workers.pipelines.slowmotion:run",
-}
+# Each job kind's pipeline is in its JobKindSpec (apps/<kind>/kind.py); this JSON object
+# ({"kind": "module:function"}) replaces some, e.g. for tests and benches.
 ISAMURAI_PIPELINES_JSON = env_str("ISAMURAI_PIPELINES_JSON", "")
 ISAMURAI_MAX_JOB_SECONDS = env_int("ISAMURAI_MAX_JOB_SECONDS", 4 * 3600)
 ISAMURAI_JOB_HEARTBEAT_SECONDS = float(env_str("ISAMURAI_JOB_HEARTBEAT_SECONDS", "10"))

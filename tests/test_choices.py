@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.jobs.models import FaceSwapJob, Job, SlowMotionJob
+from apps.jobs.models import Job
 from apps.ledger.selectors import credit_balance_get
+from apps.slowmotion.models import SlowMotionJob
+from apps.swap.models import FaceSwapJob
 from workers import choices
 from workers.choices import FACE_SELECTIONS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES, OptionChoices
 

@@ -7,13 +7,13 @@ from django import forms
 from apps.accounts.models import User
 from workers.choices import FACE_SELECTIONS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 
+from .selectors import gallery_sources_list
+
 VIDEO_OR_IMAGE = "video/mp4,video/quicktime,.mp4,.mov,image/jpeg,image/png,.jpg,.jpeg,.png"
 IMAGE = "image/jpeg,image/png,.jpg,.jpeg,.png"
 
 
 def _gallery_choices(user: User) -> list[tuple[str, str]]:
-    from .selectors import gallery_sources_list
-
     return [("", "— none —")] + [
         (str(source.id), f"{source.created_at:%Y-%m-%d %H:%M} · {source.faces_detected} face(s)")
         for source in gallery_sources_list(user=user)

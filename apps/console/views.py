@@ -18,19 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.exceptions import ApplicationError
-from apps.jobs.models import FaceSwapJob, Job, JobKind, JobStatus
-from apps.jobs.pricing import slowmotion_price
+from apps.jobs.models import Job, JobStatus
 from apps.jobs.selectors import job_get_for_user
-from apps.jobs.services import job_cancel
+from apps.jobs.services import job_cancel, job_start
 from apps.ledger.selectors import credit_balance_get, ledger_entries_list
 from apps.restore.services import gallery_source_delete, gallery_sources_create, restore_image_create
 from apps.slowmotion.services import slowmotion_project_create, slowmotion_project_process
-from apps.swap.services import (
-    analysis_results_parse,
-    faceswap_job_create,
-    faceswap_job_process,
-    faceswap_price,
-)
+from apps.swap.services import analysis_results_parse, faceswap_job_create
 from workers.errors import UserFacingError
 
 from .forms import (
@@ -46,6 +40,7 @@ from .selectors import (
     api_keys_list,
     console_jobs_list,
     gallery_sources_list,
+    job_start_price_get,
     job_state,
     restored_images_list,
 )
@@ -78,14 +73,6 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(default)
 
 
-def _start_price(job: Job) -> int | None:
-    if job.status != JobStatus.DRAFT:
-        return None
-    if isinstance(job, FaceSwapJob):
-        return faceswap_price(job=job)
-    return slowmotion_price(factor=job.slowdown_factor, duration_seconds=job.duration_seconds or 0)
-
-
 # --- jobs ----------------------------------------------------------------------------------------
 
 @require_GET
@@ -107,7 +94,7 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = _own_job(request, job_id)
     entries = ledger_entries_list(user=request.user).filter(job_id=job.id)
     return render(request, "console/job_detail.html", {
-        "job": job, "state": job_state(job), "entries": entries, "start_price": _start_price(job),
+        "job": job, "state": job_state(job), "entries": entries, "start_price": job_start_price_get(job=job),
     })
 
 
@@ -140,13 +127,10 @@ def job_cancel_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @login_required
-def job_start(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+def job_start_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = _own_job(request, job_id)
     try:
-        if job.kind == JobKind.SLOWMOTION:
-            job = slowmotion_project_process(user=request.user, project_id=job.id)
-        else:
-            job = faceswap_job_process(user=request.user, job_id=job.id)
+        job = job_start(user=request.user, job_id=job.id)
     except SERVICE_ERRORS as exc:
         messages.error(request, _error_text(exc))
     else:

@@ -17,10 +17,10 @@ from apps.core.storage import media_storage
 from workers.errors import UserFacingError
 from workers.pipelines.context import JobCancelled, PipelineContext, pipeline_load
 
+from .kinds import job_kind_get
 from .models import Job
 from .selectors import job_concrete_get
 from .services import (
-    _remove_tree,
     job_claim,
     job_complete,
     job_dispatch,
@@ -29,6 +29,7 @@ from .services import (
     job_is_running,
     job_progress_set,
     job_work_dir,
+    job_work_dir_remove,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,8 +40,10 @@ GENERIC_FAILURE = (
 )
 
 
-def pipelines_configured() -> dict[str, str]:
-    return {**settings.ISAMURAI_PIPELINES, **json.loads(settings.ISAMURAI_PIPELINES_JSON or "{}")}
+def pipeline_path_for(kind: str) -> str:
+    """The kind's pipeline ('module:function'), unless ISAMURAI_PIPELINES_JSON replaces it (tests, benches)."""
+    overrides = json.loads(settings.ISAMURAI_PIPELINES_JSON or "{}")
+    return overrides.get(kind) or job_kind_get(kind).pipeline
 
 
 class Heartbeat:
@@ -131,7 +134,7 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
             limits=pipeline_limits(),
         )
         with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
-            pipeline = pipeline_load(pipelines_configured()[job.kind])
+            pipeline = pipeline_load(pipeline_path_for(job.kind))
             output_path = Path(pipeline(context))
         report = _pipeline_report(work_dir)
         completed = job_complete(job_id=job.id, token=token, output_path=output_path, report=report)
@@ -139,7 +142,7 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
     except Exception as exc:
         outcome = _settle_failure(job, token, exc)
     finally:
-        _remove_tree(job_work_dir(job=job))
+        job_work_dir_remove(job=job)
         job_dispatch(user_id=job.user_id)
     return outcome
 

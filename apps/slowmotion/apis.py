@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -6,12 +6,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.schema import with_errors
-from apps.jobs.models import SlowMotionJob
+from apps.jobs.apis import JobProgressByPathApi
 from apps.jobs.selectors import job_id_parse
-from apps.jobs.serializers import SlowMotionEnvelopeSerializer, SlowMotionJobOutputSerializer
 from apps.ops.idempotency import idempotent
 from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 
+from .models import SlowMotionJob
+from .serializers import SlowMotionEnvelopeSerializer, SlowMotionJobOutputSerializer
 from .services import slowmotion_project_create, slowmotion_project_process
 
 
@@ -61,3 +62,8 @@ class SlowMotionProcessApi(APIView):
         project_id = job_id_parse(raw=data.validated_data["project_id"], field="project_id")
         return _project(slowmotion_project_process(user=request.user, project_id=project_id),
                         code=status.HTTP_200_OK)
+
+
+@extend_schema_view(get=extend_schema(summary="Slow motion progress"))
+class SlowMotionProgressApi(JobProgressByPathApi):
+    kind = SlowMotionJob.KIND

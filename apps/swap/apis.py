@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -6,12 +6,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.schema import with_errors
-from apps.jobs.models import FaceSwapJob
+from apps.jobs.apis import JobProgressApi
 from apps.jobs.selectors import job_id_parse
-from apps.jobs.serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from apps.ops.idempotency import idempotent
 from workers.choices import FACE_SELECTIONS, QUALITIES
 
+from .models import FaceSwapJob
+from .serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from .services import (
     analysis_results_parse,
     faceswap_job_create,
@@ -180,3 +181,10 @@ class MultipleFaceSwapApi(APIView):
         values.pop("face_selection")
         job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons, **values)
         return _job_created(job)
+
+
+@extend_schema_view(get=extend_schema(summary="Face swap job progress"))
+class SwapProgressApi(JobProgressApi):
+    """GET swap-progress/?id=<id>[&multi=True]; the id alone finds single and multi jobs."""
+
+    kind = FaceSwapJob.KIND
