@@ -7,7 +7,11 @@ from django.db import migrations, models
 def content_type_to(app_label: str, from_label: str):
     def move(apps, schema_editor):
         content_type = apps.get_model('contenttypes', 'ContentType')
-        content_type.objects.filter(app_label=from_label, model='slowmotionjob').update(app_label=app_label)
+        moved = content_type.objects.filter(app_label=from_label, model='slowmotionjob')
+        if content_type.objects.filter(app_label=app_label, model='slowmotionjob').exists():
+            moved.delete()  # a stale duplicate: the one already in place keeps its permissions
+        else:
+            moved.update(app_label=app_label)
     return move
 
 
