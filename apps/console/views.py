@@ -5,6 +5,7 @@ Every page needs a signed-in user and shows only that user's objects (another us
 are shown as form errors or messages, never as error pages.
 """
 import base64
+import logging
 import uuid
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.services import api_key_create, api_key_revoke
+from apps.core.errors import error_rule
 from apps.core.exceptions import ApplicationError
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.selectors import job_get_for_user
@@ -48,6 +50,7 @@ from .selectors import (
 # Every failure a user is told about (the taxonomy of workers.errors): shown on the page, never
 # as an error page. Anything else is a bug and gets Django's 500.
 SERVICE_ERRORS = (UserFacingError,)
+logger = logging.getLogger(__name__)
 NEW_KEY_SESSION = "console_new_api_key"
 JOBS_PER_PAGE = 20
 LEDGER_PER_PAGE = 15
@@ -55,6 +58,9 @@ BEFORE_PREVIEW_MAX_BYTES = 15 * 1024 * 1024
 
 
 def _error_text(exc: UserFacingError) -> str:
+    """The sentence the page shows; logged as loudly as the error table says (as the API does)."""
+    logger.log(error_rule(exc).log_level, "console: %s (%s): %s %s", type(exc).__name__, exc.category,
+               exc.user_message, exc.detail)
     return exc.user_message
 
 
