@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from apps.jobs.signals import job_finished
+
 
 class OpsConfig(AppConfig):
     name = "apps.ops"
@@ -7,9 +9,7 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations: health, metrics, webhooks, idempotency"
 
     def ready(self) -> None:
-        # Subscribing needs the models loaded, so it happens here, not at import.
-        from apps.jobs.signals import job_finished
-
+        # The receiver's module imports models, which can't load before the apps registry is ready.
         from .webhooks import webhook_on_job_finished
 
         job_finished.connect(webhook_on_job_finished, dispatch_uid="ops.webhooks")
