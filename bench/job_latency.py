@@ -59,8 +59,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from apps.accounts.services import user_get_or_create
-    from apps.jobs.models import FaceSwapJob, JobStatus
+    from apps.jobs.models import JobStatus
     from apps.jobs.services import job_queue
+    from apps.swap.models import FaceSwapJob
     from bench.latency_tasks import stamp_task
 
     worker = _start_worker()
@@ -75,7 +76,7 @@ def main() -> None:
         user, _ = user_get_or_create(username=f"bench-{int(time.time())}")
         engine = []
         for _ in range(RUNS):
-            job = FaceSwapJob.objects.create(user=user, kind="faceswap", inputs={})
+            job = FaceSwapJob.objects.create(user=user, inputs={})
             submitted = time.time()
             job_queue(job=job, price=0)
             while True:

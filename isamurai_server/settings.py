@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
+from workers.choices import QUALITIES
+
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -204,15 +206,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"QualityEnum": ["480p", "720p", "1080p"]},
+    "ENUM_NAME_OVERRIDES": {"QualityEnum": list(QUALITIES.values)},
 }
 
 # --- Jobs ---------------------------------------------------------------------------------
-# Which function runs each job kind ('module:function'); ISAMURAI_PIPELINES_JSON overrides entries.
-ISAMURAI_PIPELINES = {
-    "faceswap": "workers.pipelines.faceswap:run",
-    "slowmotion": "workers.pipelines.slowmotion:run",
-}
+# Each job kind's pipeline is in its JobKindSpec (apps/<kind>/kind.py); this JSON object
+# ({"kind": "module:function"}) replaces some, e.g. for tests and benches.
 ISAMURAI_PIPELINES_JSON = env_str("ISAMURAI_PIPELINES_JSON", "")
 ISAMURAI_MAX_JOB_SECONDS = env_int("ISAMURAI_MAX_JOB_SECONDS", 4 * 3600)
 ISAMURAI_JOB_HEARTBEAT_SECONDS = float(env_str("ISAMURAI_JOB_HEARTBEAT_SECONDS", "10"))

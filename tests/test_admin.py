@@ -60,11 +60,11 @@ def test_admin_ledger_is_read_only(staff_client, make_user):
 
 
 def test_admin_cancel_action_refunds_half_like_stop_job(staff_client, make_user):
-    from apps.jobs.models import FaceSwapJob
     from apps.jobs.services import job_queue
+    from apps.swap.models import FaceSwapJob
 
     user, _ = make_user("ivan", credits=30)
-    job = job_queue(job=FaceSwapJob.objects.create(user=user, kind="faceswap"), price=11)
+    job = job_queue(job=FaceSwapJob.objects.create(user=user), price=11)
     page = staff_client.get("/admin/jobs/job/", {"status__exact": "Queued"})
     assert str(job.id) in page.content.decode()
     staff_client.post("/admin/jobs/job/", {"action": "cancel_jobs", "_selected_action": [str(job.id)]})

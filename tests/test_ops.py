@@ -3,8 +3,8 @@ import uuid
 
 import pytest
 
-from apps.jobs.models import FaceSwapJob
 from apps.ledger.services import credits_charge, credits_refund
+from apps.swap.models import FaceSwapJob
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def test_health_is_503_when_the_broker_is_down(client, settings):
 
 def test_metrics_report_jobs_and_credits(client, make_user):
     user, _ = make_user(credits=50)
-    FaceSwapJob.objects.create(user=user, kind="faceswap")
+    FaceSwapJob.objects.create(user=user)
     job_id = uuid.uuid4()
     credits_charge(user=user, amount=10, job_kind="faceswap", job_id=job_id)
     credits_refund(user=user, amount=5, job_kind="faceswap", job_id=job_id)

@@ -1,6 +1,7 @@
 import pytest
 
-from apps.jobs.pricing import faceswap_video_price, preview_price, slowmotion_price
+from apps.slowmotion.pricing import slowmotion_price
+from apps.swap.pricing import faceswap_video_price, preview_price
 
 
 @pytest.mark.parametrize(("seconds", "credits"), [(7.2, 6), (7.0, 6), (60.0, 50), (0.4, 1), (11.8, 10), (0.0, 1)])

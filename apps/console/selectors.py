@@ -2,12 +2,11 @@
 from django.db.models import QuerySet
 
 from apps.accounts.models import ApiKey, User
-from apps.jobs.models import Job
-from apps.jobs.selectors import job_queue_position_get, jobs_list_for_user
+from apps.jobs.kinds import job_kind_get
+from apps.jobs.models import Job, JobStatus
+from apps.jobs.selectors import job_concrete, job_queue_position_get, jobs_list_for_user
 from apps.jobs.serializers import job_error, job_output_media_url
 from apps.restore.models import GallerySource, RestoredImage
-
-KIND_LABELS = {"faceswap": "Face swap", "multiswap": "Multi swap", "slowmotion": "Slow motion"}
 
 
 def api_keys_list(*, user: User) -> QuerySet[ApiKey]:
@@ -28,24 +27,24 @@ def restored_images_list(*, user: User) -> QuerySet[RestoredImage]:
 
 def console_jobs_list(*, user: User) -> QuerySet[Job]:
     """The user's jobs with their kind's row joined, newest first."""
-    return jobs_list_for_user(user=user).select_related("faceswapjob", "slowmotionjob")
+    return jobs_list_for_user(user=user)
 
 
-def job_concrete(job: Job) -> Job:
-    """The FaceSwapJob / SlowMotionJob behind a base Job row (already joined by console_jobs_list)."""
-    if type(job) is not Job:
-        return job
-    return getattr(job, "faceswapjob" if job.kind == "faceswap" else "slowmotionjob")
+def job_start_price_get(*, job: Job) -> int | None:
+    """What starting a Draft would cost (None for a job that isn't a Draft)."""
+    if job.status != JobStatus.DRAFT:
+        return None
+    return job_kind_get(job.kind).price(job_concrete(job))
 
 
 def job_state(job: Job) -> dict:
     """What the pages and the progress poll show about one job."""
     concrete = job_concrete(job)
-    kind = "multiswap" if getattr(concrete, "multi", False) else job.kind
+    kind, label = job_kind_get(job.kind).display(concrete)
     return {
         "id": str(job.id),
         "kind": kind,
-        "kind_label": KIND_LABELS.get(kind, kind),
+        "kind_label": label,
         "name": getattr(concrete, "name", "") or "",
         "status": job.status,
         "progress_percentage": job.progress_percentage,

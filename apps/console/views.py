@@ -5,6 +5,7 @@ Every page needs a signed-in user and shows only that user's objects (another us
 are shown as form errors or messages, never as error pages.
 """
 import base64
+import logging
 import uuid
 
 from django.contrib import messages
@@ -17,22 +18,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.services import api_key_create, api_key_revoke
+from apps.core.errors import error_rule
 from apps.core.exceptions import ApplicationError
-from apps.jobs.models import FaceSwapJob, Job, JobKind, JobStatus
-from apps.jobs.pricing import slowmotion_price
+from apps.jobs.models import Job, JobStatus
 from apps.jobs.selectors import job_get_for_user
-from apps.jobs.services import job_cancel
+from apps.jobs.services import job_cancel, job_start
 from apps.ledger.selectors import credit_balance_get, ledger_entries_list
 from apps.restore.services import gallery_source_delete, gallery_sources_create, restore_image_create
 from apps.slowmotion.services import slowmotion_project_create, slowmotion_project_process
-from apps.swap.services import (
-    analysis_results_parse,
-    faceswap_job_create,
-    faceswap_job_process,
-    faceswap_price,
-)
-from workers.errors import MediaError, ModelUnavailable
-from workers.pipelines.context import PipelineError
+from apps.swap.services import analysis_results_parse, faceswap_job_create
+from workers.errors import UserFacingError
 
 from .forms import (
     ApiKeyCreateForm,
@@ -47,19 +42,26 @@ from .selectors import (
     api_keys_list,
     console_jobs_list,
     gallery_sources_list,
+    job_start_price_get,
     job_state,
     restored_images_list,
 )
 
-SERVICE_ERRORS = (ApplicationError, MediaError, PipelineError, ModelUnavailable)
+# Every failure a user is told about (the taxonomy of workers.errors): shown on the page, never
+# as an error page. Anything else is a bug and gets Django's 500.
+SERVICE_ERRORS = (UserFacingError,)
+logger = logging.getLogger(__name__)
 NEW_KEY_SESSION = "console_new_api_key"
 JOBS_PER_PAGE = 20
 LEDGER_PER_PAGE = 15
 BEFORE_PREVIEW_MAX_BYTES = 15 * 1024 * 1024
 
 
-def _error_text(exc: Exception) -> str:
-    return getattr(exc, "message", None) or getattr(exc, "user_message", None) or str(exc)
+def _error_text(exc: UserFacingError) -> str:
+    """The sentence the page shows; logged as loudly as the error table says (as the API does)."""
+    logger.log(error_rule(exc).log_level, "console: %s (%s): %s %s", type(exc).__name__, exc.category,
+               exc.user_message, exc.detail)
+    return exc.user_message
 
 
 def _own_job(request: HttpRequest, job_id: uuid.UUID) -> Job:
@@ -75,14 +77,6 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
                                                    require_https=request.is_secure()):
         return redirect(target)
     return redirect(default)
-
-
-def _start_price(job: Job) -> int | None:
-    if job.status != JobStatus.DRAFT:
-        return None
-    if isinstance(job, FaceSwapJob):
-        return faceswap_price(job=job)
-    return slowmotion_price(factor=job.slowdown_factor, duration_seconds=job.duration_seconds or 0)
 
 
 # --- jobs ----------------------------------------------------------------------------------------
@@ -106,7 +100,7 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = _own_job(request, job_id)
     entries = ledger_entries_list(user=request.user).filter(job_id=job.id)
     return render(request, "console/job_detail.html", {
-        "job": job, "state": job_state(job), "entries": entries, "start_price": _start_price(job),
+        "job": job, "state": job_state(job), "entries": entries, "start_price": job_start_price_get(job=job),
     })
 
 
@@ -139,13 +133,10 @@ def job_cancel_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @login_required
-def job_start(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+def job_start_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = _own_job(request, job_id)
     try:
-        if job.kind == JobKind.SLOWMOTION:
-            job = slowmotion_project_process(user=request.user, project_id=job.id)
-        else:
-            job = faceswap_job_process(user=request.user, job_id=job.id)
+        job = job_start(user=request.user, job_id=job.id)
     except SERVICE_ERRORS as exc:
         messages.error(request, _error_text(exc))
     else:

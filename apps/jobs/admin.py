@@ -5,12 +5,14 @@ from django.utils.html import format_html, format_html_join
 
 from apps.core.exceptions import ApplicationError
 
-from .models import FaceSwapJob, Job, SlowMotionJob
+from .models import Job
 from .serializers import job_output_media_url
 from .services import job_cancel
 
 
 class JobAdminBase(admin.ModelAdmin):
+    """The admin of every kind's jobs; each kind's app registers a subclass for its model."""
+
     list_display = ("id", "kind", "user", "status", "progress_percentage", "credits_charged", "created_at",
                     "finished_at")
     list_filter = ("status", "kind", "user")
@@ -52,15 +54,3 @@ class JobAdminBase(admin.ModelAdmin):
 @admin.register(Job)
 class JobAdmin(JobAdminBase):
     """Every kind in one list."""
-
-
-@admin.register(FaceSwapJob)
-class FaceSwapJobAdmin(JobAdminBase):
-    list_display = (*JobAdminBase.list_display, "multi", "gquality")
-    list_filter = ("status", "multi", "user")
-
-
-@admin.register(SlowMotionJob)
-class SlowMotionJobAdmin(JobAdminBase):
-    list_display = (*JobAdminBase.list_display, "slowdown_factor", "mode")
-    list_filter = ("status", "mode", "user")

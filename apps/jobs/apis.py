@@ -14,51 +14,61 @@ from apps.core.exceptions import ApplicationError, NotFound
 from apps.core.schema import ERROR, with_errors
 from apps.core.storage import media_storage
 
-from .models import JobKind
+from .kinds import job_kind_for_name, job_kinds
 from .selectors import job_get_for_user, job_id_parse, job_queue_position_get
 from .serializers import JobProgressBodySerializer, JobProgressOutputSerializer, StopJobOutputSerializer
 from .services import job_cancel
 
-STOP_TYPES = {"faceswap": JobKind.FACESWAP, "multiswap": JobKind.FACESWAP, "slowmotion": JobKind.SLOWMOTION}
 
-
-def _progress_body(job) -> dict:
+def job_progress_body(job) -> dict:
+    """What a progress endpoint answers about one of the caller's jobs (any kind)."""
     body = dict(JobProgressOutputSerializer(job).data)
     body["queue_position"] = job_queue_position_get(job=job)
-    body["multi"] = bool(getattr(job, "multi", False))
+    body["multi"] = job.is_multi()
     return body
 
 
-class SwapProgressApi(APIView):
-    """GET swap-progress/?id=<id>[&multi=True]; the id alone finds single and multi jobs."""
+class JobProgressApi(APIView):
+    """GET <progress route>?id=<id>: the progress of one job of `kind` (set by the product's route)."""
+
+    kind = ""
 
     @extend_schema(
         parameters=[
             OpenApiParameter("id", OpenApiTypes.STR, required=True, description="The job id."),
             OpenApiParameter("multi", OpenApiTypes.STR, required=False, description="Accepted, not needed."),
         ],
-        responses=with_errors({200: JobProgressBodySerializer}), summary="Face swap job progress",
+        responses=with_errors({200: JobProgressBodySerializer}), summary="Job progress",
     )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("id")
         if not raw:
             raise ApplicationError("Pass the job id as ?id=<id>.", details={"id": ["This field is required."]})
-        job = job_get_for_user(user=request.user, job_id=job_id_parse(raw=raw), kind=JobKind.FACESWAP)
-        return Response(_progress_body(job))
+        job = job_get_for_user(user=request.user, job_id=job_id_parse(raw=raw), kind=self.kind)
+        return Response(job_progress_body(job))
 
 
-class SlowMotionProgressApi(APIView):
-    @extend_schema(responses=with_errors({200: JobProgressBodySerializer}), summary="Slow motion progress")
+class JobProgressByPathApi(APIView):
+    """GET <progress route>/<project_id>: the progress of one job of `kind`, its id in the path."""
+
+    kind = ""
+
+    @extend_schema(responses=with_errors({200: JobProgressBodySerializer}), summary="Job progress")
     def get(self, request: Request, project_id: str) -> Response:
         job_id = job_id_parse(raw=project_id, field="project_id")
-        job = job_get_for_user(user=request.user, job_id=job_id, kind=JobKind.SLOWMOTION)
-        return Response(_progress_body(job))
+        job = job_get_for_user(user=request.user, job_id=job_id, kind=self.kind)
+        return Response(job_progress_body(job))
 
 
 class StopJobApi(APIView):
     class InputSerializer(serializers.Serializer):
         id = serializers.CharField()
-        type = serializers.ChoiceField(choices=sorted(STOP_TYPES), required=False)
+        type = serializers.ChoiceField(choices=[], required=False)
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            # The registered kinds and their variants (faceswap, multiswap, slowmotion, ...).
+            self.fields["type"].choices = sorted(name for spec in job_kinds() for name in spec.names())
 
     @extend_schema(request=InputSerializer, responses=with_errors({200: StopJobOutputSerializer}),
                    summary="Stop a job (50% refund)")
@@ -66,7 +76,8 @@ class StopJobApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job_id = job_id_parse(raw=data.validated_data["id"])
-        kind = STOP_TYPES.get(data.validated_data.get("type", ""))
+        named = job_kind_for_name(data.validated_data.get("type", ""))
+        kind = named.kind if named else None
         job, refunded = job_cancel(user=request.user, job_id=job_id, kind=kind)
         return Response({"success": True, "id": str(job.id), "status": job.status, "refunded_credits": refunded})
 

@@ -1,7 +1,8 @@
-"""Jobs: one table for what every kind shares (status, slot, credits, progress), one per kind
-for its own fields. A single table lets the database itself enforce one running job per user."""
+"""Jobs: one table for what every kind shares (status, slot, credits, progress); each product app
+adds its kind as a subclass with its own fields (multi-table inheritance) and registers it in
+apps.jobs.kinds. A single table lets the database itself enforce one running job per user."""
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -35,15 +36,13 @@ class IllegalTransition(Exception):
     pass
 
 
-class JobKind(models.TextChoices):
-    FACESWAP = "faceswap"
-    SLOWMOTION = "slowmotion"
-
-
 class Job(models.Model):
+    # Each kind's subclass names itself here, once; rows get it in `kind` when first saved.
+    KIND: ClassVar[str] = ""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
-    kind = models.CharField(max_length=16, choices=JobKind.choices, editable=False)
+    kind = models.CharField(max_length=16, editable=False)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.DRAFT, db_index=True)
     progress_percentage = models.PositiveSmallIntegerField(default=0)
     credits_charged = models.PositiveIntegerField(default=0)
@@ -88,6 +87,8 @@ class Job(models.Model):
         return instance
 
     def save(self, *args, **kwargs):
+        if not self.kind:
+            self.kind = self.KIND
         previous = getattr(self, "_loaded_status", None)
         if previous is not None and previous != self.status and self.status not in LEGAL_TRANSITIONS[previous]:
             raise IllegalTransition(f"a job can't go from {previous} to {self.status}")
@@ -101,52 +102,9 @@ class Job(models.Model):
     def pipeline_options(self) -> dict[str, Any]:
         return {}
 
+    def is_multi(self) -> bool:
+        """Whether this job is its kind's multi-person variant (apps.jobs.kinds.JobVariant)."""
+        return False
+
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.status})"
-
-
-class FaceSwapJob(Job):
-    class Quality(models.TextChoices):
-        P480 = "480p"
-        P720 = "720p"
-        P1080 = "1080p"
-
-    class MediaType(models.TextChoices):
-        VIDEO = "video"
-        IMAGE = "image"
-
-    name = models.CharField(max_length=20, blank=True)
-    description = models.CharField(max_length=20, blank=True)
-    gquality = models.CharField(max_length=8, choices=Quality.choices, default=Quality.P720)
-    enhance = models.BooleanField(default=False)
-    multi = models.BooleanField(default=False)
-    media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.VIDEO)
-    duration_seconds = models.FloatField(null=True, blank=True)
-    # Multi swap: [{"person_id", "thumbnail", "source": relative path}, ...]
-    analysis = models.JSONField(default=list, blank=True)
-    face_selection = models.CharField(max_length=16, default="reference")
-
-    def pipeline_options(self) -> dict[str, Any]:
-        return {
-            "gquality": self.gquality,
-            "enhance": self.enhance,
-            "multi": self.multi,
-            "media_type": self.media_type,
-            "analysis": self.analysis,
-            "face_selection": self.face_selection,
-        }
-
-
-class SlowMotionJob(Job):
-    class Mode(models.TextChoices):
-        SLOWMO = "slowmo"
-        FPS = "fps"
-
-    slowdown_factor = models.PositiveSmallIntegerField(default=2)
-    quality = models.CharField(max_length=8, default="720p")
-    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.SLOWMO)
-    duration_seconds = models.FloatField(null=True, blank=True)
-
-    def pipeline_options(self) -> dict[str, Any]:
-        return {"factor": self.slowdown_factor, "quality": self.quality, "mode": self.mode,
-                "interpolator": settings.ISAMURAI_INTERPOLATOR}

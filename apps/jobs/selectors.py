@@ -5,9 +5,8 @@ from django.db.models import QuerySet
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError, NotFound
 
-from .models import ACTIVE_STATUSES, FaceSwapJob, Job, JobKind, JobStatus, SlowMotionJob
-
-_KIND_MODELS: dict[str, type[Job]] = {JobKind.FACESWAP: FaceSwapJob, JobKind.SLOWMOTION: SlowMotionJob}
+from .kinds import job_kind_get, job_kinds
+from .models import ACTIVE_STATUSES, Job, JobStatus
 
 
 def job_id_parse(*, raw: object, field: str = "id") -> uuid.UUID:
@@ -25,12 +24,19 @@ def job_get_for_user(*, user: User, job_id: uuid.UUID, kind: str | None = None) 
     base = Job.objects.filter(pk=job_id, user=user).only("kind").first()
     if base is None or (kind is not None and base.kind != kind):
         raise NotFound(f"No job with id {job_id} was found for this API key.")
-    return _KIND_MODELS[base.kind].objects.get(pk=job_id)
+    return job_kind_get(base.kind).model.objects.get(pk=job_id)
 
 
 def job_concrete_get(*, job_id: uuid.UUID) -> Job:
     kind = Job.objects.values_list("kind", flat=True).get(pk=job_id)
-    return _KIND_MODELS[kind].objects.get(pk=job_id)
+    return job_kind_get(kind).model.objects.get(pk=job_id)
+
+
+def job_concrete(job: Job) -> Job:
+    """The kind's object behind a base Job row (joined by jobs_list_for_user, so no query)."""
+    if type(job) is not Job:
+        return job
+    return getattr(job, job_kind_get(job.kind).model._meta.model_name)
 
 
 def job_queue_position_get(*, job: Job) -> int | None:
@@ -45,4 +51,5 @@ def job_queue_position_get(*, job: Job) -> int | None:
 
 
 def jobs_list_for_user(*, user: User) -> QuerySet[Job]:
-    return Job.objects.filter(user=user)
+    """The user's jobs, newest first, each kind's row joined (see job_concrete)."""
+    return Job.objects.filter(user=user).select_related(*(spec.model._meta.model_name for spec in job_kinds()))

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from apps.core.storage import media_storage
 
-from .models import FaceSwapJob, Job, JobStatus, SlowMotionJob
+from .models import Job, JobStatus
 
 
 def job_output_media_url(job: Job) -> str | None:
@@ -34,51 +34,13 @@ class JobProgressOutputSerializer(serializers.Serializer):
         return job_error(job)
 
 
-class _JobFields(JobProgressOutputSerializer):
+class JobOutputSerializer(JobProgressOutputSerializer):
+    """The fields every kind's job object has; each kind's output serializer adds its own."""
+
     credits_charged = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField()
-
-
-class FaceSwapJobOutputSerializer(_JobFields):
-    name = serializers.CharField()
-    description = serializers.CharField()
-    gquality = serializers.CharField()
-    enhance = serializers.BooleanField()
-    media_type = serializers.CharField()
-    duration_seconds = serializers.FloatField(allow_null=True)
-    multi = serializers.BooleanField()
-
-    class Meta:
-        model = FaceSwapJob
-
-
-class SlowMotionJobOutputSerializer(_JobFields):
-    slowdown_factor = serializers.IntegerField()
-    quality = serializers.CharField()
-    mode = serializers.CharField()
-    duration_seconds = serializers.FloatField(allow_null=True)
-    estimated_credits = serializers.SerializerMethodField()
-    interpolator = serializers.SerializerMethodField()
-    output_fps = serializers.SerializerMethodField()
-    fps_capped = serializers.SerializerMethodField()
-
-    def get_interpolator(self, job: SlowMotionJob) -> str | None:
-        return job.report.get("interpolator")
-
-    def get_output_fps(self, job: SlowMotionJob) -> float | None:
-        return job.report.get("output_fps")
-
-    def get_fps_capped(self, job: SlowMotionJob) -> bool:
-        return bool(job.report.get("fps_capped", False))
-
-    def get_estimated_credits(self, job: SlowMotionJob) -> int:
-        from .pricing import slowmotion_price
-
-        if job.duration_seconds is None:
-            return job.credits_charged
-        return slowmotion_price(factor=job.slowdown_factor, duration_seconds=job.duration_seconds)
 
 
 class JobProgressBodySerializer(JobProgressOutputSerializer):
@@ -93,13 +55,3 @@ class StopJobOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
     refunded_credits = serializers.IntegerField()
-
-
-class FaceSwapEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
-    faceswap = FaceSwapJobOutputSerializer()
-
-
-class SlowMotionEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
-    slowmotion = SlowMotionJobOutputSerializer()

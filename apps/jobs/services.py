@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -19,9 +20,16 @@ from apps.core.exceptions import ApplicationError
 from apps.core.storage import media_root, media_storage
 from apps.ledger.services import credits_charge, credits_refund
 
+from .kinds import job_kind_get
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
+from .selectors import job_get_for_user
+from .signals import job_finished
 
 logger = logging.getLogger(__name__)
+
+# The Celery task that runs a job (apps.jobs.tasks), sent by name so this module needn't import
+# the tasks module, which imports the runner, which imports this module.
+JOB_RUN_TASK = "jobs.run"
 
 
 # --- storage ------------------------------------------------------------------------------
@@ -36,13 +44,19 @@ def job_output_relpath(*, filename: str) -> str:
     return f"outputs/{uuid.uuid4().hex}/{filename}"
 
 
-def _notify_finished(job: Job) -> None:
-    """After commit, tell the job's webhook (if any) about its final state."""
-    if job.webhook_url:
-        from apps.ops.webhooks import webhook_enqueue
+def _announce_finished(job: Job) -> None:
+    """After commit, tell job_finished's receivers (e.g. the webhooks) about the job's final state."""
+    def announce() -> None:
+        for receiver, result in job_finished.send_robust(sender=Job, job=job):
+            if isinstance(result, Exception):
+                logger.error("job %s: job_finished receiver %r failed: %r", job.id, receiver, result)
 
-        job_id = job.id
-        transaction.on_commit(lambda: webhook_enqueue(job_id=job_id), robust=True)
+    transaction.on_commit(announce, robust=True)
+
+
+def job_work_dir_remove(*, job: Job) -> None:
+    """Delete the job's scratch space (every attempt's)."""
+    _remove_tree(job_work_dir(job=job))
 
 
 def _remove_tree(path: Path) -> None:
@@ -68,10 +82,14 @@ def job_queue(*, job: Job, price: int) -> Job:
     return job
 
 
-def _send_to_worker(job_id: uuid.UUID, token: uuid.UUID) -> None:
-    from .tasks import job_run_task
+def job_start(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> Job:
+    """Charge and queue the caller's Draft job at its kind's price (job_queue refuses any other status)."""
+    job = job_get_for_user(user=user, job_id=job_id, kind=kind)
+    return job_queue(job=job, price=job_kind_get(job.kind).price(job))
 
-    job_run_task.apply_async(args=[str(job_id), str(token)])
+
+def _send_to_worker(job_id: uuid.UUID, token: uuid.UUID) -> None:
+    current_app.send_task(JOB_RUN_TASK, args=[str(job_id), str(token)])
 
 
 def job_dispatch(*, user_id: int) -> Job | None:
@@ -157,7 +175,7 @@ def job_complete(*, job_id: uuid.UUID, token: uuid.UUID, output_path: Path, repo
         except Exception:
             _remove_tree(destination.parent)
             raise
-        _notify_finished(job)
+        _announce_finished(job)
     return True
 
 
@@ -170,7 +188,7 @@ def _fail_locked(job: Job, message: str) -> int:
     refund = credits_refund(
         user=job.user, amount=job.credits_charged, job_kind=job.kind, job_id=job.id, note="job failed"
     )
-    _notify_finished(job)
+    _announce_finished(job)
     return refund.delta if refund else 0
 
 
@@ -192,8 +210,6 @@ def job_cancel(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> tup
     A Processing job's worker sees the status at its next cancel check and deletes its partial
     output; the refund doesn't wait for it.
     """
-    from .selectors import job_get_for_user
-
     job_get_for_user(user=user, job_id=job_id, kind=kind)  # 404 for others' jobs
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
@@ -210,7 +226,7 @@ def job_cancel(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> tup
             user=job.user, amount=job.credits_charged // 2, job_kind=job.kind, job_id=job.id, note="stop-job"
         )
         refunded = refund.delta if refund else 0
-        _notify_finished(job)
+        _announce_finished(job)
         if held_slot:
             user_id = job.user_id
             transaction.on_commit(lambda: job_dispatch(user_id=user_id), robust=True)
@@ -237,7 +253,7 @@ def job_sweep() -> dict[str, int]:
             )
             if job is None:
                 continue
-            _remove_tree(job_work_dir(job=job))
+            job_work_dir_remove(job=job)
             if job.attempts < settings.ISAMURAI_JOB_MAX_ATTEMPTS:
                 logger.warning("job %s: worker %s went silent; retrying", job.id, job.worker)
                 job.status = JobStatus.QUEUED

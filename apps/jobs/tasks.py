@@ -5,10 +5,10 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from .runner import job_execute
-from .services import job_sweep
+from .services import JOB_RUN_TASK, job_sweep
 
 
-@shared_task(name="jobs.run", ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
+@shared_task(name=JOB_RUN_TASK, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
              retry_backoff=1, retry_backoff_max=30, max_retries=8)
 def job_run_task(job_id: str, token: str) -> str:
     # A database hiccup before the claim would otherwise leave the job dispatched but unclaimed

@@ -2,12 +2,10 @@ from django.urls import re_path
 
 from apps.core.routing import api_route
 
-from .apis import MediaApi, SlowMotionProgressApi, StopJobApi, SwapProgressApi
+from .apis import MediaApi, StopJobApi
 
+# Each kind's own routes (create, process, progress) are in its app's urls.
 urlpatterns = [
-    api_route("swap-progress/", SwapProgressApi.as_view(), name="swap-progress"),
     api_route("stop-job/", StopJobApi.as_view(), name="stop-job"),
-    re_path(r"^faceswap/slowmotion/progress/(?P<project_id>[^/]+)/?$", SlowMotionProgressApi.as_view(),
-            name="slowmotion-progress"),
     re_path(r"^media/(?P<path>.+)$", MediaApi.as_view(), name="media"),
 ]

@@ -11,6 +11,7 @@ from apps.core.schema import with_errors
 
 from .health import health_check
 from .metrics import REGISTRY
+from .webhooks import SIGNATURE_HEADER, webhook_secret_get_or_create
 
 HEALTH_BODY = inline_serializer("Health", {
     "status": serializers.ChoiceField(choices=["ok", "degraded", "unavailable"]),
@@ -43,8 +44,6 @@ class WebhookSecretApi(APIView):
         "WebhookSecret", {"webhook_secret": serializers.CharField(), "signature_header": serializers.CharField(),
                           "scheme": serializers.CharField()})}))
     def get(self, request: Request) -> Response:
-        from .webhooks import SIGNATURE_HEADER, webhook_secret_get_or_create
-
         return Response({"webhook_secret": webhook_secret_get_or_create(user=request.user),
                          "signature_header": SIGNATURE_HEADER,
                          "scheme": "t=<unix seconds>,v1=hex(HMAC-SHA256(secret, '<t>.<raw body>'))"})

@@ -2,8 +2,10 @@
 import logging
 from dataclasses import dataclass, field
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
+from kombu import Connection
 
 from workers.model_zoo.manifest import ModelManifest
 
@@ -40,8 +42,6 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from kombu import Connection
-
     try:
         with Connection(settings.CELERY_BROKER_URL,
                         transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=2) as conn:
@@ -53,10 +53,8 @@ def _broker_ok() -> bool:
 
 
 def _workers_answering(timeout: float) -> int:
-    from isamurai_server.celery import app
-
     try:
-        return len(app.control.ping(timeout=timeout) or [])
+        return len(current_app.control.ping(timeout=timeout) or [])
     except Exception as exc:
         logger.warning("health: worker ping failed: %s", exc)
         return 0

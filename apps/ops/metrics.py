@@ -3,6 +3,7 @@ read from the database (and broker) at scrape time, so every web process reports
 however many processes and workers there are."""
 import time
 
+from celery import current_app
 from django.db.models import Count, Sum
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
@@ -63,12 +64,10 @@ class DatabaseCollector(Collector):
 
 
 def _broker_queue_lengths():
-    from isamurai_server.celery import app
-
     lengths = GaugeMetricFamily("isamurai_broker_queue_length", "Messages waiting in a broker queue",
                                 labels=["queue"])
     try:
-        with app.connection_for_read() as conn:
+        with current_app.connection_for_read() as conn:
             for queue in ("gpu", "fast"):
                 _, count, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
                 lengths.add_metric([queue], count)

@@ -4,10 +4,10 @@ from celery import shared_task
 from django.conf import settings
 
 from .idempotency import idempotency_records_prune
-from .webhooks import webhook_attempt
+from .webhooks import WEBHOOK_DELIVER_TASK, webhook_attempt
 
 
-@shared_task(name="webhooks.deliver", bind=True, max_retries=None, ignore_result=True)
+@shared_task(name=WEBHOOK_DELIVER_TASK, bind=True, max_retries=None, ignore_result=True)
 def webhook_deliver_task(self, delivery_id: str) -> None:
     if not webhook_attempt(delivery_id=uuid.UUID(delivery_id)):
         # Exponential backoff: base, 2x base, 4x base, ... until the attempts run out.

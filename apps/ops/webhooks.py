@@ -16,6 +16,7 @@ import uuid
 from urllib.parse import urlparse
 
 import requests
+from celery import current_app
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -23,11 +24,16 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
+from apps.jobs.kinds import job_kind_get
+from apps.jobs.models import Job
+from apps.jobs.selectors import job_concrete_get
 
 from .models import WebhookDelivery
 
 SIGNATURE_HEADER = "X-Isamurai-Signature"
 EVENT_HEADER = "X-Isamurai-Event"
+# The delivery task (apps.ops.tasks), sent by name: the tasks module imports this one.
+WEBHOOK_DELIVER_TASK = "webhooks.deliver"
 
 
 def webhook_secret_get_or_create(*, user: User) -> str:
@@ -60,21 +66,22 @@ def webhook_url_validate(url: str, *, field: str = "webhook_url") -> str:
     return url
 
 
-def webhook_enqueue(*, job_id: uuid.UUID) -> WebhookDelivery | None:
-    """Record a delivery of the job's final state and hand it to a worker."""
-    from apps.jobs.selectors import job_concrete_get
-    from apps.jobs.serializers import FaceSwapJobOutputSerializer, SlowMotionJobOutputSerializer
+def webhook_on_job_finished(sender, *, job: Job, **kwargs) -> None:
+    """The receiver of apps.jobs.signals.job_finished (connected in OpsConfig.ready)."""
+    if job.webhook_url:
+        webhook_enqueue(job_id=job.id)
 
+
+def webhook_enqueue(*, job_id: uuid.UUID) -> WebhookDelivery | None:
+    """Record a delivery of the job's final state, as its kind shapes it, and hand it to a worker."""
     job = job_concrete_get(job_id=job_id)
     if not job.webhook_url:
         return None
-    serializer = FaceSwapJobOutputSerializer if job.kind == "faceswap" else SlowMotionJobOutputSerializer
     event = f"job.{job.status.lower()}"
-    payload = {"event": event, "type": job.kind, job.kind: serializer(job).data}
+    payload = job_kind_get(job.kind).webhook_payload(job, event=event)
     delivery = WebhookDelivery.objects.create(job=job, url=job.webhook_url, event=event, payload=payload)
-    from .tasks import webhook_deliver_task
-
-    transaction.on_commit(lambda: webhook_deliver_task.apply_async(args=[str(delivery.id)]), robust=True)
+    transaction.on_commit(lambda: current_app.send_task(WEBHOOK_DELIVER_TASK, args=[str(delivery.id)]),
+                          robust=True)
     return delivery
 
 

@@ -10,11 +10,11 @@ from apps.core.exceptions import NotFound
 from apps.core.fast import fast_task_call
 from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
-from apps.jobs.pricing import restore_price
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 
 from .models import GallerySource, RestoredImage
+from .pricing import restore_price
 from .tasks import gallery_analyse_source_task, restore_image_task
 
 

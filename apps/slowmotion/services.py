@@ -6,11 +6,10 @@ from django.db import transaction
 
 from apps.accounts.models import User
 from apps.core.uploads import UploadFolder, media_file_check, media_root
-from apps.jobs.models import SlowMotionJob
-from apps.jobs.pricing import slowmotion_price
-from apps.jobs.selectors import job_get_for_user
-from apps.jobs.services import job_queue
+from apps.jobs.services import job_start
 from apps.ops.webhooks import webhook_url_validate
+
+from .models import SlowMotionJob
 
 
 def slowmotion_project_create(
@@ -24,7 +23,7 @@ def slowmotion_project_create(
         media = media_file_check(media_root() / source, field="source_video", allow_image=False)
         with transaction.atomic():
             return SlowMotionJob.objects.create(
-                user=user, kind="slowmotion", inputs={"source": source}, slowdown_factor=slowdown_factor,
+                user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
                 quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
             )
     except BaseException:
@@ -34,6 +33,4 @@ def slowmotion_project_create(
 
 def slowmotion_project_process(*, user: User, project_id: uuid.UUID) -> SlowMotionJob:
     """Charge and queue a Draft project (job_queue refuses any other status)."""
-    job = job_get_for_user(user=user, job_id=project_id, kind="slowmotion")
-    price = slowmotion_price(factor=job.slowdown_factor, duration_seconds=job.duration_seconds or 0)
-    return job_queue(job=job, price=price)
+    return job_start(user=user, job_id=project_id, kind=SlowMotionJob.KIND)

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -6,11 +6,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.schema import with_errors
-from apps.jobs.models import FaceSwapJob
+from apps.jobs.apis import JobProgressApi
 from apps.jobs.selectors import job_id_parse
-from apps.jobs.serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from apps.ops.idempotency import idempotent
+from workers.choices import FACE_SELECTIONS, QUALITIES
 
+from .models import FaceSwapJob
+from .serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from .services import (
     analysis_results_parse,
     faceswap_job_create,
@@ -19,21 +21,20 @@ from .services import (
     swap_preview_create,
 )
 
-QUALITY_CHOICES = [choice for choice, _ in FaceSwapJob.Quality.choices]
-FACE_SELECTION_CHOICES = ["reference", "all"]
-
 
 def _job_created(job: FaceSwapJob, *, code: int = status.HTTP_201_CREATED) -> Response:
     return Response({"success": True, "faceswap": FaceSwapJobOutputSerializer(job).data}, status=code)
 
 
 class _JobOptionsSerializer(serializers.Serializer):
-    gquality = serializers.ChoiceField(choices=QUALITY_CHOICES, error_messages={
-        "invalid_choice": "'{input}' is not a quality; use 480p, 720p or 1080p."})
+    gquality = serializers.ChoiceField(choices=QUALITIES.pairs(), error_messages={
+        "invalid_choice": QUALITIES.invalid_message()})
     name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     enhance = serializers.BooleanField(required=False, default=False)
-    face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
+    face_selection = serializers.ChoiceField(
+        choices=FACE_SELECTIONS.pairs(), required=False, default=FACE_SELECTIONS.default,
+        error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
     target_media = serializers.FileField()
     webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
 
@@ -97,7 +98,9 @@ class PreviewSwapApi(APIView):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         instance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
         enhance = serializers.BooleanField(required=False, default=False)
-        face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
+        face_selection = serializers.ChoiceField(
+            choices=FACE_SELECTIONS.pairs(), required=False, default=FACE_SELECTIONS.default,
+            error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
 
         def validate(self, attrs):
             if not attrs.get("source_image_base64") and not attrs.get("source_id"):
@@ -178,3 +181,10 @@ class MultipleFaceSwapApi(APIView):
         values.pop("face_selection")
         job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons, **values)
         return _job_created(job)
+
+
+@extend_schema_view(get=extend_schema(summary="Face swap job progress"))
+class SwapProgressApi(JobProgressApi):
+    """GET swap-progress/?id=<id>[&multi=True]; the id alone finds single and multi jobs."""
+
+    kind = FaceSwapJob.KIND

@@ -1,7 +1,49 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from apps.jobs.models import Job
+from workers.choices import FACE_SELECTIONS, QUALITIES
+
+
+class FaceSwapJob(Job):
+    """A single or multi-person face swap of a video or an image."""
+
+    KIND = "faceswap"
+
+    class MediaType(models.TextChoices):
+        VIDEO = "video"
+        IMAGE = "image"
+
+    name = models.CharField(max_length=20, blank=True)
+    description = models.CharField(max_length=20, blank=True)
+    gquality = models.CharField(max_length=8, choices=QUALITIES.pairs(), default=QUALITIES.default)
+    enhance = models.BooleanField(default=False)
+    multi = models.BooleanField(default=False)
+    media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.VIDEO)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    # Multi swap: [{"person_id", "thumbnail", "source": relative path}, ...]
+    analysis = models.JSONField(default=list, blank=True)
+    face_selection = models.CharField(max_length=16, choices=FACE_SELECTIONS.pairs(),
+                                      default=FACE_SELECTIONS.default)
+
+    class Meta:
+        db_table = "jobs_faceswapjob"  # made by the jobs app before the kind moved here
+
+    def pipeline_options(self) -> dict[str, Any]:
+        return {
+            "gquality": self.gquality,
+            "enhance": self.enhance,
+            "multi": self.multi,
+            "media_type": self.media_type,
+            "analysis": self.analysis,
+            "face_selection": self.face_selection,
+        }
+
+    def is_multi(self) -> bool:
+        return self.multi
 
 
 class Preview(models.Model):

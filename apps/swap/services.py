@@ -20,16 +20,16 @@ from apps.core.uploads import (
     media_file_check,
     media_root,
 )
-from apps.jobs.models import FaceSwapJob
-from apps.jobs.pricing import faceswap_image_price, faceswap_video_price, preview_price
 from apps.jobs.selectors import job_get_for_user, job_id_parse
-from apps.jobs.services import job_queue
+from apps.jobs.services import job_queue, job_start
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 from apps.ops.webhooks import webhook_url_validate
 from apps.restore.services import gallery_source_bytes
+from workers.choices import FACE_SELECTIONS
 
-from .models import Preview
+from .models import FaceSwapJob, Preview
+from .pricing import faceswap_price, preview_price
 from .tasks import swap_analyse_frame_task, swap_check_sources_task, swap_preview_task
 
 PERSON_ID = re.compile(r"^P[1-9][0-9]{0,3}$")
@@ -50,12 +50,6 @@ def _require_credits(*, user: User, price: int) -> None:
     have = credit_balance_get(user=user)
     if have < price:
         raise InsufficientCredits(need=price, have=have)
-
-
-def faceswap_price(*, job: FaceSwapJob) -> int:
-    if job.media_type == FaceSwapJob.MediaType.IMAGE:
-        return faceswap_image_price()
-    return faceswap_video_price(duration_seconds=job.duration_seconds or 0)
 
 
 def analysis_results_parse(*, user: User, raw: object, field: str = "analysis_results") -> list[PersonInput]:
@@ -106,7 +100,7 @@ def faceswap_job_create(
     name: str = "",
     description: str = "",
     enhance: bool = False,
-    face_selection: str = "reference",
+    face_selection: str = FACE_SELECTIONS.default,
     start: bool = True,
     webhook_url: str = "",
 ) -> FaceSwapJob:
@@ -140,13 +134,13 @@ def faceswap_job_create(
         media = media_file_check(media_root() / inputs["target"], field="target_media")
 
         job = FaceSwapJob(
-            user=user, kind="faceswap", inputs=inputs, name=name, description=description, gquality=gquality,
+            user=user, inputs=inputs, name=name, description=description, gquality=gquality,
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection,
             analysis=[{"person_id": p.person_id, "has_source": bool(p.source)} for p in persons or []],
             webhook_url=webhook_url,
         )
-        price = faceswap_price(job=job)
+        price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
         fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
@@ -162,8 +156,7 @@ def faceswap_job_create(
 
 def faceswap_job_process(*, user: User, job_id: uuid.UUID) -> FaceSwapJob:
     """process-swap: charge and queue a Draft job (job_queue refuses any other status)."""
-    job = job_get_for_user(user=user, job_id=job_id, kind="faceswap")
-    return job_queue(job=job, price=faceswap_price(job=job))
+    return job_start(user=user, job_id=job_id, kind=FaceSwapJob.KIND)
 
 
 def swap_preview_create(
@@ -174,7 +167,7 @@ def swap_preview_create(
     source_id: uuid.UUID | None = None,
     persons: list[PersonInput] | None = None,
     enhance: bool = False,
-    face_selection: str = "reference",
+    face_selection: str = FACE_SELECTIONS.default,
     instance: uuid.UUID | None = None,
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""

@@ -8,6 +8,7 @@ from .apis import (
     MultiPreviewSwapApi,
     PreviewSwapApi,
     ProcessSwapApi,
+    SwapProgressApi,
 )
 
 urlpatterns = [
@@ -18,4 +19,5 @@ urlpatterns = [
     api_route("analyse-frame/", AnalyseFrameApi.as_view(), name="analyse-frame"),
     api_route("multi-preview-swap-api/", MultiPreviewSwapApi.as_view(), name="multi-preview-swap"),
     api_route("multiple-face-swap/", MultipleFaceSwapApi.as_view(), name="multiple-face-swap"),
+    api_route("swap-progress/", SwapProgressApi.as_view(), name="swap-progress"),
 ]

@@ -7,9 +7,10 @@ import pytest
 import requests
 
 from apps.accounts.models import ApiKey
-from apps.jobs.models import FaceSwapJob, JobStatus
+from apps.jobs.models import JobStatus
 from apps.jobs.services import job_cancel
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
+from apps.swap.models import FaceSwapJob
 
 from .conftest import PASSWORD
 

@@ -6,9 +6,10 @@ from django.urls import reverse
 
 from apps.accounts.models import ApiKey
 from apps.accounts.services import api_key_create
-from apps.jobs.models import FaceSwapJob, JobStatus
+from apps.jobs.models import JobStatus
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import credits_grant
+from apps.swap.models import FaceSwapJob
 
 from .conftest import PASSWORD
 
@@ -19,7 +20,7 @@ PAGES = ["console:index", "console:jobs", "console:profile", "console:faceswap-n
 
 
 def _job(user, **fields) -> FaceSwapJob:
-    return FaceSwapJob.objects.create(user=user, kind="faceswap", **fields)
+    return FaceSwapJob.objects.create(user=user, **fields)
 
 
 def _signed_in(user) -> Client:

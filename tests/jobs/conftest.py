@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.jobs.models import FaceSwapJob
+from apps.swap.models import FaceSwapJob
 from tests.worker_process import WorkerPool, broker_purge
 
 TEST_PIPELINES = '{"faceswap": "tests.jobs.pipelines:reencode", "slowmotion": "tests.jobs.pipelines:reencode"}'
@@ -46,6 +46,6 @@ def make_job(settings):
         relpath = f"uploads/{job_id.hex}/{video.name}"
         (media / relpath).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(video, media / relpath)
-        return FaceSwapJob.objects.create(id=job_id, user=user, kind="faceswap", inputs={"target": relpath}, **fields)
+        return FaceSwapJob.objects.create(id=job_id, user=user, inputs={"target": relpath}, **fields)
 
     return _make

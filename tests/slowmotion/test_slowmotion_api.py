@@ -9,8 +9,8 @@ from django.conf import settings
 from django.test import Client
 
 from apps.jobs.models import Job
-from apps.jobs.pricing import slowmotion_price
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
+from apps.slowmotion.pricing import slowmotion_price
 from tests.worker_process import WorkerPool, broker_purge
 from workers.video.probe import MediaProbe
 

@@ -1,0 +1,26 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from apps.jobs.models import Job
+from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+
+
+class SlowMotionJob(Job):
+    """A slow motion (N x longer) or FPS boost (N x frame rate) project."""
+
+    KIND = "slowmotion"
+
+    slowdown_factor = models.PositiveSmallIntegerField(choices=SLOWDOWN_FACTORS.pairs(),
+                                                       default=SLOWDOWN_FACTORS.default)
+    quality = models.CharField(max_length=8, choices=QUALITIES.pairs(), default=QUALITIES.default)
+    mode = models.CharField(max_length=8, choices=SLOWMOTION_MODES.pairs(), default=SLOWMOTION_MODES.default)
+    duration_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        db_table = "jobs_slowmotionjob"  # made by the jobs app before the kind moved here
+
+    def pipeline_options(self) -> dict[str, Any]:
+        return {"factor": self.slowdown_factor, "quality": self.quality, "mode": self.mode,
+                "interpolator": settings.ISAMURAI_INTERPOLATOR}

@@ -1,0 +1,26 @@
+"""Face swap prices: jobs (video per minute, image flat) and previews."""
+import math
+
+from apps.jobs.pricing import billable_seconds, price_table
+
+from .models import FaceSwapJob
+
+
+def faceswap_video_price(*, duration_seconds: float) -> int:
+    """Per minute of input, prorated per second, rounded up, at least 1: 7.2 s -> ceil(7.2 x 50/60) = 6."""
+    return max(1, math.ceil(billable_seconds(duration_seconds) * price_table()["video_swap_per_minute"] / 60))
+
+
+def faceswap_image_price() -> int:
+    return price_table()["image_swap"]
+
+
+def faceswap_price(job: FaceSwapJob) -> int:
+    """What starting `job` costs (the kind's price in its JobKindSpec)."""
+    if job.media_type == FaceSwapJob.MediaType.IMAGE:
+        return faceswap_image_price()
+    return faceswap_video_price(duration_seconds=job.duration_seconds or 0)
+
+
+def preview_price(*, enhance: bool) -> int:
+    return price_table()["preview_enhance" if enhance else "preview"]
