@@ -124,13 +124,16 @@ class FaceSwapJob(Job):
     multi = models.BooleanField(default=False)
     media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.VIDEO)
     duration_seconds = models.FloatField(null=True, blank=True)
-    # Multi swap: [{"person_id", "thumbnail", "source": relative path}, ...]
+    # What the submission-time check found in the sources, written once and reused by the GPU run:
+    # workers.pipelines.sources.SwapSources as JSON, one entry per person ("source" for a single
+    # swap; P1, P2.. for multi) with "has_source" and the faces' embeddings.
     analysis = models.JSONField(default=list, blank=True)
     face_selection = models.CharField(max_length=16, default="reference")
 
     def pipeline_options(self) -> FaceSwapOptions:
         return FaceSwapOptions(gquality=self.gquality, enhance=self.enhance, multi=self.multi,
-                               media_type=self.media_type, face_selection=self.face_selection)
+                               media_type=self.media_type, face_selection=self.face_selection,
+                               sources=self.analysis or None)
 
 
 class SlowMotionJob(Job):

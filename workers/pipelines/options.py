@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from workers.choices import FACE_SELECTIONS, INTERPOLATORS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 from workers.pipelines.context import PipelineError
+from workers.pipelines.sources import SwapSources
 
 OptionsT = TypeVar("OptionsT", bound="PipelineOptions")
 MEDIA_TYPES = ("image", "video")
@@ -45,8 +46,13 @@ class FaceSwapOptions(PipelineOptions):
     # "image" / "video" as the submission saw it; None lets the pipeline sniff the file.
     media_type: str | None = None
     face_selection: str = FACE_SELECTIONS.default
+    # What the submission-time check found (who goes where, with embeddings); None: the job's
+    # source images are analysed by the pipeline. A stored JSON list is read into SwapSources.
+    sources: SwapSources | None = None
 
     def __post_init__(self) -> None:
+        if self.sources is not None and not isinstance(self.sources, SwapSources):
+            object.__setattr__(self, "sources", SwapSources.from_json(self.sources))
         object.__setattr__(self, "gquality", _word(self.gquality))
         if self.gquality not in QUALITIES:
             raise PipelineError(f"The quality must be one of {', '.join(QUALITIES)}; got {self.gquality!r}.")
