@@ -6,6 +6,7 @@ from django import forms
 
 from apps.accounts.models import User
 from workers.choices import FACE_SELECTIONS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+from workers.pipelines.sources import MAX_SOURCE_PHOTOS
 
 from .selectors import gallery_sources_list
 
@@ -32,9 +33,26 @@ class _JobOptionsForm(forms.Form):
     description = forms.CharField(max_length=20, required=False)
 
 
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several files in one field (one or more photos of the same person)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": IMAGE, "multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        return [super(MultipleImageField, self).clean(item, initial) for item in files]
+
+
 class FaceSwapForm(_JobOptionsForm):
-    source_image = forms.FileField(required=False, label="Source face (image)",
-                                   widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
+    source_image = MultipleImageField(
+        required=False, label="Source face (one or more photos of the same person)",
+        help_text=f"Several photos (up to {MAX_SOURCE_PHOTOS}) average into one identity.")
     source_id = forms.ChoiceField(required=False, label="…or a gallery source")
     target_media = forms.FileField(label="Target (video or image)",
                                    widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE}))

@@ -26,7 +26,11 @@ from apps.jobs.services import job_cancel, job_start
 from apps.ledger.selectors import credit_balance_get, ledger_entries_list
 from apps.restore.services import gallery_source_delete, gallery_sources_create, restore_image_create
 from apps.slowmotion.services import slowmotion_project_create, slowmotion_project_process
-from apps.swap.services import analysis_results_parse, faceswap_job_create
+from apps.swap.services import (
+    analysis_results_parse,
+    faceswap_job_create,
+)
+from apps.swap.sources import labelled, source_input_from_fields
 from workers.errors import UserFacingError
 
 from .forms import (
@@ -161,10 +165,13 @@ def faceswap_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         try:
+            source_id = uuid.UUID(values["source_id"]) if values["source_id"] else None
+            uploads = [] if source_id else labelled("source_image", values["source_image"])
+            source = source_input_from_fields(
+                user=request.user, source_id=source_id,
+                photos=[(label, upload.read()) for label, upload in uploads], count_field="source_image")
             job = faceswap_job_create(
-                user=request.user, target=values["target_media"], gquality=values["gquality"],
-                source=values["source_image"] if not values["source_id"] else None,
-                source_id=uuid.UUID(values["source_id"]) if values["source_id"] else None,
+                user=request.user, target=values["target_media"], gquality=values["gquality"], source=source,
                 name=values["name"], description=values["description"], enhance=values["enhance"],
                 face_selection=values["face_selection"], start="save_draft" not in request.POST,
             )

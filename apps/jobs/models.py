@@ -2,11 +2,13 @@
 adds its kind as a subclass with its own fields (multi-table inheritance) and registers it in
 apps.jobs.kinds. A single table lets the database itself enforce one running job per user."""
 import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from workers.pipelines.options import PipelineOptions
 
 
 class JobStatus(models.TextChoices):
@@ -99,8 +101,9 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
 
-    def pipeline_options(self) -> dict[str, Any]:
-        return {}
+    def pipeline_options(self) -> PipelineOptions | None:
+        """The typed options this job's pipeline runs with (checked when made)."""
+        return None
 
     def is_multi(self) -> bool:
         """Whether this job is its kind's multi-person variant (apps.jobs.kinds.JobVariant)."""

@@ -7,8 +7,9 @@ from django.conf import settings
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
 from apps.core.storage import media_storage
-from workers.faces.analyser import FaceAnalyser
+from workers.faces.analyser import FaceAnalyser, largest
 from workers.imaging.codec import ImageDecoder, JpegEncoder
+from workers.pipelines.options import RestoreOptions
 from workers.pipelines.restore import restore_image
 
 
@@ -19,8 +20,9 @@ def _load(relpath: str):
 @shared_task(name="restore.image")
 def restore_image_task(*, image: str, mode: str) -> dict:
     def work() -> dict:
-        restored, faces = restore_image(model_registry(), _load(image), mode=mode)
-        return {"image_base64": base64.b64encode(JpegEncoder(quality=92).encode(restored)).decode(), "faces": faces}
+        result = restore_image(model_registry(), _load(image), RestoreOptions(mode=mode))
+        return {"image_base64": base64.b64encode(JpegEncoder(quality=92).encode(result.image)).decode(),
+                "faces": result.faces_restored}
 
     return fast_task_answer(work)
 
@@ -33,7 +35,8 @@ def gallery_analyse_source_task(*, image: str) -> dict:
         faces = FaceAnalyser(model_registry()).analyse(_load(image))
         if not faces:
             return {"faces": 0, "embedding": None}
-        largest = max(faces, key=lambda face: face.width * face.height)
-        return {"faces": len(faces), "embedding": [round(float(v), 6) for v in largest.embedding]}
+        face = largest(faces)  # the face a swap takes from a source photo
+        # Stored at full float32 precision: swaps with this source use it as their source identity.
+        return {"faces": len(faces), "embedding": [float(v) for v in face.embedding]}
 
     return fast_task_answer(work)

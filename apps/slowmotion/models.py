@@ -1,10 +1,9 @@
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
 from apps.jobs.models import Job
 from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+from workers.pipelines.options import SlowMotionOptions
 
 
 class SlowMotionJob(Job):
@@ -21,6 +20,6 @@ class SlowMotionJob(Job):
     class Meta:
         db_table = "jobs_slowmotionjob"  # made by the jobs app before the kind moved here
 
-    def pipeline_options(self) -> dict[str, Any]:
-        return {"factor": self.slowdown_factor, "quality": self.quality, "mode": self.mode,
-                "interpolator": settings.ISAMURAI_INTERPOLATOR}
+    def pipeline_options(self) -> SlowMotionOptions:
+        return SlowMotionOptions(factor=self.slowdown_factor, quality=self.quality, mode=self.mode,
+                                 interpolator=settings.ISAMURAI_INTERPOLATOR)

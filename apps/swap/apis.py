@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.schema import with_errors
+from apps.core.uploads import base64_image_decode
 from apps.jobs.apis import JobProgressApi
 from apps.jobs.selectors import job_id_parse
 from apps.ops.idempotency import idempotent
@@ -20,6 +21,7 @@ from .services import (
     frame_analyse,
     swap_preview_create,
 )
+from .sources import MAX_SOURCE_PHOTOS, labelled, source_input_from_fields
 
 
 def _job_created(job: FaceSwapJob, *, code: int = status.HTTP_201_CREATED) -> Response:
@@ -40,11 +42,17 @@ class _JobOptionsSerializer(serializers.Serializer):
 
 
 class FaceSwapUploadInputSerializer(_JobOptionsSerializer):
-    source_image = serializers.FileField(required=False)
+    source_image = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_SOURCE_PHOTOS,
+        help_text="The source face. Repeat the field (up to 10 photos of the same person) to swap in "
+                  "their averaged identity (extension).")
     source_id = serializers.UUIDField(required=False)
+    source_ids = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=MAX_SOURCE_PHOTOS,
+        help_text="Several gallery sources of the same person, averaged (extension).")
 
     def validate(self, attrs):
-        if not attrs.get("source_image") and not attrs.get("source_id"):
+        if not attrs.get("source_image") and not attrs.get("source_id") and not attrs.get("source_ids"):
             raise serializers.ValidationError({"source_image": ["Send a source_image file (or a gallery source_id)."]})
         return attrs
 
@@ -61,10 +69,13 @@ class FullProcessSwapApi(APIView):
         data = FaceSwapUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        job = faceswap_job_create(
-            user=request.user, source=values.pop("source_image", None), source_id=values.pop("source_id", None),
-            target=values.pop("target_media"), start=self.start, **values,
-        )
+        uploads = labelled("source_image", values.pop("source_image", []))
+        source = source_input_from_fields(
+            user=request.user, source_id=values.pop("source_id", None),
+            photos=[(label, upload.read()) for label, upload in uploads],
+            source_ids=values.pop("source_ids", []), count_field="source_image")
+        job = faceswap_job_create(user=request.user, source=source, target=values.pop("target_media"),
+                                  start=self.start, **values)
         return _job_created(job)
 
 
@@ -94,7 +105,14 @@ class PreviewSwapApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         source_image_base64 = serializers.CharField(trim_whitespace=False, required=False)
+        source_images = serializers.ListField(
+            child=serializers.CharField(trim_whitespace=False), required=False, max_length=MAX_SOURCE_PHOTOS,
+            help_text="Several base64 photos of the same person (up to 10), averaged into one identity "
+                      "(extension; with or instead of source_image_base64).")
         source_id = serializers.UUIDField(required=False)
+        source_ids = serializers.ListField(
+            child=serializers.UUIDField(), required=False, max_length=MAX_SOURCE_PHOTOS,
+            help_text="Several gallery sources of the same person, averaged (extension).")
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         instance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
         enhance = serializers.BooleanField(required=False, default=False)
@@ -103,7 +121,8 @@ class PreviewSwapApi(APIView):
             error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
 
         def validate(self, attrs):
-            if not attrs.get("source_image_base64") and not attrs.get("source_id"):
+            if not any(attrs.get(name) for name in ("source_image_base64", "source_images", "source_id",
+                                                    "source_ids")):
                 raise serializers.ValidationError(
                     {"source_image_base64": ["Send the source face as base64 (or a gallery source_id)."]})
             return attrs
@@ -116,9 +135,15 @@ class PreviewSwapApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         instance = job_id_parse(raw=values["instance"], field="instance") if values.get("instance") else None
+        single = values.get("source_image_base64") if not values.get("source_id") else None
+        photo = [("source_image_base64", base64_image_decode(single, field="source_image_base64"))] if single else []
+        source = source_input_from_fields(
+            user=request.user, source_id=values.get("source_id"), photos=photo,
+            extra_photos=[(label, base64_image_decode(item, field=label))
+                          for label, item in labelled("source_images", values.get("source_images", []))],
+            source_ids=values.get("source_ids", []), count_field="source_images")
         preview, image_b64 = swap_preview_create(
-            user=request.user, target_b64=values["target_image_base64"],
-            source_b64=values.get("source_image_base64"), source_id=values.get("source_id"),
+            user=request.user, target_b64=values["target_image_base64"], source=source,
             enhance=values["enhance"], face_selection=values["face_selection"], instance=instance,
         )
         return Response({"image_base64": image_b64, "preview_id": str(preview.id)})

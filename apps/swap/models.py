@@ -1,11 +1,11 @@
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 
 from apps.jobs.models import Job
 from workers.choices import FACE_SELECTIONS, QUALITIES
+from workers.pipelines.options import FaceSwapOptions
 
 
 class FaceSwapJob(Job):
@@ -24,7 +24,9 @@ class FaceSwapJob(Job):
     multi = models.BooleanField(default=False)
     media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.VIDEO)
     duration_seconds = models.FloatField(null=True, blank=True)
-    # Multi swap: [{"person_id", "thumbnail", "source": relative path}, ...]
+    # What the submission-time check found in the sources, written once and reused by the GPU run:
+    # workers.pipelines.sources.SwapSources as JSON, one entry per person ("source" for a single
+    # swap; P1, P2.. for multi) with "has_source" and the faces' embeddings.
     analysis = models.JSONField(default=list, blank=True)
     face_selection = models.CharField(max_length=16, choices=FACE_SELECTIONS.pairs(),
                                       default=FACE_SELECTIONS.default)
@@ -32,15 +34,10 @@ class FaceSwapJob(Job):
     class Meta:
         db_table = "jobs_faceswapjob"  # made by the jobs app before the kind moved here
 
-    def pipeline_options(self) -> dict[str, Any]:
-        return {
-            "gquality": self.gquality,
-            "enhance": self.enhance,
-            "multi": self.multi,
-            "media_type": self.media_type,
-            "analysis": self.analysis,
-            "face_selection": self.face_selection,
-        }
+    def pipeline_options(self) -> FaceSwapOptions:
+        return FaceSwapOptions(gquality=self.gquality, enhance=self.enhance, multi=self.multi,
+                               media_type=self.media_type, face_selection=self.face_selection,
+                               sources=self.analysis or None)
 
     def is_multi(self) -> bool:
         return self.multi

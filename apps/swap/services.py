@@ -2,16 +2,12 @@
 then create (and charge) the job, or run a preview. Any failure leaves no files and no rows
 and charges nothing."""
 import base64
-import json
-import re
 import uuid
-from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.core.exceptions import ApplicationError
 from apps.core.fast import fast_task_call
 from apps.core.uploads import (
     UploadFolder,
@@ -20,28 +16,17 @@ from apps.core.uploads import (
     media_file_check,
     media_root,
 )
-from apps.jobs.selectors import job_get_for_user, job_id_parse
+from apps.jobs.selectors import job_get_for_user
 from apps.jobs.services import job_queue, job_start
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 from apps.ops.webhooks import webhook_url_validate
-from apps.restore.services import gallery_source_bytes
 from workers.choices import FACE_SELECTIONS
 
 from .models import FaceSwapJob, Preview
 from .pricing import faceswap_price, preview_price
+from .sources import PersonInput, SourceInput, analysis_results_parse, source_entries  # noqa: F401 (callers)
 from .tasks import swap_analyse_frame_task, swap_check_sources_task, swap_preview_task
-
-PERSON_ID = re.compile(r"^P[1-9][0-9]{0,3}$")
-
-
-@dataclass
-class PersonInput:
-    """One entry of a multi swap's analysis_results."""
-
-    person_id: str
-    thumbnail: bytes
-    source: bytes | None
 
 
 def _require_credits(*, user: User, price: int) -> None:
@@ -52,41 +37,6 @@ def _require_credits(*, user: User, price: int) -> None:
         raise InsufficientCredits(need=price, have=have)
 
 
-def analysis_results_parse(*, user: User, raw: object, field: str = "analysis_results") -> list[PersonInput]:
-    """The multi swap's person list (JSON string or list) -> validated PersonInputs."""
-    def bad(message: str) -> ApplicationError:
-        return ApplicationError(f"{field}: {message}", details={field: [message]})
-
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
-            raise bad("not valid JSON; send the list returned by analyse-frame, as a JSON string.") from None
-    if not isinstance(raw, list) or not raw:
-        raise bad("must be a non-empty list of persons from analyse-frame.")
-    persons: list[PersonInput] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            raise bad(f"entry {index} is not an object with person_id, thumbnail and source_image.")
-        person_id = entry.get("person_id")
-        if not isinstance(person_id, str) or not PERSON_ID.match(person_id):
-            raise bad(f"entry {index} has an unknown person_id {person_id!r}; use the P1, P2, ... ids "
-                      "returned by analyse-frame.")
-        if person_id in seen:
-            raise bad(f"person_id {person_id} appears twice; give each person once.")
-        seen.add(person_id)
-        thumbnail = base64_image_decode(entry.get("thumbnail"), field=f"{person_id}.thumbnail")
-        source_raw, source_id = entry.get("source_image"), entry.get("source_id")
-        if source_id:
-            gallery_id = job_id_parse(raw=source_id, field=f"{person_id}.source_id")
-            source = gallery_source_bytes(user=user, source_id=gallery_id)
-        else:
-            source = base64_image_decode(source_raw, field=f"{person_id}.source_image") if source_raw else None
-        persons.append(PersonInput(person_id=person_id, thumbnail=thumbnail, source=source))
-    if not any(person.source for person in persons):
-        raise bad("no person has a source_image (or source_id); add one to each person to swap.")
-    return persons
 
 
 def faceswap_job_create(
@@ -94,8 +44,7 @@ def faceswap_job_create(
     user: User,
     target: UploadedFile,
     gquality: str,
-    source: UploadedFile | None = None,
-    source_id: uuid.UUID | None = None,
+    source: SourceInput | None = None,
     persons: list[PersonInput] | None = None,
     name: str = "",
     description: str = "",
@@ -104,46 +53,31 @@ def faceswap_job_create(
     start: bool = True,
     webhook_url: str = "",
 ) -> FaceSwapJob:
-    """full-process-swap / faceswap (Draft) / multiple-face-swap."""
+    """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
+    here (on a fast worker); the job keeps what was found and its GPU run reuses it."""
     if webhook_url:
         webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
     try:
-        inputs: dict[str, str] = {}
-        check_kwargs: dict = {}
-        if persons is None and source_id is not None:
-            gallery_image = gallery_source_bytes(user=user, source_id=source_id)
-            inputs["source"] = folder.save_bytes(gallery_image, name="source.img")
-            check_kwargs["source"] = inputs["source"]
-        elif persons is None:
-            inputs["source"] = folder.save_upload(source, stem="source")
-            image_file_check(media_root() / inputs["source"], field="source_image")
-            check_kwargs["source"] = inputs["source"]
-        else:
-            entries = []
-            for person in persons:
-                entry = {"person_id": person.person_id,
-                         "thumbnail": folder.save_bytes(person.thumbnail, name=f"thumbnail_{person.person_id}.img")}
-                inputs[f"thumbnail:{person.person_id}"] = entry["thumbnail"]
-                if person.source:
-                    entry["source"] = folder.save_bytes(person.source, name=f"source_{person.person_id}.img")
-                    inputs[f"source:{person.person_id}"] = entry["source"]
-                entries.append(entry)
-            check_kwargs["persons"] = entries
-        inputs["target"] = folder.save_upload(target, stem="target")
+        def stored(data: bytes, name: str) -> str:
+            return folder.save_bytes(data, name=name)
+
+        entries = source_entries(source=source, persons=persons, store=stored)
+        for entry in entries:  # each photo decodes (400 naming its field otherwise)
+            for relpath, label in zip(entry["sources"], entry["labels"], strict=True):
+                image_file_check(media_root() / relpath, field=label)
+        inputs = {"target": folder.save_upload(target, stem="target")}
         media = media_file_check(media_root() / inputs["target"], field="target_media")
 
         job = FaceSwapJob(
             user=user, inputs=inputs, name=name, description=description, gquality=gquality,
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
-            duration_seconds=media.duration_seconds, face_selection=face_selection,
-            analysis=[{"person_id": p.person_id, "has_source": bool(p.source)} for p in persons or []],
-            webhook_url=webhook_url,
+            duration_seconds=media.duration_seconds, face_selection=face_selection, webhook_url=webhook_url,
         )
         price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
-        fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
+        job.analysis = fast_task_call(swap_check_sources_task, kwargs={"persons": entries})["sources"]
         with transaction.atomic():
             job.save()
             if start:
@@ -163,8 +97,7 @@ def swap_preview_create(
     *,
     user: User,
     target_b64: str,
-    source_b64: str | None = None,
-    source_id: uuid.UUID | None = None,
+    source: SourceInput | None = None,
     persons: list[PersonInput] | None = None,
     enhance: bool = False,
     face_selection: str = FACE_SELECTIONS.default,
@@ -172,16 +105,8 @@ def swap_preview_create(
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
-    kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection}
-    if persons is None and source_id is not None:
-        kwargs["source"] = _b64(gallery_source_bytes(user=user, source_id=source_id))
-    elif persons is None:
-        kwargs["source"] = _b64(base64_image_decode(source_b64, field="source_image_base64"))
-    else:
-        kwargs["persons"] = [
-            {"person_id": p.person_id, "thumbnail": _b64(p.thumbnail), "source": _b64(p.source) if p.source else None}
-            for p in persons
-        ]
+    kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection,
+                    "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data))}
     job = job_get_for_user(user=user, job_id=instance) if instance else None
     price = preview_price(enhance=enhance)
     _require_credits(user=user, price=price)

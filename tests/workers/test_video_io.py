@@ -117,7 +117,7 @@ def test_frames_are_writable_and_queue_is_bounded(videos_dir: Path):
     with VideoFrameReader(videos_dir / "liveportrait_d0.mp4", queue_frames=2) as reader:
         for index, frame in enumerate(reader):
             frame[0, 0] = 255  # processing stages draw on frames in place
-            assert reader._queue.qsize() <= 2
+            assert reader.queued_frames <= 2
             if index == 10:
                 break  # leaving early must stop ffmpeg cleanly
 

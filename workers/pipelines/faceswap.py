@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from workers.choices import FACE_SELECTIONS
-from workers.faces.analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser, largest, most_prominent
+from workers.faces.analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser
 from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
-from workers.faces.matching import (
-    SINGLE_SOURCE_KEY,
-    AllFacesSelector,
-    FaceSelector,
-    KnownPersonsSelector,
-    ReferencePersonSelector,
-)
 from workers.faces.swapper import SWAPPER_MODEL, InSwapper
 from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
-from workers.pipelines.context import PipelineContext, PipelineError
+from workers.pipelines.context import PipelineContext, PipelineError, PipelineResult
+from workers.pipelines.options import FaceSwapOptions
+from workers.pipelines.sources import (  # noqa: F401  (source_face_check, NO_SOURCE_FACE: callers' names)
+    NO_SOURCE_FACE,
+    SourceImages,
+    SwapSources,
+    selector_and_latents,
+    source_face_check,
+    sources_analyse,
+)
 from workers.processors.frame_swapper import FrameSwapper
 from workers.video.lookahead import FrameLookahead
 from workers.video.probe import MediaProbe
@@ -41,8 +43,6 @@ DEFAULT_MAX_IMAGE_PIXELS = 80_000_000
 THUMBNAIL_MARGIN = 0.4
 NO_TARGET_FACE = ("No face was found in the target {kind}; upload a {kind} where at least one "
                   "face is clearly visible.")
-NO_SOURCE_FACE = ("No face was found in the source image; upload a photo where one face is clearly "
-                  "visible and not too small.")
 
 
 @dataclass(frozen=True)
@@ -56,78 +56,23 @@ class AnalysedPerson:
 
 # -- building blocks ------------------------------------------------------------------------------
 
-def source_face_check(models, image: np.ndarray) -> Face:
-    """The largest face of a source image, with its embedding; PipelineError when there is none."""
-    faces = FaceAnalyser(models).analyse(image)
-    if not faces:
-        raise PipelineError(NO_SOURCE_FACE)
-    return largest(faces)
-
-
-def _thumbnail_face(analyser: FaceAnalyser, thumbnail: np.ndarray) -> Face | None:
-    faces = analyser.analyse(thumbnail)
-    if not faces:
-        # A tight crop leaves the detector no context around the face: pad it and look again.
-        pad = max(thumbnail.shape[:2]) // 2
-        padded = cv2.copyMakeBorder(thumbnail, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
-        faces = analyser.analyse(padded)
-    return most_prominent(faces, thumbnail.shape) if faces else None
-
-
-def _selector_and_latents(
-    analyser: FaceAnalyser,
-    swapper: InSwapper,
-    sources: Mapping[str, np.ndarray] | np.ndarray,
-    thumbnails: Mapping[str, np.ndarray] | None,
-    face_selection: str,
-) -> tuple[FaceSelector, dict[str, np.ndarray]]:
-    if isinstance(sources, np.ndarray):  # single swap: one source for the chosen face(s)
-        if face_selection not in FACE_SELECTIONS:
-            raise PipelineError(f"face_selection must be one of {', '.join(FACE_SELECTIONS)}.")
-        source = source_face_check(analyser.models, sources)
-        selector: FaceSelector = (AllFacesSelector() if face_selection == "all"
-                                  else ReferencePersonSelector())
-        return selector, {SINGLE_SOURCE_KEY: swapper.source_latent(source.embedding)}
-    # Multi swap: each person recognised from its thumbnail; only persons with a source change,
-    # but all of them are followed, so a face never gets a source meant for somebody else.
-    thumbnails = thumbnails or {}
-    persons: dict[str, np.ndarray] = {}
-    latents: dict[str, np.ndarray] = {}
-    for person_id, thumbnail in thumbnails.items():
-        face = _thumbnail_face(analyser, thumbnail)
-        if face is None:
-            if person_id in sources:
-                raise PipelineError(f"No face was found in the thumbnail of {person_id}; run the frame "
-                                    "analysis again and send its thumbnails unchanged.")
-            continue
-        persons[person_id] = face.embedding
-    for person_id, source_image in sources.items():
-        if person_id not in persons:
-            raise PipelineError(f"{person_id} has a source image but no thumbnail from the frame "
-                                "analysis; send each person's thumbnail with its source image.")
-        try:
-            source = source_face_check(analyser.models, source_image)
-        except PipelineError:
-            raise PipelineError(f"No face was found in the source image of {person_id}; upload a "
-                                "photo where one face is clearly visible.") from None
-        latents[person_id] = swapper.source_latent(source.embedding)
-    return KnownPersonsSelector(persons), latents
-
-
 def build_frame_swapper(
     models,
     *,
-    sources: Mapping[str, np.ndarray] | np.ndarray,
+    sources: SwapSources | Mapping[str, SourceImages] | SourceImages,
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
     face_selection: str = FACE_SELECTIONS.default,
 ) -> FrameSwapper:
-    """The per-frame swapper of one job; source embeddings/latents are computed here, once."""
+    """The per-frame swapper of one job. ``sources`` analysed at submission (:class:`SwapSources`)
+    are used as they are; images are analysed here (see ``sources_analyse``). Latents: once."""
     models.require([DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL]
                    + ([ENHANCER_MODEL] if enhance else []))
     analyser = FaceAnalyser(models)
     swapper = InSwapper.from_registry(models)
-    selector, latents = _selector_and_latents(analyser, swapper, sources, thumbnails, face_selection)
+    if not isinstance(sources, SwapSources):
+        sources = sources_analyse(analyser, sources, thumbnails)
+    selector, latents = selector_and_latents(swapper, sources, face_selection)
     enhancer = GfpganEnhancer.from_registry(models) if enhance else None
     return FrameSwapper(analyser, swapper, selector, latents, enhancer)
 
@@ -138,7 +83,7 @@ def swap_image(
     models,
     *,
     target: np.ndarray,
-    sources: Mapping[str, np.ndarray] | np.ndarray,
+    sources: SwapSources | Mapping[str, SourceImages] | SourceImages,
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
     face_selection: str = FACE_SELECTIONS.default,
@@ -201,9 +146,9 @@ def _read_image(path: Path, max_pixels: int) -> np.ndarray:
     return ImageDecoder(max_pixels).decode_file(path)
 
 
-def _job_inputs(ctx: PipelineContext, max_pixels: int):
+def _job_inputs(ctx: PipelineContext, options: FaceSwapOptions, max_pixels: int):
     inputs = ctx.inputs
-    multi = bool(ctx.options.get("multi")) or any(":" in key for key in inputs)
+    multi = options.multi or any(":" in key for key in inputs)
     if not multi:
         return _read_image(inputs["source"], max_pixels), None
     sources: dict[str, np.ndarray] = {}
@@ -230,7 +175,7 @@ def _is_image(path: Path, media_type: str | None) -> bool:
 
 
 def _swap_image_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, quality: str,
-                     max_pixels: int) -> Path:
+                     max_pixels: int) -> PipelineResult[FaceSwapReport]:
     data = target.read_bytes()
     image = ImageDecoder(max_pixels).decode(data)
     ctx.check_cancelled()
@@ -251,10 +196,12 @@ def _swap_image_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
     partial.write_bytes(encoded.tobytes())
     os.replace(partial, output)
     ctx.report_progress(1.0)
-    return output
+    return PipelineResult(output, FaceSwapReport("image", 1, swapper.frames_with_faces,
+                                                 swapper.faces_swapped, width, height))
 
 
-def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, quality: str) -> Path:
+def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, quality: str
+                     ) -> PipelineResult[FaceSwapReport]:
     info = MediaProbe().probe(target)
     width, height = target_size(info.width, info.height, quality)
     output = Path(ctx.output_dir) / "faceswap.mp4"
@@ -272,21 +219,44 @@ def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
             progress.update(done)
         if swapper.frames_with_faces == 0:
             raise PipelineError(NO_TARGET_FACE.format(kind="video"))
-    return output
+    return PipelineResult(output, FaceSwapReport("video", writer.frames_written, swapper.frames_with_faces,
+                                                 swapper.faces_swapped, width, height))
 
 
-def run(ctx: PipelineContext) -> Path:
-    """The face swap job: ctx.inputs and ctx.options as described in the module's callers."""
-    options = ctx.options
+@dataclass(frozen=True)
+class FaceSwapReport:
+    """What a face-swap job did, stored with the job."""
+
+    media_type: str
+    frames: int
+    frames_with_faces: int
+    faces_swapped: int
+    width: int
+    height: int
+    # "reused": the sources' embeddings came with the job (analysed at submission);
+    # "computed": the pipeline analysed source images itself.
+    source_embedding: str = "computed"
+
+
+def run(ctx: PipelineContext[FaceSwapOptions]) -> PipelineResult[FaceSwapReport]:
+    """The face swap job: ``ctx.inputs`` holds ``target`` and ``source`` (single) or
+    ``source:P1``/``thumbnail:P1``.. (multi); ``ctx.options`` a :class:`FaceSwapOptions`."""
+    options = FaceSwapOptions.coerce(ctx.options)
     max_pixels = int(ctx.limits.get("max_image_pixels", DEFAULT_MAX_IMAGE_PIXELS))
     target = Path(ctx.inputs["target"])
-    quality = str(options.get("gquality") or "720p")
-    sources, thumbnails = _job_inputs(ctx, max_pixels)
+    # Sources analysed at submission are reused as they are; only a job given bare images
+    # (older jobs, direct callers) decodes, detects and embeds them here.
+    if options.sources is not None:
+        sources, thumbnails = options.sources, None
+    else:
+        sources, thumbnails = _job_inputs(ctx, options, max_pixels)
     swapper = build_frame_swapper(ctx.models, sources=sources, thumbnails=thumbnails,
-                                  enhance=bool(options.get("enhance", False)),
-                                  face_selection=str(options.get("face_selection") or FACE_SELECTIONS.default))
+                                  enhance=options.enhance, face_selection=options.face_selection)
     Path(ctx.output_dir).mkdir(parents=True, exist_ok=True)
     ctx.check_cancelled()
-    if _is_image(target, options.get("media_type")):
-        return _swap_image_file(ctx, swapper, target, quality, max_pixels)
-    return _swap_video_file(ctx, swapper, target, quality)
+    if _is_image(target, options.media_type):
+        result = _swap_image_file(ctx, swapper, target, options.gquality, max_pixels)
+    else:
+        result = _swap_video_file(ctx, swapper, target, options.gquality)
+    reuse = "reused" if options.sources is not None else "computed"
+    return PipelineResult(result.output, replace(result.report, source_embedding=reuse))

@@ -1,7 +1,6 @@
 """Stream decoded frames out of ffmpeg as BGR numpy arrays, a few at a time."""
 from __future__ import annotations
 
-import queue
 import subprocess
 import threading
 from collections import deque
@@ -11,10 +10,10 @@ from types import TracebackType
 
 import numpy as np
 
+from workers.concurrency import ProducerThread
 from workers.errors import MediaError
 from workers.video.probe import MediaInfo, MediaProbe
 
-_END = object()
 # Fewer frames than this share of the container's count, with decoder errors, means damage.
 _COMPLETE_FRACTION = 0.95
 
@@ -81,17 +80,20 @@ class VideoFrameReader:
         self.frame_rate = self.info.frame_rate
         self.frames_read = 0
         self._ffmpeg = ffmpeg
-        self._queue: queue.Queue = queue.Queue(maxsize=max(1, queue_frames))
         self._process: subprocess.Popen | None = None
-        self._thread: threading.Thread | None = None
         self._stderr: StderrCollector | None = None
-        self._stop = threading.Event()
-        self._failure: BaseException | None = None
+        self._thread: ProducerThread[np.ndarray] = ProducerThread(
+            self._decode, depth=queue_frames, name="video-decode")
 
     @property
     def frame_size(self) -> tuple[int, int]:
         """(width, height) of the frames this reader yields."""
         return self.width, self.height
+
+    @property
+    def queued_frames(self) -> int:
+        """Frames decoded and waiting to be taken (bounded by ``queue_frames``)."""
+        return self._thread.queued
 
     def _command(self) -> list[str]:
         command = [self._ffmpeg, "-v", "error", "-nostdin", "-i", str(self.path), "-map", "0:v:0"]
@@ -112,19 +114,8 @@ class VideoFrameReader:
         if self._process is not None:
             return self
         self._process, self._stderr = ffmpeg_spawn(self._command(), writes_frames=False)
-        self._thread = threading.Thread(target=self._decode, name="video-decode", daemon=True)
         self._thread.start()
         return self
-
-    def _put(self, item: object) -> bool:
-        # Blocks while the queue is full (back-pressure), but gives up when the reader closes.
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
 
     def _read_exact(self, stream, size: int) -> bytearray | None:
         buffer = bytearray(size)
@@ -144,38 +135,27 @@ class VideoFrameReader:
             )
         return buffer  # a bytearray, so the frames built on it are writable
 
-    def _decode(self) -> None:
+    def _decode(self) -> Iterator[np.ndarray]:
+        """The frames out of ffmpeg's pipe (runs on the reader's thread)."""
         assert self._process is not None and self._process.stdout is not None
         frame_bytes = self.width * self.height * 3
-        try:
-            while not self._stop.is_set():
-                chunk = self._read_exact(self._process.stdout, frame_bytes)
-                if chunk is None:
-                    break
-                frame = np.frombuffer(chunk, dtype=np.uint8).reshape(self.height, self.width, 3)
-                if not self._put(frame):
-                    return
-            return_code = self._process.wait()
-            if return_code != 0 and not self._stop.is_set():
-                raise MediaError(
-                    "The video could not be decoded; the file may be damaged or truncated.",
-                    detail=self._stderr.text() if self._stderr else "",
-                )
-        except BaseException as exc:  # handed to the consumer thread
-            self._failure = exc
-        finally:
-            self._put(_END)
+        while not self._thread.stopping:
+            chunk = self._read_exact(self._process.stdout, frame_bytes)
+            if chunk is None:
+                break
+            yield np.frombuffer(chunk, dtype=np.uint8).reshape(self.height, self.width, 3)
+        return_code = self._process.wait()
+        if return_code != 0 and not self._thread.stopping:
+            raise MediaError(
+                "The video could not be decoded; the file may be damaged or truncated.",
+                detail=self._stderr.text() if self._stderr else "",
+            )
 
     def __iter__(self) -> Iterator[np.ndarray]:
         self.start()
-        while True:
-            item = self._queue.get()
-            if item is _END:
-                break
+        for frame in self._thread:
             self.frames_read += 1
-            yield item
-        if self._failure is not None:
-            raise self._failure
+            yield frame
         stderr = self._stderr.text() if self._stderr else ""
         if stderr and self.frames_read < _COMPLETE_FRACTION * self.info.frame_count:
             # ffmpeg may exit 0 on a cut-off file after decoding what it could.
@@ -191,11 +171,10 @@ class VideoFrameReader:
             )
 
     def close(self) -> None:
-        self._stop.set()
+        self._thread.stop()
         if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._process.kill()  # wakes the thread if it is blocked reading the pipe
+        self._thread.join(timeout=10)
         if self._process is not None:
             self._process.wait()
             if self._process.stdout is not None:

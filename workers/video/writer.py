@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import os
-import queue
 import subprocess
-import threading
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
+from workers.concurrency import ConsumerThread
 from workers.errors import MediaError
 from workers.video.probe import MediaInfo
 from workers.video.reader import StderrCollector, ffmpeg_spawn
@@ -18,7 +17,6 @@ from workers.video.reader import StderrCollector, ffmpeg_spawn
 PROVENANCE_TEXT = "AI-edited media: produced by an iSamurai-compatible self-hosted face-swap server"
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
 _MP4_AUDIO_CODECS = frozenset({"aac", "mp3", "alac", "ac3", "eac3"})
-_END = object()
 
 
 class VideoFrameWriter:
@@ -60,11 +58,10 @@ class VideoFrameWriter:
         self.frames_written = 0
         self._ffmpeg = ffmpeg
         self._partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix or '.mp4'}")
-        self._queue: queue.Queue = queue.Queue(maxsize=max(1, queue_frames))
         self._process: subprocess.Popen | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: ConsumerThread[np.ndarray] = ConsumerThread(
+            self._encode, depth=queue_frames, name="video-encode")
         self._stderr: StderrCollector | None = None
-        self._failure: BaseException | None = None
         self._closed = False
 
     def _audio_arguments(self) -> list[str]:
@@ -106,23 +103,13 @@ class VideoFrameWriter:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._process, self._stderr = ffmpeg_spawn(self._command(), writes_frames=True)
-        self._thread = threading.Thread(target=self._encode, name="video-encode", daemon=True)
         self._thread.start()
         return self
 
-    def _encode(self) -> None:
+    def _encode(self, frame: np.ndarray) -> None:
+        """One frame into ffmpeg's pipe (runs on the writer's thread)."""
         assert self._process is not None and self._process.stdin is not None
-        try:
-            while True:
-                item = self._queue.get()
-                if item is _END:
-                    break
-                self._process.stdin.write(memoryview(item).cast("B"))
-        except BaseException as exc:
-            self._failure = exc
-            # Keep draining so a producer blocked on put() wakes up and sees the failure.
-            while self._queue.get() is not _END:
-                pass
+        self._process.stdin.write(memoryview(frame).cast("B"))
 
     def write(self, frame: np.ndarray) -> None:
         """Queue one ``height x width x 3`` BGR uint8 frame (blocks while the queue is full)."""
@@ -134,15 +121,15 @@ class VideoFrameWriter:
                 f"got {frame.dtype} {frame.shape}"
             )
         self.start()
-        if self._failure is not None:
+        if self._thread.failure is not None:
             raise self._error()
-        self._queue.put(np.ascontiguousarray(frame))
+        self._thread.put(np.ascontiguousarray(frame))
         self.frames_written += 1
 
     def _error(self) -> MediaError:
         detail = self._stderr.text() if self._stderr else ""
         return MediaError("The output video could not be encoded.",
-                          detail=f"{self._failure!r}\n{detail}")
+                          detail=f"{self._thread.failure!r}\n{detail}")
 
     def close(self) -> Path:
         """Finish the file and move it into place; returns its path."""
@@ -152,16 +139,15 @@ class VideoFrameWriter:
         if self.frames_written == 0:
             self._discard()
             raise MediaError("No frames were produced, so no output video was written.")
-        self._queue.put(_END)
-        assert self._thread is not None and self._process is not None
-        self._thread.join()
+        assert self._process is not None
+        self._thread.finish()
         if self._process.stdin is not None:
             try:
                 self._process.stdin.close()
             except BrokenPipeError:
                 pass
         return_code = self._process.wait()
-        if self._failure is not None or return_code != 0:
+        if self._thread.failure is not None or return_code != 0:
             error = self._error()
             self._discard()
             raise error
@@ -180,13 +166,8 @@ class VideoFrameWriter:
             return
         self._closed = True
         if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-        if self._thread is not None:
-            try:
-                self._queue.put_nowait(_END)
-            except queue.Full:
-                pass
-            self._thread.join(timeout=10)
+            self._process.kill()  # fails a pipe write the thread may be blocked in
+        self._thread.abort(timeout=10)
         self._discard()
 
     def __enter__(self) -> VideoFrameWriter:
