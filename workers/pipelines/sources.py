@@ -20,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from workers.choices import FACE_SELECTIONS
 from workers.faces.analyser import Face, FaceAnalyser, largest, most_prominent
 from workers.faces.embedder import normalise
 from workers.faces.matching import (
@@ -37,7 +38,6 @@ EMBEDDING_SIZE = 512
 MAX_SOURCE_PHOTOS = 10
 NO_SOURCE_FACE = ("No face was found in the source image; upload a photo where one face is clearly "
                   "visible and not too small.")
-FACE_SELECTIONS = ("reference", "all")
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,7 +230,7 @@ def sources_analyse(
     return SwapSources(tuple(persons))
 
 
-def selector_and_latents(swapper: InSwapper, sources: SwapSources, face_selection: str = "reference",
+def selector_and_latents(swapper: InSwapper, sources: SwapSources, face_selection: str = FACE_SELECTIONS.default,
                          ) -> tuple[FaceSelector, dict[str, np.ndarray]]:
     """The face selector of a swap and the swapper latent of each source (computed once)."""
     latents = {person.person_id: swapper.source_latent(person.source.embedding)
