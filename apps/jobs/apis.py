@@ -82,11 +82,15 @@ class MediaApi(APIView):
                               404: ERROR, 405: ERROR}, auth=[], summary="Download an output or thumbnail")
     def get(self, request: HttpRequest, path: str):
         root = Path(settings.ISAMURAI_MEDIA_ROOT).resolve()
-        target = (root / path).resolve()
         public = ("outputs", "restored", "thumbnails", "previews", "gallery")
+        try:  # a name the filesystem can't hold (too long, NUL) is simply not there
+            target = (root / path).resolve()
+            found = target.is_file()
+        except (OSError, ValueError):
+            raise NotFound(f"No media at /api/media/{path!r}.") from None
         if not target.is_relative_to(root) or target.relative_to(root).parts[:1] not in [(p,) for p in public]:
             raise NotFound(f"No media at /api/media/{path}.")
-        if not target.is_file():
+        if not found:
             if settings.ISAMURAI_S3_BUCKET:  # this host's cache lacks it: the bucket has it
                 return HttpResponseRedirect(media_storage().url(str(target.relative_to(root))))
             raise NotFound(f"No media at /api/media/{path}; it may have been deleted.")
