@@ -30,20 +30,21 @@ def _progress_body(job) -> dict:
 
 
 class SwapProgressApi(APIView):
-    """GET swap-progress/?id=<id>[&multi=True]; the id alone finds single and multi jobs."""
+    """GET swap-progress/?id=<id>[&multi=True]; the id alone finds any of the caller's jobs (single,
+    multi, slow motion): the official SDK polls here with whatever id it was given."""
 
     @extend_schema(
         parameters=[
             OpenApiParameter("id", OpenApiTypes.STR, required=True, description="The job id."),
             OpenApiParameter("multi", OpenApiTypes.STR, required=False, description="Accepted, not needed."),
         ],
-        responses=with_errors({200: JobProgressBodySerializer}), summary="Face swap job progress",
+        responses=with_errors({200: JobProgressBodySerializer}), summary="Job progress (any kind)",
     )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("id")
         if not raw:
             raise ApplicationError("Pass the job id as ?id=<id>.", details={"id": ["This field is required."]})
-        job = job_get_for_user(user=request.user, job_id=job_id_parse(raw=raw), kind=JobKind.FACESWAP)
+        job = job_get_for_user(user=request.user, job_id=job_id_parse(raw=raw))
         return Response(_progress_body(job))
 
 
