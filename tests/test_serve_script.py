@@ -45,6 +45,10 @@ def test_serve_script_on_embedded_defaults(tmp_path):
                                 headers={"Authorization": f"Api-Key {key}"}, timeout=5)
         assert response.status_code == 200
         assert response.json()["user_credits"] == 77
+        # The official SDK with its BASE_URL set to ".../api/" sends doubled slashes.
+        doubled = requests.get(f"http://127.0.0.1:{port}/api//user-credits/",
+                               headers={"Authorization": f"Api-Key {key}"}, timeout=5)
+        assert doubled.status_code == 200 and doubled.json()["user_credits"] == 77
         assert (tmp_path / "data" / "db.sqlite3").exists()
         missing = requests.get(f"http://127.0.0.1:{port}/api/user-credits/", timeout=5)
         assert missing.status_code == 401 and missing.json()["success"] is False
