@@ -3,8 +3,11 @@ and the POST goes to exactly that address with the URL's Host header, following 
 Only loopback servers are used; the resolver's answers are scripted per call (a name that is public
 at submit and private at send)."""
 import socket
+import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -20,8 +23,9 @@ PUBLIC = "93.184.216.34"
 class Receiver:
     """A loopback HTTP endpoint recording each request; answers `status` (with `location`)."""
 
-    def __init__(self, status: int = 200, location: str = "") -> None:
+    def __init__(self, status: int = 200, location: str = "", tls: tuple[Path, Path] | None = None) -> None:
         self.calls: list[dict] = []
+        self.server_names: list[str | None] = []  # TLS SNI, as each client sent it
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,6 +42,11 @@ class Receiver:
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_port
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
@@ -148,6 +157,54 @@ def test_a_redirect_is_not_followed(network, make_user, testdata, settings):
     finally:
         inner.close()
         outer.close()
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory) -> Path:
+    """A throwaway CA and certificates it signed for HOOK_HOST and for another name."""
+    folder = tmp_path_factory.mktemp("tls")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=isamurai test CA")
+    for name in (HOOK_HOST, "other.example.test"):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                "-subj", f"/CN={name}")
+        (folder / f"{name}.ext").write_text(f"subjectAltName=DNS:{name}\n")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
+    return folder
+
+
+@pytest.mark.parametrize("certificate_name,delivered", [(HOOK_HOST, True), ("other.example.test", False)])
+def test_https_is_pinned_to_the_address_and_verified_against_the_name(network, make_user, testdata, settings,
+                                                                      monkeypatch, certificates,
+                                                                      certificate_name, delivered):
+    """Connecting to the resolved address keeps TLS honest: the URL's name goes out as SNI and the
+    certificate must be valid for it (a certificate for another name is refused)."""
+    settings.ISAMURAI_WEBHOOK_ALLOW_PRIVATE = True
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates / "ca.pem"))  # trust the test CA only
+    receiver = Receiver(tls=(certificates / f"{certificate_name}.pem", certificates / f"{certificate_name}.key"))
+    url = f"https://{HOOK_HOST}:{receiver.port}/hook"
+    try:
+        network["answers"] = ["127.0.0.1"]
+        delivery = _delivery(_job_with_webhook(make_user, testdata, url), url)
+        network["connects"].clear()
+        assert webhook_attempt(delivery_id=delivery.id) is delivered
+        assert network["connects"] == [("127.0.0.1", receiver.port)]
+        assert receiver.server_names == [HOOK_HOST]
+        delivery.refresh_from_db()
+        if delivered:
+            [headers] = receiver.calls
+            assert headers["Host"] == f"{HOOK_HOST}:{receiver.port}"
+            assert delivery.status == WebhookDelivery.Status.DELIVERED
+        else:
+            assert receiver.calls == [] and "doesn't match 'other.example.test'" in delivery.last_error
+            assert delivery.status == WebhookDelivery.Status.PENDING
+    finally:
+        receiver.close()
 
 
 @pytest.mark.parametrize("address,public", [
