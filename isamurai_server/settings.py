@@ -157,6 +157,8 @@ ISAMURAI_WEBHOOK_TIMEOUT_SECONDS = float(env_str("ISAMURAI_WEBHOOK_TIMEOUT_SECON
 # Off by default: a webhook must not be a way to reach hosts inside the server's network.
 ISAMURAI_WEBHOOK_ALLOW_PRIVATE = env_bool("ISAMURAI_WEBHOOK_ALLOW_PRIVATE", False)
 ISAMURAI_IDEMPOTENCY_HOURS = env_int("ISAMURAI_IDEMPOTENCY_HOURS", 24)
+# A request still "processing" after this long lost its web worker (gunicorn's --timeout is 300 s).
+ISAMURAI_IDEMPOTENCY_LEASE_SECONDS = env_int("ISAMURAI_IDEMPOTENCY_LEASE_SECONDS", 330)
 # JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

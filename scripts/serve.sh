@@ -32,7 +32,10 @@ cat <<TXT
 iSamurai-compatible server starting on http://${ISAMURAI_BIND:-127.0.0.1:8000}/
 Create a user and API key:  .venv/bin/python manage.py create_api_user alice --credits 1000
 TXT
+# Threaded workers: a client trickling a slow upload holds one thread, not a whole process, so
+# slow clients can't starve the others (bench/bench_slow_uploads.py).
 .venv/bin/gunicorn isamurai_server.wsgi:application \
-  --bind "${ISAMURAI_BIND:-127.0.0.1:8000}" --workers "${ISAMURAI_WEB_WORKERS:-2}" --timeout 300 &
+  --bind "${ISAMURAI_BIND:-127.0.0.1:8000}" --workers "${ISAMURAI_WEB_WORKERS:-2}" \
+  --worker-class gthread --threads "${ISAMURAI_WEB_THREADS:-32}" --timeout 300 &
 pids+=($!)
 wait "${pids[-1]}"

@@ -1,18 +1,37 @@
 """Shared fixtures. Real services only: the database is whatever DATABASE_URL names."""
-import os
+import hashlib
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TESTDATA_DIR = Path(os.environ.get("ISAMURAI_TESTDATA", REPO_ROOT.parent / "shared" / "testdata"))
+# Inside the project, so a clone anywhere runs every test (tests/data/README.md: sources, licences).
+TESTDATA_DIR = REPO_ROOT / "tests" / "data"
+
+
+def find_testdata_problems(folder: Path) -> list[str]:
+    """Every file SHA256SUMS lists that is missing or differs (empty when the data is whole)."""
+    sums = folder / "SHA256SUMS"
+    if not sums.is_file():
+        return [f"{sums} is missing"]
+    problems = []
+    for line in sums.read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{path} is missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            problems.append(f"{path} differs from SHA256SUMS")
+    return problems
 
 
 @pytest.fixture(scope="session")
 def testdata() -> Path:
-    """The real models, photos and clips of ../shared/testdata (ISAMURAI_TESTDATA)."""
-    if not TESTDATA_DIR.is_dir():
-        pytest.skip(f"real test data not found at {TESTDATA_DIR} (set ISAMURAI_TESTDATA)")
+    """The real model, photos and clips of tests/data, checked against its SHA256SUMS. Missing
+    data fails the test: it is never skipped."""
+    problems = find_testdata_problems(TESTDATA_DIR)
+    if problems:
+        pytest.fail("test data is incomplete (restore tests/data from git): " + "; ".join(problems), pytrace=False)
     return TESTDATA_DIR
 
 

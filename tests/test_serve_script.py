@@ -45,9 +45,29 @@ def test_serve_script_on_embedded_defaults(tmp_path):
                                 headers={"Authorization": f"Api-Key {key}"}, timeout=5)
         assert response.status_code == 200
         assert response.json()["user_credits"] == 77
+        # The official SDK with its BASE_URL set to ".../api/" sends doubled slashes.
+        doubled = requests.get(f"http://127.0.0.1:{port}/api//user-credits/",
+                               headers={"Authorization": f"Api-Key {key}"}, timeout=5)
+        assert doubled.status_code == 200 and doubled.json()["user_credits"] == 77
         assert (tmp_path / "data" / "db.sqlite3").exists()
         missing = requests.get(f"http://127.0.0.1:{port}/api/user-credits/", timeout=5)
         assert missing.status_code == 401 and missing.json()["success"] is False
+        # Slow uploaders (more than there are web processes) trickling bodies don't block others.
+        slow = []
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall((f"POST /api/slowmotion/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                          f"Authorization: Api-Key {key}\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                          "Content-Length: 10000000\r\n\r\n--b\r\n").encode())
+            slow.append(sock)
+        try:
+            time.sleep(1)
+            during = requests.get(f"http://127.0.0.1:{port}/api/user-credits/",
+                                  headers={"Authorization": f"Api-Key {key}"}, timeout=30)
+            assert during.status_code == 200 and during.json()["user_credits"] == 77
+        finally:
+            for sock in slow:
+                sock.close()
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=10)

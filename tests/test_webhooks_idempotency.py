@@ -3,6 +3,8 @@ with a real worker running the test pipeline."""
 import hashlib
 import hmac
 import json
+import os
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -118,7 +120,7 @@ def test_idempotent_retry_charges_once(worker, make_user, clip):
         "estimated_credits"]
     other_path = client.post("/api/faceswap/slowmotion/process/", {"project_id": project_id},
                              content_type="application/json", HTTP_IDEMPOTENCY_KEY="create-1")
-    assert other_path.status_code == 400 and "already used" in other_path.json()["error"]
+    assert other_path.status_code == 422 and "already used for POST /api/slowmotion/" in other_path.json()["error"]
 
 
 def test_failed_request_frees_its_idempotency_key(make_user, clip):
@@ -128,3 +130,82 @@ def test_failed_request_frees_its_idempotency_key(make_user, clip):
     assert bad.status_code == 400
     good = _create(client, clip, HTTP_IDEMPOTENCY_KEY="k")
     assert good.status_code == 201 and "Idempotent-Replayed" not in good
+
+
+def test_same_key_with_another_body_is_422_naming_the_fields(make_user, clip, tmp_path):
+    user, key = make_user(credits=50)
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    first = _create(client, clip, HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.status_code == 201
+    same = _create(client, clip, HTTP_IDEMPOTENCY_KEY="k1")  # a new multipart boundary, the same request
+    assert same.status_code == 201 and same["Idempotent-Replayed"] == "true"
+    other = _create(client, clip, slowdown_factor="4", HTTP_IDEMPOTENCY_KEY="k1")
+    assert other.status_code == 422
+    body = other.json()
+    assert body["success"] is False and "slowdown_factor" in body["error"] and "different request" in body["error"]
+    assert list(body["details"]) == ["slowdown_factor"]
+    shorter = tmp_path / "shorter.mp4"
+    shorter.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])  # another file under the same name
+    other_file = _create(client, shorter, HTTP_IDEMPOTENCY_KEY="k1")
+    assert other_file.status_code == 422 and list(other_file.json()["details"]) == ["source_video"]
+    assert Job.objects.filter(user=user).count() == 1
+    assert credit_balance_get(user=user) == 50
+
+
+def _request_killed_mid_way(client: Client, clip, key: str) -> None:
+    """Sends the upload in a forked copy of this process that is SIGKILLed inside the view, after
+    the key is claimed: exactly what a web worker killed mid-request leaves behind."""
+    from django.db import connections
+
+    import apps.slowmotion.apis
+
+    pid = os.fork()
+    if pid == 0:
+        connections["default"].connection = None  # a fresh connection; the parent's socket stays its own
+        apps.slowmotion.apis.slowmotion_project_create = lambda **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+        _create(client, clip, HTTP_IDEMPOTENCY_KEY=key)
+        os._exit(3)  # not reached
+    _, exit_status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(exit_status) and os.WTERMSIG(exit_status) == signal.SIGKILL
+
+
+def test_a_key_left_processing_by_a_killed_worker_is_freed_after_its_lease(make_user, clip, settings):
+    """Within the lease a retry is told to wait (409); past it, the retry goes through, once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.ops.models import IdempotencyRecord
+
+    user, key = make_user(credits=50)
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    _request_killed_mid_way(client, clip, "dead")
+    record = IdempotencyRecord.objects.get(user=user, key="dead")
+    assert record.state == "processing" and not Job.objects.filter(user=user).exists()
+    held = _create(client, clip, HTTP_IDEMPOTENCY_KEY="dead")
+    assert held.status_code == 409 and "still being processed" in held.json()["error"]
+    # The lease (ISAMURAI_IDEMPOTENCY_LEASE_SECONDS, past gunicorn's timeout) runs out.
+    IdempotencyRecord.objects.filter(pk=record.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    retry = _create(client, clip, HTTP_IDEMPOTENCY_KEY="dead")
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry
+    again = _create(client, clip, HTTP_IDEMPOTENCY_KEY="dead")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == retry.json()
+    assert Job.objects.filter(user=user).count() == 1
+    record.refresh_from_db()
+    assert record.state == "done" and record.response_body["slowmotion"]["id"] == retry.json()["slowmotion"]["id"]
+
+
+def test_a_key_whose_lease_ran_out_goes_to_one_retry_only(make_user, clip, settings):
+    """Two retries racing for a dead request's key: one takes it over, the other waits (409)."""
+    settings.ISAMURAI_IDEMPOTENCY_LEASE_SECONDS = 0
+    user, key = make_user(credits=50)
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    _request_killed_mid_way(client, clip, "race")
+    from apps.ops.idempotency import _take_over
+    from apps.ops.models import IdempotencyRecord
+
+    stale = IdempotencyRecord.objects.get(user=user, key="race")
+    settings.ISAMURAI_IDEMPOTENCY_LEASE_SECONDS = 330
+    assert _take_over(IdempotencyRecord.objects.get(pk=stale.pk), stale.request_fingerprint) is not None
+    assert _take_over(stale, stale.request_fingerprint) is None  # the loser saw the old lease

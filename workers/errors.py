@@ -14,6 +14,7 @@ class ErrorCategory(StrEnum):
     NOT_FOUND = "not_found"  # no such object (or not theirs)
     FORBIDDEN = "forbidden"  # not allowed now, e.g. not enough credits
     CONFLICT = "conflict"  # the object's state or a concurrent request is in the way
+    MISMATCH = "mismatch"  # well-formed, but contradicts what the same request said before (Idempotency-Key)
     UNAVAILABLE = "unavailable"  # a model, the GPU or a worker is missing on the server; retry later
     CANCELLED = "cancelled"  # the user stopped the work
     INTERNAL = "internal"  # the server's own failure

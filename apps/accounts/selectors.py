@@ -1,4 +1,4 @@
-from .keys import key_matches, key_prefix
+from .keys import KEY_SCHEME, PREFIX_LENGTH, key_matches, key_prefix
 from .models import ApiKey
 
 
@@ -13,3 +13,12 @@ def api_key_get_active(*, full_key: str) -> ApiKey | None:
     if api_key.is_revoked or not api_key.user.is_active:
         return None
     return api_key
+
+
+def api_key_get_by_prefix(*, prefix: str) -> ApiKey | None:
+    """The key (live or revoked) whose lookup prefix is `prefix`; also accepts `isk_<prefix>...`
+    or the full key, as an operator may paste either."""
+    lookup = prefix.strip().removeprefix(KEY_SCHEME)[:PREFIX_LENGTH]
+    if len(lookup) != PREFIX_LENGTH:
+        return None
+    return ApiKey.objects.select_related("user").filter(prefix=lookup).first()

@@ -28,6 +28,7 @@ ERROR_RULES: dict[ErrorCategory, ErrorRule] = {
     ErrorCategory.NOT_FOUND: ErrorRule(404, JobOutcome.FAILED, logging.INFO),
     ErrorCategory.FORBIDDEN: ErrorRule(403, JobOutcome.FAILED, logging.INFO),
     ErrorCategory.CONFLICT: ErrorRule(409, JobOutcome.FAILED, logging.INFO),
+    ErrorCategory.MISMATCH: ErrorRule(422, JobOutcome.FAILED, logging.INFO),
     ErrorCategory.UNAVAILABLE: ErrorRule(503, JobOutcome.FAILED, logging.ERROR),
     ErrorCategory.CANCELLED: ErrorRule(409, JobOutcome.CANCELLED, logging.INFO),
     ErrorCategory.INTERNAL: ErrorRule(500, JobOutcome.FAILED, logging.ERROR),

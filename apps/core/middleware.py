@@ -1,5 +1,6 @@
 """Keeps every answer under /api/ in the contract's JSON shape, even outside DRF views."""
 import logging
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -11,13 +12,24 @@ from .errors import UNEXPECTED_FAILURE, error_response, is_api_path
 logger = logging.getLogger("apps.api.errors")
 
 
+DOUBLED_SLASHES = re.compile(r"/{2,}")
+
+
 class ApiErrorMiddleware:
-    """Rejects oversize bodies before they are read, and answers unhandled errors with JSON 500."""
+    """Rejects oversize bodies before they are read, and answers unhandled errors with JSON 500.
+    Also forgives doubled slashes (a client's base URL ending in "/" sends `/api//user-credits/`)
+    and answers a path holding a NUL byte with a 404 before anything can trip over it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "//" in request.path_info:
+            request.path_info = DOUBLED_SLASHES.sub("/", request.path_info)
+            request.path = DOUBLED_SLASHES.sub("/", request.path)
+        if "\x00" in request.path:
+            message = "No such path: it contains a NUL byte. Check the URL against the API documentation."
+            return error_response(message, status=404)
         if is_api_path(request.path_info):
             too_large = self._reject_oversize(request)
             if too_large is not None:

@@ -4,6 +4,7 @@ import base64
 import binascii
 import logging
 import shutil
+import string
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,10 @@ def media_file_check(path: Path, *, field: str, allow_image: bool = True) -> Med
     return MediaCheck(media_type="video", duration_seconds=info.duration_seconds, video=info)
 
 
+_BASE64_STANDARD = frozenset(string.ascii_letters + string.digits + "+/")
+_BASE64_URLSAFE = frozenset(string.ascii_letters + string.digits + "-_")
+
+
 def base64_image_decode(raw: object, *, field: str) -> bytes:
     """Decode a base64 image field (a data: URL prefix is tolerated) and check its header."""
     if not isinstance(raw, str) or not raw.strip():
@@ -131,13 +136,21 @@ def base64_image_decode(raw: object, *, field: str) -> bytes:
     text = raw.strip()
     if text.startswith("data:") and "," in text:
         text = text.split(",", 1)[1]
+    text = "".join(text.split())  # line breaks of MIME-style base64
+    alphabet = _BASE64_URLSAFE if ("-" in text or "_" in text) else _BASE64_STANDARD
+    stray = next(((index, char) for index, char in enumerate(text.rstrip("=")) if char not in alphabet), None)
+    if stray is not None:
+        message = (f"Not valid base64: character {stray[1]!r} at position {stray[0]} is not in the base64 "
+                   "alphabet; send the image file's bytes base64-encoded.")
+        raise ApplicationError(f"{field}: {message}", details={field: [message]})
     try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        try:
-            data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        except (binascii.Error, ValueError):
-            message = "Not valid base64; send the image file's bytes base64-encoded."
-            raise ApplicationError(f"{field}: {message}", details={field: [message]}) from None
+        data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if alphabet is _BASE64_URLSAFE
+                                else None, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        message = f"Not valid base64 ({exc}); send the image file's bytes base64-encoded."
+        raise ApplicationError(f"{field}: {message}", details={field: [message]}) from None
+    if not data:
+        message = "The base64 text decodes to nothing; send the image file's bytes base64-encoded."
+        raise ApplicationError(f"{field}: {message}", details={field: [message]})
     image_bytes_check(data, field=field)
     return data

@@ -29,9 +29,10 @@ def job_progress_body(job) -> dict:
 
 
 class JobProgressApi(APIView):
-    """GET <progress route>?id=<id>: the progress of one job of `kind` (set by the product's route)."""
+    """GET <progress route>?id=<id>: the progress of one of the caller's jobs; of `kind` when the
+    product's route sets one, else of any kind."""
 
-    kind = ""
+    kind: str | None = None
 
     @extend_schema(
         parameters=[
@@ -51,7 +52,7 @@ class JobProgressApi(APIView):
 class JobProgressByPathApi(APIView):
     """GET <progress route>/<project_id>: the progress of one job of `kind`, its id in the path."""
 
-    kind = ""
+    kind: str | None = None
 
     @extend_schema(responses=with_errors({200: JobProgressBodySerializer}), summary="Job progress")
     def get(self, request: Request, project_id: str) -> Response:
@@ -93,11 +94,15 @@ class MediaApi(APIView):
                               404: ERROR, 405: ERROR}, auth=[], summary="Download an output or thumbnail")
     def get(self, request: HttpRequest, path: str):
         root = Path(settings.ISAMURAI_MEDIA_ROOT).resolve()
-        target = (root / path).resolve()
         public = ("outputs", "restored", "thumbnails", "previews", "gallery")
+        try:  # a name the filesystem can't hold (too long, NUL) is simply not there
+            target = (root / path).resolve()
+            found = target.is_file()
+        except (OSError, ValueError):
+            raise NotFound(f"No media at /api/media/{path!r}.") from None
         if not target.is_relative_to(root) or target.relative_to(root).parts[:1] not in [(p,) for p in public]:
             raise NotFound(f"No media at /api/media/{path}.")
-        if not target.is_file():
+        if not found:
             if settings.ISAMURAI_S3_BUCKET:  # this host's cache lacks it: the bucket has it
                 return HttpResponseRedirect(media_storage().url(str(target.relative_to(root))))
             raise NotFound(f"No media at /api/media/{path}; it may have been deleted.")

@@ -1,4 +1,6 @@
 """Celery tasks: thin wrappers over the job services."""
+import logging
+import re
 import uuid
 
 from celery import shared_task
@@ -16,6 +18,35 @@ def job_run_task(job_id: str, token: str) -> str:
     return job_execute(job_id=uuid.UUID(job_id), token=uuid.UUID(token))
 
 
-@shared_task(name="jobs.sweep", ignore_result=True)
+SWEEP_TASK = "jobs.sweep"
+
+
+@shared_task(name=SWEEP_TASK, ignore_result=True)
 def job_sweep_task() -> dict[str, int]:
     return job_sweep()
+
+
+class IdleSweepLogFilter(logging.Filter):
+    """The sweeper runs every ISAMURAI_SWEEP_SECONDS: Celery's INFO lines for it (beat sends it,
+    the worker receives it, it succeeded) become DEBUG unless the sweep acted (a non-zero count),
+    so a quiet server's log stays quiet."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not self._is_idle_sweep(record):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+    @staticmethod
+    def _is_idle_sweep(record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, dict):  # celery.app.trace / celery.worker.strategy: a context dict
+            if args.get("name") != SWEEP_TASK:
+                return False
+            result = args.get("return_value")  # only on "succeeded"; None on "received"
+            return result is None or not re.search(r"[1-9]", str(result))
+        return isinstance(args, tuple) and SWEEP_TASK in args  # celery.beat: "Sending due task"
+
+
+for _logger_name in ("celery.app.trace", "celery.worker.strategy", "celery.beat"):
+    logging.getLogger(_logger_name).addFilter(IdleSweepLogFilter())

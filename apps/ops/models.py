@@ -19,6 +19,11 @@ class IdempotencyRecord(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.PROCESSING)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    # {field: sha256 of its value(s)}: a reuse of the key with another body is refused, naming the fields.
+    request_fingerprint = models.JSONField(default=dict, blank=True)
+    # While processing: past this instant the request is presumed dead (its web worker was killed)
+    # and a retry may take the key over.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

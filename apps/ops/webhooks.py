@@ -15,7 +15,7 @@ import time
 import uuid
 from urllib.parse import urlparse
 
-import requests
+import urllib3
 from celery import current_app
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -48,21 +48,57 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+class WebhookTargetRefused(Exception):
+    """The webhook's host does not resolve, or resolves (now) to an address inside this network."""
+
+    def __init__(self, message: str, *, private: bool) -> None:
+        super().__init__(message)
+        self.private = private
+
+
+def ip_is_public(address: str) -> bool:
+    """False for loopback, private, link-local, multicast, reserved and unspecified addresses,
+    IPv4 or IPv6, including IPv4 addresses mapped into IPv6 (::ffff:127.0.0.1)."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback
+                                 or ip.is_private or ip.is_unspecified)
+
+
+def webhook_address_resolve(host: str, port: int) -> str:
+    """Resolve `host` once and return the address to connect to. Unless private targets are allowed,
+    every answer must be public: a name that resolved to a public address when the job was submitted
+    and to 127.0.0.1 or 169.254.169.254 now (DNS rebinding) is refused."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise WebhookTargetRefused(f"{host} does not resolve ({exc})", private=False) from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses:
+        raise WebhookTargetRefused(f"{host} does not resolve", private=False)
+    if not settings.ISAMURAI_WEBHOOK_ALLOW_PRIVATE:
+        private = [address for address in addresses if not ip_is_public(address)]
+        if private:
+            raise WebhookTargetRefused(f"{host} resolves to a private address ({private[0]}); "
+                                       "webhooks go to public hosts only", private=True)
+    return addresses[0]
+
+
 def webhook_url_validate(url: str, *, field: str = "webhook_url") -> str:
-    """http(s) only, and (unless allowed in settings) not an address inside this network."""
+    """http(s) only, and (unless allowed in settings) not an address inside this network. Checked
+    again, against the address actually connected to, at every send."""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ApplicationError(f"{field}: use an http:// or https:// URL.", details={field: ["Invalid URL."]})
     if not settings.ISAMURAI_WEBHOOK_ALLOW_PRIVATE:
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(parsed.hostname, parsed.port or 443)}
-        except OSError:
-            raise ApplicationError(f"{field}: the host {parsed.hostname} does not resolve.") from None
-        for address in addresses:
-            ip = ipaddress.ip_address(address.split("%")[0])
-            if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            webhook_address_resolve(parsed.hostname, parsed.port or 443)
+        except WebhookTargetRefused as exc:
+            if exc.private:
                 raise ApplicationError(f"{field}: {parsed.hostname} is a private address; webhooks go to "
-                                       "public hosts only.")
+                                       "public hosts only.") from None
+            raise ApplicationError(f"{field}: the host {parsed.hostname} does not resolve.") from None
     return url
 
 
@@ -70,6 +106,34 @@ def webhook_on_job_finished(sender, *, job: Job, **kwargs) -> None:
     """The receiver of apps.jobs.signals.job_finished (connected in OpsConfig.ready)."""
     if job.webhook_url:
         webhook_enqueue(job_id=job.id)
+
+
+def webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST to the one address the host resolves to now, checked, with the URL's Host header (and
+    TLS name), following no redirect; returns the status code. Resolving once and pinning the
+    connection closes the window between check and connect that DNS rebinding uses."""
+    parsed = urlparse(url)
+    default_port = 443 if parsed.scheme == "https" else 80
+    port = parsed.port or default_port
+    address = webhook_address_resolve(parsed.hostname, port)
+    host_header = parsed.netloc.rpartition("@")[2]  # what a plain client would send
+    options = {"timeout": urllib3.Timeout(total=timeout), "retries": False, "maxsize": 1}
+    if parsed.scheme == "https":  # certificate checked against the URL's name, not the address
+        pool = urllib3.HTTPSConnectionPool(address, port, server_hostname=parsed.hostname,
+                                           assert_hostname=parsed.hostname, cert_reqs="CERT_REQUIRED", **options)
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port, **options)
+    target = parsed.path or "/"
+    if parsed.query:
+        target += f"?{parsed.query}"
+    try:
+        response = pool.urlopen("POST", target, body=body, headers={**headers, "Host": host_header},
+                                redirect=False, assert_same_host=False, preload_content=True)
+        return response.status
+    finally:
+        pool.close()
+
+
 
 
 def webhook_enqueue(*, job_id: uuid.UUID) -> WebhookDelivery | None:
@@ -101,11 +165,11 @@ def webhook_attempt(*, delivery_id: uuid.UUID) -> bool:
     }
     delivery.attempts += 1
     try:
-        response = requests.post(delivery.url, data=body, headers=headers,
-                                 timeout=settings.ISAMURAI_WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False)
-        delivery.last_status_code, delivery.last_error = response.status_code, ""
-        ok = 200 <= response.status_code < 300
-    except requests.RequestException as exc:
+        status_code = webhook_post(url=delivery.url, body=body, headers=headers,
+                                   timeout=settings.ISAMURAI_WEBHOOK_TIMEOUT_SECONDS)
+        delivery.last_status_code, delivery.last_error = status_code, ""
+        ok = 200 <= status_code < 300
+    except (WebhookTargetRefused, urllib3.exceptions.HTTPError, OSError) as exc:
         delivery.last_error, ok = str(exc)[:500], False
     if ok:
         delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, timezone.now()

@@ -208,8 +208,9 @@ class MultipleFaceSwapApi(APIView):
         return _job_created(job)
 
 
-@extend_schema_view(get=extend_schema(summary="Face swap job progress"))
+@extend_schema_view(get=extend_schema(summary="Job progress (any kind)"))
 class SwapProgressApi(JobProgressApi):
-    """GET swap-progress/?id=<id>[&multi=True]; the id alone finds single and multi jobs."""
+    """GET swap-progress/?id=<id>[&multi=True]; the id alone finds any of the caller's jobs (single,
+    multi, slow motion): the official SDK polls here with whatever id it was given."""
 
-    kind = FaceSwapJob.KIND
+    kind = None

@@ -55,3 +55,22 @@ def test_unhandled_exception_is_json_500_and_logged(caplog):
     body = _assert_error_shape(response, 500)
     assert "boom" not in body["error"]
     assert any("boom" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
+
+
+@pytest.mark.parametrize("path", ["/api/media/outputs/%00", "/api/media/%00/x.mp4", "/api/user-credits/%00",
+                                  "/api/media/outputs/%FF%FE.mp4", "/api/media/outputs/" + "a" * 5000 + ".mp4",
+                                  "/%00"])
+def test_nul_undecodable_or_impossible_paths_are_json_404(client, path):
+    """A NUL byte, bytes that are not UTF-8 or a name too long for the filesystem: nothing is there."""
+    _assert_error_shape(client.get(path), 404)
+
+
+@pytest.mark.parametrize("path", ["/api//user-credits/", "/api///user-credits//"])
+def test_doubled_slashes_reach_the_endpoint(api_client, make_user, path):
+    """The official SDK's base URL is a class attribute; a user who sets it with a trailing slash
+    makes every path `/api//...`."""
+    _, key = make_user(credits=7)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    response = api_client.get(path)
+    assert response.status_code == 200, response.content
+    assert response.json()["user_credits"] == 7

@@ -79,6 +79,11 @@ def test_fps_mode_doubles_the_frame_rate_keeps_duration(slowmo_worker, make_user
     assert credit_balance_get(user=user) == 100  # a Draft costs nothing
     body = _run(client, project["id"])
     assert body["status"] == "Done", body
+    # The official SDK polls swap-progress/ with whatever id it was given, slow motion included.
+    polled = client.get("/api/swap-progress/", {"id": project["id"], "multi": "True"})
+    assert polled.status_code == 200
+    assert {k: polled.json()[k] for k in ("id", "status", "output_media_url", "error")} == {
+        k: body[k] for k in ("id", "status", "output_media_url", "error")}
     output = _output(body)
     assert output.frame_count == (source.frame_count - 1) * 2 + 1
     assert abs(output.fps - 2 * source.fps) < 0.01
@@ -133,3 +138,15 @@ def test_process_with_too_few_credits_is_403_and_stays_draft(slowmo_worker, make
                            content_type="application/json")
     assert response.status_code == 403 and response.json()["error"].startswith("Insufficient credits: need ")
     assert Job.objects.get(pk=project["id"]).status == "Draft" and credit_balance_get(user=user) == 1
+
+
+def test_swap_progress_answers_for_a_slow_motion_project_of_the_caller_only(make_user, clips):
+    _, key = make_user(credits=10)
+    client = _api(key)
+    project = _create(client, clips["silent"], slowdown_factor="2", quality="480p", mode="fps").json()["slowmotion"]
+    for params in ({"id": project["id"]}, {"id": project["id"], "multi": "True"}):
+        body = client.get("/api/swap-progress/", params).json()
+        assert body["id"] == project["id"] and body["status"] == "Draft" and body["output_media_url"] is None
+        assert body == client.get(f"/api/faceswap/slowmotion/progress/{project['id']}/").json()
+    _, other_key = make_user()
+    assert _api(other_key).get("/api/swap-progress/", {"id": project["id"]}).status_code == 404

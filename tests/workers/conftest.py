@@ -16,10 +16,7 @@ def run_ffmpeg(*arguments: str) -> None:
 
 @pytest.fixture(scope="session")
 def videos_dir(testdata: Path) -> Path:
-    folder = testdata / "videos"
-    if not folder.is_dir():
-        pytest.skip(f"no videos folder in {testdata}")
-    return folder
+    return testdata / "videos"
 
 
 @pytest.fixture(scope="session")
@@ -47,23 +44,12 @@ def hd_clip(videos_dir: Path, derived_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def standin_models_dir(tmp_path_factory: pytest.TempPathFactory, testdata_or_none) -> Path:
-    """Stand-ins for every model; the real SCRFD-500MF detector replaces det_10g when present."""
+def standin_models_dir(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Path:
+    """Stand-ins for every model, with the real SCRFD-500MF detector as det_10g."""
     folder = tmp_path_factory.mktemp("models")
     write_standins(folder)
-    if testdata_or_none is not None:
-        real_detector = testdata_or_none / "models" / "det_500m.onnx"
-        if real_detector.is_file():
-            shutil.copyfile(real_detector, folder / "det_10g.onnx")
+    shutil.copyfile(testdata / "models" / "det_500m.onnx", folder / "det_10g.onnx")
     return folder
-
-
-@pytest.fixture(scope="session")
-def testdata_or_none(request: pytest.FixtureRequest) -> Path | None:
-    try:
-        return request.getfixturevalue("testdata")
-    except pytest.skip.Exception:
-        return None
 
 
 # -- face swap fixtures -----------------------------------------------------------------------------
@@ -92,8 +78,6 @@ def _source_sensitive_inswapper(path: Path) -> None:
 def face_models_dir(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Path:
     """The real SCRFD-500MF detector as det_10g plus stand-in ArcFace / inswapper / GFPGAN."""
     detector = testdata / "models" / "det_500m.onnx"
-    if not detector.is_file():
-        pytest.skip(f"no real detector at {detector}")
     folder = tmp_path_factory.mktemp("face_models")
     paths = write_standins(folder, names=["w600k_r50", "inswapper_128", "gfpgan_1.4"])
     _source_sensitive_inswapper(paths["inswapper_128"])
@@ -110,10 +94,7 @@ def face_models(face_models_dir: Path):
 
 @pytest.fixture(scope="session")
 def images_dir(testdata: Path) -> Path:
-    folder = testdata / "images"
-    if not folder.is_dir():
-        pytest.skip(f"no images folder in {testdata}")
-    return folder
+    return testdata / "images"
 
 
 @pytest.fixture(scope="session")

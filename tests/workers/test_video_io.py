@@ -156,6 +156,37 @@ def test_still_image_is_not_a_video(testdata: Path):
         probe.probe(testdata / "images" / "newton.png")
 
 
+def test_text_named_like_an_image_is_called_text_not_a_still_image(tmp_path: Path):
+    """ffmpeg's image2 demuxer trusts the .jpg name; the message must say what the file holds."""
+    text = tmp_path / "photo.jpg"
+    text.write_text("hello, this is a text file\nsecond line\n")
+    with pytest.raises(MediaError, match=r"named like an image \(\.jpg\) but holds text") as raised:
+        probe.probe(text)
+    assert "still image" not in str(raised.value)
+    binary = tmp_path / "noise.png"
+    binary.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(MediaError, match="holds data in no image or video format we know"):
+        probe.probe(binary)
+
+
+def test_truncated_faststart_file_is_refused_by_the_upload_check(videos_dir: Path, tmp_path: Path):
+    """moov at the front: ffprobe sees a whole index; counting the packets (demux only) finds the cut."""
+    complete = tmp_path / "complete.mp4"
+    run_ffmpeg("-i", str(videos_dir / "liveportrait_d18.mp4"), "-t", "2", "-c", "copy", "-movflags", "+faststart",
+               str(complete))
+    assert complete.read_bytes()[4:8] == b"ftyp" and b"moov" in complete.read_bytes()[:4096]
+    validator = VideoValidator(VideoLimits(max_duration_seconds=60, max_pixels=10**7))
+    whole = validator.validate(complete)
+    assert probe.video_packet_count(complete) == (whole.frame_count, False)
+    data = complete.read_bytes()
+    for fraction in (0.5, 0.9):
+        cut = tmp_path / f"cut_{fraction}.mp4"
+        cut.write_bytes(data[: int(len(data) * fraction)])
+        assert probe.probe(cut).frame_count == whole.frame_count  # the index still promises every frame
+        with pytest.raises(MediaError, match=rf"incomplete: it holds \d+ of its {whole.frame_count} frames"):
+            validator.validate(cut)
+
+
 def test_audio_only_file_has_no_video_stream(tmp_path: Path):
     audio = tmp_path / "tone.m4a"
     run_ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", str(audio))

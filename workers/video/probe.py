@@ -89,6 +89,29 @@ def _looks_like_mp4(path: Path) -> bool:
     return len(head) == 8 and head[4:8] in _MP4_BOX_TYPES
 
 
+# Still-image signatures: ffmpeg's image2 demuxer trusts a file's name (.jpg), not its bytes.
+_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+
+
+def _content_description(path: Path) -> str | None:
+    """None when the bytes start like a still image; else what they look like, in words."""
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if head.startswith(_IMAGE_SIGNATURES):
+        return None
+    if not head:
+        return "nothing (it is empty)"
+    for cut in range(4):  # the 512 bytes may end inside a multi-byte character
+        try:
+            text = head[:len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if all(char.isprintable() or char.isspace() for char in text):
+            return "text"
+        break
+    return "data in no image or video format we know"
+
+
 def _rotation(stream: dict) -> int:
     for side_data in stream.get("side_data_list") or []:
         if "rotation" in side_data:
@@ -144,6 +167,20 @@ class MediaProbe:
                 detail=stderr,
             ) from exc
 
+    def video_packet_count(self, path: str | Path) -> tuple[int, bool]:
+        """(video packets the demuxer reads, whether it hit the end of a cut-off file). Demuxing only,
+        nothing is decoded: a fraction of a second even for long videos."""
+        command = [self.ffprobe, "-v", "error", "-select_streams", "v:0", "-count_packets",
+                   "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", str(path)]
+        try:
+            result = subprocess.run(command, capture_output=True, timeout=self.timeout_seconds, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise MediaError("The video could not be read in time; upload a standard MP4 or MOV file.",
+                             detail=f"ffprobe -count_packets timed out after {self.timeout_seconds}s") from exc
+        text = result.stdout.decode("utf-8", "replace").strip().split(",")[0]
+        stderr = result.stderr.decode("utf-8", "replace")
+        return (int(text) if text.isdigit() else 0), "partial file" in stderr
+
     def probe(self, path: str | Path) -> MediaInfo:
         """Describe the file's first video stream; MediaError when it isn't a usable video."""
         path = Path(path)
@@ -167,6 +204,13 @@ class MediaProbe:
                 detail=f"streams: {[s.get('codec_type') for s in streams]}",
             )
         if container in _IMAGE_FORMATS or container.endswith("_pipe"):
+            content = _content_description(path)
+            if content is not None:
+                raise MediaError(
+                    f"The file is named like an image ({path.suffix or 'no extension'}) but holds {content}, "
+                    "not an image or a video; upload an MP4 or MOV video.",
+                    detail=f"container {container}",
+                )
             raise MediaError(
                 "The file is a still image, not a video; upload an MP4 or MOV video.",
                 detail=f"container {container}",
@@ -232,6 +276,12 @@ class MediaProbe:
         )
 
 
+def _missing_packets_allowed(expected: int) -> int:
+    # The container's own count is exact; an estimate from duration x rate is not (rounding, edit
+    # lists), so a frame or 1% short still counts as whole.
+    return max(1, expected // 100)
+
+
 @dataclass(frozen=True)
 class VideoLimits:
     """The configured limits for uploaded videos (from settings)."""
@@ -266,4 +316,16 @@ class VideoValidator:
                 f"The video runs at {info.fps:.0f} frames per second; the limit is "
                 f"{limits.max_fps:g}, so convert it to a lower frame rate."
             )
+        self._check_complete(info)  # last: it reads the whole file
         return info
+
+    def _check_complete(self, info: MediaInfo) -> None:
+        """A file cut off after its index (an MP4 with moov at the front) probes as whole; count
+        the packets actually there before anything is charged for it."""
+        packets, cut_off = self.probe.video_packet_count(info.path)
+        if cut_off or packets < info.frame_count - _missing_packets_allowed(info.frame_count):
+            raise MediaError(
+                f"The video file is incomplete: it holds {packets} of its {info.frame_count} frames (it may "
+                "have been cut off during upload); upload the whole file again.",
+                detail=f"read {packets} video packets, index says {info.frame_count}, partial={cut_off}",
+            )
