@@ -24,5 +24,9 @@ fi
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r "$requirements"
+  if [ "$requirements" != requirements.txt ]; then
+    # The test-only reference implementation, without its own dependency pins (see the file).
+    .venv/bin/python -m pip install -q --no-deps -r requirements-oracle.txt
+  fi
   touch "$stamp"
 fi

@@ -23,6 +23,11 @@ from .services import (
 )
 from .sources import MAX_SOURCE_PHOTOS, labelled, source_input_from_fields
 
+ANALYSIS_RESULTS_HELP = (
+    "The persons from analyse-frame: [{person_id, thumbnail, source_image (base64) or source_id}]; "
+    "a person without a source is left as is. Extension: source_images (a list of base64 photos) "
+    "and/or source_ids (gallery ids) per person, up to 10, averaged into one identity.")
+
 
 def _job_created(job: FaceSwapJob, *, code: int = status.HTTP_201_CREATED) -> Response:
     return Response({"success": True, "faceswap": FaceSwapJobOutputSerializer(job).data}, status=code)
@@ -171,7 +176,7 @@ class MultiPreviewSwapApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
-        analysis_results = serializers.JSONField()
+        analysis_results = serializers.JSONField(help_text=ANALYSIS_RESULTS_HELP)
         enhance = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(request=InputSerializer, summary="One-frame multi-person preview",
@@ -193,7 +198,8 @@ class MultipleFaceSwapApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(_JobOptionsSerializer):
-        analysis_results = serializers.CharField(trim_whitespace=False)
+        analysis_results = serializers.CharField(trim_whitespace=False,
+                                                 help_text=f"A JSON string. {ANALYSIS_RESULTS_HELP}")
 
     @extend_schema(request=InputSerializer, responses=with_errors({201: FaceSwapEnvelopeSerializer}),
                    summary="Start a multi-person face swap job")

@@ -80,7 +80,8 @@ class FaceAligner:
         return crop, matrix
 
 
-# ArcFace was trained on crops padded with black, so its crops are padded the same way.
+# ArcFace and inswapper were trained on crops padded with black (InsightFace's norm_crop and
+# norm_crop2), so their crops are padded the same way (tests/workers/test_insightface_oracle.py).
 ARCFACE_ALIGNER = FaceAligner(ARCFACE_112, 112, border=cv2.BORDER_CONSTANT)
-INSWAPPER_ALIGNER = FaceAligner(INSWAPPER_128, 128)
+INSWAPPER_ALIGNER = FaceAligner(INSWAPPER_128, 128, border=cv2.BORDER_CONSTANT)
 FFHQ_ALIGNER = FaceAligner(FFHQ_512, 512)

@@ -86,13 +86,16 @@ class ScrfdDetector:
 
     def _letterbox(self, image: np.ndarray, size: int) -> tuple[np.ndarray, float]:
         # Keep the aspect ratio and pad right/bottom, so one scale maps back to the image.
+        # Sized and resampled exactly as InsightFace's SCRFD.detect (the longer side to ``size``,
+        # the other truncated, bilinear; one scale from the height): the detector was trained on
+        # such inputs, and tests/workers/test_insightface_oracle.py holds us within a pixel of it.
         height, width = image.shape[:2]
-        scale = min(size / width, size / height)
-        new_width, new_height = max(1, int(round(width * scale))), max(1, int(round(height * scale)))
-        # INTER_AREA averages big frames down without aliasing; this *is* the downscaled copy
-        # detection runs on, so a 1080p or 4K frame costs no more than a 640 one.
-        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        resized = cv2.resize(image, (new_width, new_height), interpolation=interpolation)
+        if height > width:
+            new_height, new_width = size, max(1, int(size * width / height))
+        else:
+            new_width, new_height = size, max(1, int(size * height / width))
+        scale = new_height / height
+        resized = cv2.resize(image, (new_width, new_height), interpolation=cv2.INTER_LINEAR)
         if self.canvas_size:
             side = max(size, self.canvas_size)
             canvas_height = canvas_width = side
