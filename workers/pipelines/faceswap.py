@@ -24,9 +24,11 @@ from workers.faces.matching import (
     KnownPersonsSelector,
     ReferencePersonSelector,
 )
+from workers.faces.stability import FaceStabiliser
 from workers.faces.swapper import SWAPPER_MODEL, InSwapper
 from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
 from workers.pipelines.context import PipelineContext, PipelineError
+from workers.processors.chain import FrameProcessing, processor_chain
 from workers.processors.frame_swapper import FrameSwapper
 from workers.video.lookahead import FrameLookahead
 from workers.video.probe import MediaProbe
@@ -121,15 +123,18 @@ def build_frame_swapper(
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
     face_selection: str = "reference",
+    processing: FrameProcessing | None = None,
 ) -> FrameSwapper:
-    """The per-frame swapper of one job; source embeddings/latents are computed here, once."""
-    models.require([DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL]
-                   + ([ENHANCER_MODEL] if enhance else []))
+    """The per-frame swapper of one job; source embeddings/latents are computed here, once.
+    ``processing`` (the quality options) wins over the older ``enhance`` flag when given."""
+    processing = processing or FrameProcessing(enhance=enhance)
+    models.require([DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL] + processing.required_models())
     analyser = FaceAnalyser(models)
     swapper = InSwapper.from_registry(models)
     selector, latents = _selector_and_latents(analyser, swapper, sources, thumbnails, face_selection)
-    enhancer = GfpganEnhancer.from_registry(models) if enhance else None
-    return FrameSwapper(analyser, swapper, selector, latents, enhancer)
+    stabiliser = FaceStabiliser() if processing.video_stability else None
+    return FrameSwapper(analyser, selector, latents, processor_chain(models, swapper, processing),
+                        stabiliser)
 
 
 # -- synchronous entry points (previews, analysis, restore) ---------------------------------------
@@ -142,11 +147,12 @@ def swap_image(
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
     face_selection: str = "reference",
+    processing: FrameProcessing | None = None,
 ) -> np.ndarray:
     """A swapped copy of one BGR image (previews). Single: ``sources`` is one BGR image;
     multi: person_id -> source image, with ``thumbnails`` person_id -> thumbnail."""
     swapper = build_frame_swapper(models, sources=sources, thumbnails=thumbnails, enhance=enhance,
-                                  face_selection=face_selection)
+                                  face_selection=face_selection, processing=processing)
     result = swapper.process(np.ascontiguousarray(target).copy())
     if swapper.frames_with_faces == 0:
         raise PipelineError(NO_TARGET_FACE.format(kind="image"))
@@ -266,9 +272,9 @@ def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
             VideoFrameWriter(output, width=width, height=height, frame_rate=info.frame_rate,
                              audio_source=info) as writer, \
             FrameLookahead(reader, swapper.analyse) as analysed:
-        for done, (frame, faces) in enumerate(analysed, start=1):
+        for done, frame in enumerate(swapper.stream(analysed), start=1):
             ctx.check_cancelled()
-            writer.write(swapper.apply(frame, faces))
+            writer.write(frame)
             progress.update(done)
         if swapper.frames_with_faces == 0:
             raise PipelineError(NO_TARGET_FACE.format(kind="video"))
@@ -282,9 +288,13 @@ def run(ctx: PipelineContext) -> Path:
     target = Path(ctx.inputs["target"])
     quality = str(options.get("gquality") or "720p")
     sources, thumbnails = _job_inputs(ctx, max_pixels)
+    try:
+        processing = FrameProcessing.from_options(options)
+    except ValueError as exc:
+        raise PipelineError(str(exc)) from None
     swapper = build_frame_swapper(ctx.models, sources=sources, thumbnails=thumbnails,
-                                  enhance=bool(options.get("enhance", False)),
-                                  face_selection=str(options.get("face_selection") or "reference"))
+                                  face_selection=str(options.get("face_selection") or "reference"),
+                                  processing=processing)
     Path(ctx.output_dir).mkdir(parents=True, exist_ok=True)
     ctx.check_cancelled()
     if _is_image(target, options.get("media_type")):
