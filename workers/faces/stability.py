@@ -23,9 +23,11 @@ from workers.faces.analyser import Face, box_iou
 
 DEFAULT_MAX_GAP = 3
 # One-Euro parameters in frame time units, on coordinates divided by the face's width: a still
-# face is filtered at 0.05 cycles/frame, and the cutoff grows by beta per face-width/frame of speed.
-MIN_CUTOFF = 0.05
-BETA = 40.0
+# face is filtered at 0.02 cycles/frame, and the cutoff grows by beta per face-width/frame of
+# speed. Chosen with bench/bench_quality.py: keypoint jitter -64 % on the talking heads, -51 %
+# on a steady pan, which the filter trails by 0.8 frame.
+MIN_CUTOFF = 0.02
+BETA = 10.0
 DERIVATIVE_CUTOFF = 0.3
 # Two faces of one key in one frame ('all' mode) are told apart by overlap with the tracks' last boxes.
 TRACK_IOU = 0.2
