@@ -75,7 +75,7 @@ def bench_ours(models_dir: Path, clip: Path, source: Path, output_dir: Path) -> 
                           options={"gquality": "720p", "media_type": "video", "enhance": False},
                           output_dir=output_dir, models=models)
     started = time.perf_counter()
-    output = faceswap.run(ctx)
+    output = faceswap.run(ctx).output
     seconds = time.perf_counter() - started
     return {"frames": frames, "seconds": round(seconds, 3), "fps": round(frames / seconds, 2),
             "output": output.name, "encoder": "libx264 veryfast crf 20 + audio copy"}

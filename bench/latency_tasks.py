@@ -1,10 +1,9 @@
 """Worker-side helpers of bench/job_latency.py (loaded with `celery worker -I`)."""
 import time
-from pathlib import Path
 
 from celery import shared_task
 
-from workers.pipelines.context import PipelineContext
+from workers.pipelines.context import PipelineContext, PipelineResult
 
 
 @shared_task(name="bench.stamp", ignore_result=False)
@@ -13,7 +12,7 @@ def stamp_task() -> float:
     return time.time()
 
 
-def noop_pipeline(ctx: PipelineContext) -> Path:
+def noop_pipeline(ctx: PipelineContext) -> PipelineResult:
     output = ctx.output_dir / "noop.txt"
     output.write_text("ok")
-    return output
+    return PipelineResult(output)

@@ -1,11 +1,12 @@
 """Jobs: one table for what every kind shares (status, slot, credits, progress), one per kind
 for its own fields. A single table lets the database itself enforce one running job per user."""
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from workers.pipelines.options import FaceSwapOptions, PipelineOptions, SlowMotionOptions
 
 
 class JobStatus(models.TextChoices):
@@ -98,8 +99,9 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
 
-    def pipeline_options(self) -> dict[str, Any]:
-        return {}
+    def pipeline_options(self) -> PipelineOptions | None:
+        """The typed options this job's pipeline runs with (checked when made)."""
+        return None
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.status})"
@@ -126,15 +128,9 @@ class FaceSwapJob(Job):
     analysis = models.JSONField(default=list, blank=True)
     face_selection = models.CharField(max_length=16, default="reference")
 
-    def pipeline_options(self) -> dict[str, Any]:
-        return {
-            "gquality": self.gquality,
-            "enhance": self.enhance,
-            "multi": self.multi,
-            "media_type": self.media_type,
-            "analysis": self.analysis,
-            "face_selection": self.face_selection,
-        }
+    def pipeline_options(self) -> FaceSwapOptions:
+        return FaceSwapOptions(gquality=self.gquality, enhance=self.enhance, multi=self.multi,
+                               media_type=self.media_type, face_selection=self.face_selection)
 
 
 class SlowMotionJob(Job):
@@ -147,6 +143,6 @@ class SlowMotionJob(Job):
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.SLOWMO)
     duration_seconds = models.FloatField(null=True, blank=True)
 
-    def pipeline_options(self) -> dict[str, Any]:
-        return {"factor": self.slowdown_factor, "quality": self.quality, "mode": self.mode,
-                "interpolator": settings.ISAMURAI_INTERPOLATOR}
+    def pipeline_options(self) -> SlowMotionOptions:
+        return SlowMotionOptions(factor=self.slowdown_factor, quality=self.quality, mode=self.mode,
+                                 interpolator=settings.ISAMURAI_INTERPOLATOR)

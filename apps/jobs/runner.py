@@ -131,9 +131,9 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
         )
         with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
             pipeline = pipeline_load(pipelines_configured()[job.kind])
-            output_path = Path(pipeline(context))
-        report = _pipeline_report(work_dir)
-        completed = job_complete(job_id=job.id, token=token, output_path=output_path, report=report)
+            result = pipeline(context)
+        completed = job_complete(job_id=job.id, token=token, output_path=Path(result.output),
+                                 report=result.report_fields())
         outcome = "done" if completed else "stopped"
     except JobCancelled:
         outcome = "cancelled"
@@ -147,16 +147,6 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
         _remove_tree(job_work_dir(job=job))
         job_dispatch(user_id=job.user_id)
     return outcome
-
-
-def _pipeline_report(work_dir: Path) -> dict:
-    """The optional pipeline_report.json a pipeline leaves next to its output."""
-    path = work_dir / "pipeline_report.json"
-    try:
-        return json.loads(path.read_text()) if path.is_file() else {}
-    except (OSError, ValueError):
-        logger.warning("unreadable pipeline report %s", path)
-        return {}
 
 
 def _refunded(message: str) -> str:

@@ -9,6 +9,7 @@ from apps.core.model_access import model_registry
 from apps.core.storage import media_storage
 from workers.faces.analyser import FaceAnalyser
 from workers.imaging.codec import ImageDecoder, JpegEncoder
+from workers.pipelines.options import RestoreOptions
 from workers.pipelines.restore import restore_image
 
 
@@ -19,8 +20,9 @@ def _load(relpath: str):
 @shared_task(name="restore.image")
 def restore_image_task(*, image: str, mode: str) -> dict:
     def work() -> dict:
-        restored, faces = restore_image(model_registry(), _load(image), mode=mode)
-        return {"image_base64": base64.b64encode(JpegEncoder(quality=92).encode(restored)).decode(), "faces": faces}
+        result = restore_image(model_registry(), _load(image), RestoreOptions(mode=mode))
+        return {"image_base64": base64.b64encode(JpegEncoder(quality=92).encode(result.image)).decode(),
+                "faces": result.faces_restored}
 
     return fast_task_answer(work)
 

@@ -6,15 +6,22 @@ ISAMURAI_TEST_FRAME_DELAY (seconds per frame) slows it so tests can act mid-job.
 """
 import os
 import time
-from pathlib import Path
+from dataclasses import dataclass
 
-from workers.pipelines.context import PipelineContext
+from workers.pipelines.context import PipelineContext, PipelineResult
 from workers.video.probe import MediaProbe
 from workers.video.reader import VideoFrameReader
 from workers.video.writer import VideoFrameWriter
 
 
-def reencode(ctx: PipelineContext) -> Path:
+@dataclass(frozen=True)
+class ReencodeReport:
+    frames: int
+    width: int
+    height: int
+
+
+def reencode(ctx: PipelineContext) -> PipelineResult[ReencodeReport]:
     delay = float(os.environ.get("ISAMURAI_TEST_FRAME_DELAY", "0"))
     info = MediaProbe().probe(ctx.inputs.get("target") or ctx.inputs["source"])  # face swap or slow motion
     output = ctx.output_dir / "output.mp4"
@@ -28,4 +35,4 @@ def reencode(ctx: PipelineContext) -> Path:
             ctx.report_progress(index / total)
             if delay:
                 time.sleep(delay)
-    return output
+    return PipelineResult(output, ReencodeReport(writer.frames_written, reader.width, reader.height))

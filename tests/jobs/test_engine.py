@@ -55,6 +55,8 @@ def test_one_user_three_jobs_run_one_at_a_time_in_submission_order(worker, make_
         output = Path(settings.ISAMURAI_MEDIA_ROOT) / job.output_file
         info = MediaProbe().probe(output)
         assert info.frame_count == 78 and not info.has_audio
+        # The pipeline's report object reaches the job row as it was returned (no file between).
+        assert job.report == {"frames": 78, "width": info.width, "height": info.height}
         assert job.progress_percentage == 100 and job.credits_charged == 10
     assert credit_balance_get(user=user) == 70
     _assert_ledger_consistent(user)

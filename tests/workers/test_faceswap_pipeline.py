@@ -40,7 +40,7 @@ def run_job(models, tmp: Path, target: Path, inputs: dict, **options) -> Path:
     options = {"gquality": "720p", "enhance": False, "multi": False, "media_type": "video", **options}
     ctx = PipelineContext(inputs={"target": target, **inputs}, options=options,
                           output_dir=tmp, models=models)
-    return faceswap.run(ctx)
+    return faceswap.run(ctx).output
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,9 @@ def test_single_swap_on_a_talking_head_keeps_timing_and_audio(face_models, talki
                           options={"gquality": "720p", "media_type": "video"},
                           output_dir=tmp_path / "out", models=face_models,
                           report_progress=progress.append)
-    output = faceswap.run(ctx)
+    result = faceswap.run(ctx)
+    output = result.output
+    assert (result.report.media_type, result.report.frames) == ("video", result.report.frames_with_faces)
     assert output.parent == tmp_path / "out" and output.suffix == ".mp4"
     source_info, output_info = MediaProbe().probe(talking_head_clip), MediaProbe().probe(output)
     assert output_info.frame_count == source_info.frame_count

@@ -1,8 +1,8 @@
 """The slow-motion pipeline end to end on short cuts of the test clips (ffmpeg, tmp dirs)."""
 from __future__ import annotations
 
-import json
 import subprocess
+from dataclasses import asdict
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,7 +12,7 @@ import pytest
 from tests.standin_models import write_standins
 from workers.model_zoo.registry import ModelRegistry
 from workers.pipelines.context import JobCancelled, PipelineContext, PipelineError
-from workers.pipelines.slowmotion import REPORT_NAME, SlowMotionPlan, run
+from workers.pipelines.slowmotion import SlowMotionPlan, run
 from workers.video.probe import MediaProbe
 from workers.video.reader import VideoFrameReader
 
@@ -61,9 +61,8 @@ def job(source: Path, output_dir: Path, limits: dict | None = None, models=None,
                  **options},
         output_dir=output_dir, report_progress=progress.append, models=models,
         limits=limits or {})
-    output = run(ctx)
-    report = json.loads((output_dir / REPORT_NAME).read_text())
-    return output, report, progress
+    result = run(ctx)
+    return result.output, asdict(result.report), progress
 
 
 def test_slowmo_makes_n_times_the_frames_at_the_same_rate_with_slowed_audio(

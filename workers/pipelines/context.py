@@ -1,17 +1,19 @@
 """The contract between the job engine and a media pipeline.
 
-A pipeline is a plain function `run(ctx: PipelineContext) -> Path`: it reads `ctx.inputs`,
-writes its result under `ctx.output_dir`, calls `ctx.report_progress(fraction)` as it goes and
-`ctx.check_cancelled()` between frames (which raises JobCancelled once the job is stopped).
-The engine owns everything else: status, credits, retries, cleanup.
+A pipeline is a plain function `run(ctx: PipelineContext) -> PipelineResult`: it reads
+`ctx.inputs` and its typed `ctx.options` (one dataclass per pipeline, workers.pipelines.options,
+checked when made), writes its output under `ctx.output_dir`, calls `ctx.report_progress(fraction)`
+as it goes and `ctx.check_cancelled()` between frames (which raises JobCancelled once the job is
+stopped), and returns the output's path with a report dataclass of what it did. The engine owns
+everything else: status, credits, retries, cleanup, and storing the report with the job.
 """
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from workers.errors import WorkerError
 
@@ -28,10 +30,16 @@ class PipelineError(WorkerError):
         self.user_message = user_message
 
 
+OptionsT = TypeVar("OptionsT")
+ReportT = TypeVar("ReportT")
+
+
 @dataclass
-class PipelineContext:
+class PipelineContext(Generic[OptionsT]):
     inputs: Mapping[str, Path]
-    options: Mapping[str, Any]
+    # The pipeline's options dataclass (workers.pipelines.options); a pipeline also accepts a
+    # mapping of the same field names and coerces it, once, on entry.
+    options: OptionsT
     output_dir: Path
     report_progress: Callable[[float], None] = field(default=lambda fraction: None)
     check_cancelled: Callable[[], None] = field(default=lambda: None)
@@ -41,7 +49,23 @@ class PipelineContext:
     limits: Mapping[str, Any] = field(default_factory=dict)
 
 
-Pipeline = Callable[[PipelineContext], Path]
+@dataclass(frozen=True)
+class PipelineResult(Generic[ReportT]):
+    """What a pipeline made: the output file and, optionally, a report dataclass about the run."""
+
+    output: Path
+    report: ReportT | None = None
+
+    def report_fields(self) -> dict[str, Any]:
+        """The report as plain JSON-ready fields, for the job row ({} without a report)."""
+        if self.report is None:
+            return {}
+        if not is_dataclass(self.report):
+            raise TypeError(f"a pipeline report must be a dataclass, got {type(self.report).__name__}")
+        return asdict(self.report)
+
+
+Pipeline = Callable[[PipelineContext], PipelineResult]
 
 
 def pipeline_load(dotted: str) -> Pipeline:

@@ -27,7 +27,8 @@ from workers.faces.matching import (
 from workers.faces.stability import FaceStabiliser
 from workers.faces.swapper import SWAPPER_MODEL, InSwapper
 from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
-from workers.pipelines.context import PipelineContext, PipelineError
+from workers.pipelines.context import PipelineContext, PipelineError, PipelineResult
+from workers.pipelines.options import FaceSwapOptions
 from workers.processors.chain import FrameProcessing, processor_chain
 from workers.processors.frame_swapper import FrameSwapper
 from workers.video.lookahead import FrameLookahead
@@ -207,9 +208,9 @@ def _read_image(path: Path, max_pixels: int) -> np.ndarray:
     return ImageDecoder(max_pixels).decode_file(path)
 
 
-def _job_inputs(ctx: PipelineContext, max_pixels: int):
+def _job_inputs(ctx: PipelineContext, options: FaceSwapOptions, max_pixels: int):
     inputs = ctx.inputs
-    multi = bool(ctx.options.get("multi")) or any(":" in key for key in inputs)
+    multi = options.multi or any(":" in key for key in inputs)
     if not multi:
         return _read_image(inputs["source"], max_pixels), None
     sources: dict[str, np.ndarray] = {}
@@ -236,7 +237,7 @@ def _is_image(path: Path, media_type: str | None) -> bool:
 
 
 def _swap_image_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, quality: str,
-                     max_pixels: int) -> Path:
+                     max_pixels: int) -> PipelineResult[FaceSwapReport]:
     data = target.read_bytes()
     image = ImageDecoder(max_pixels).decode(data)
     ctx.check_cancelled()
@@ -257,10 +258,12 @@ def _swap_image_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
     partial.write_bytes(encoded.tobytes())
     os.replace(partial, output)
     ctx.report_progress(1.0)
-    return output
+    return PipelineResult(output, FaceSwapReport("image", 1, swapper.frames_with_faces,
+                                                 swapper.faces_swapped, width, height))
 
 
-def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, quality: str) -> Path:
+def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, quality: str
+                     ) -> PipelineResult[FaceSwapReport]:
     info = MediaProbe().probe(target)
     width, height = target_size(info.width, info.height, quality)
     output = Path(ctx.output_dir) / "faceswap.mp4"
@@ -278,25 +281,33 @@ def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
             progress.update(done)
         if swapper.frames_with_faces == 0:
             raise PipelineError(NO_TARGET_FACE.format(kind="video"))
-    return output
+    return PipelineResult(output, FaceSwapReport("video", writer.frames_written, swapper.frames_with_faces,
+                                                 swapper.faces_swapped, width, height))
 
 
-def run(ctx: PipelineContext) -> Path:
-    """The face swap job: ctx.inputs and ctx.options as described in the module's callers."""
-    options = ctx.options
+@dataclass(frozen=True)
+class FaceSwapReport:
+    """What a face-swap job did, stored with the job."""
+
+    media_type: str
+    frames: int
+    frames_with_faces: int
+    faces_swapped: int
+    width: int
+    height: int
+
+
+def run(ctx: PipelineContext[FaceSwapOptions]) -> PipelineResult[FaceSwapReport]:
+    """The face swap job: ``ctx.inputs`` holds ``target`` and ``source`` (single) or
+    ``source:P1``/``thumbnail:P1``.. (multi); ``ctx.options`` a :class:`FaceSwapOptions`."""
+    options = FaceSwapOptions.coerce(ctx.options)
     max_pixels = int(ctx.limits.get("max_image_pixels", DEFAULT_MAX_IMAGE_PIXELS))
     target = Path(ctx.inputs["target"])
-    quality = str(options.get("gquality") or "720p")
-    sources, thumbnails = _job_inputs(ctx, max_pixels)
-    try:
-        processing = FrameProcessing.from_options(options)
-    except ValueError as exc:
-        raise PipelineError(str(exc)) from None
+    sources, thumbnails = _job_inputs(ctx, options, max_pixels)
     swapper = build_frame_swapper(ctx.models, sources=sources, thumbnails=thumbnails,
-                                  face_selection=str(options.get("face_selection") or "reference"),
-                                  processing=processing)
+                                  face_selection=options.face_selection, processing=options.processing)
     Path(ctx.output_dir).mkdir(parents=True, exist_ok=True)
     ctx.check_cancelled()
-    if _is_image(target, options.get("media_type")):
-        return _swap_image_file(ctx, swapper, target, quality, max_pixels)
-    return _swap_video_file(ctx, swapper, target, quality)
+    if _is_image(target, options.media_type):
+        return _swap_image_file(ctx, swapper, target, options.gquality, max_pixels)
+    return _swap_video_file(ctx, swapper, target, options.gquality)

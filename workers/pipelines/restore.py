@@ -2,24 +2,33 @@
 `restore` cleans up the whole photo (workers.imaging.photo_restorer) and then restores the faces."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from workers.imaging.photo_restorer import PhotoRestorer
 from workers.pipelines.context import PipelineError
 from workers.pipelines.faceswap import enhance_faces
+from workers.pipelines.options import RestoreOptions
 
-MODES = ("restore", "face_enhance")
 NO_FACE = ("No face was found in the image, so face_enhance has nothing to do; use mode=restore "
            "for a photo without faces.")
 
 
-def restore_image(models, image: np.ndarray, *, mode: str) -> tuple[np.ndarray, int]:
-    """Returns (restored image, faces restored)."""
-    if mode not in MODES:
-        raise PipelineError(f"mode must be one of {', '.join(MODES)}.")
-    if mode == "restore":
+@dataclass(frozen=True)
+class RestoreResult:
+    image: np.ndarray
+    faces_restored: int
+
+
+def restore_image(models, image: np.ndarray, options: RestoreOptions | Mapping[str, Any]) -> RestoreResult:
+    """The restored copy of ``image`` and how many faces were restored."""
+    options = RestoreOptions.coerce(options)
+    if options.mode == "restore":
         image = PhotoRestorer().restore(image)
     restored, faces = enhance_faces(models, image)
-    if mode == "face_enhance" and faces == 0:
+    if options.mode == "face_enhance" and faces == 0:
         raise PipelineError(NO_FACE)
-    return restored, faces
+    return RestoreResult(restored, faces)

@@ -1,6 +1,6 @@
 """Slow motion and FPS boost: new frames between the input's, never across a scene cut.
 
-Options (``ctx.options``):
+Options (``ctx.options``, a :class:`~workers.pipelines.options.SlowMotionOptions`):
 
 * ``factor`` 2, 4 or 8;
 * ``mode``: ``slowmo`` plays ``factor`` x as many frames at the input frame rate (``factor``
@@ -18,15 +18,14 @@ blending two shots. Near-identical frames are cross-faded without calling a mode
 
 In ``fps`` mode the output rate is capped at ``ctx.limits["max_output_fps"]`` (240 when
 unset): the frames are then made at the capped rate (``step = input rate / cap``) and the job
-report says ``fps_capped``. The report (``pipeline_report.json`` next to the video) says which
-interpolator ran, the output rate, the number of cuts and of frames.
+report says ``fps_capped``. The report (:class:`SlowMotionReport`, returned with the video) says
+which interpolator ran, the output rate, the number of cuts and of frames.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -34,25 +33,22 @@ import numpy as np
 
 from workers.errors import ModelUnavailable
 from workers.interpolation.base import (
-    INTERPOLATOR_CHOICES,
     CrossFadeInterpolator,
     FrameInterpolator,
     build_interpolator,
     resolve_interpolator_name,
 )
 from workers.interpolation.scene_cut import FrameSignature, SceneCutDetector
-from workers.pipelines.context import PipelineContext, PipelineError
+from workers.pipelines.context import PipelineContext, PipelineResult
+from workers.pipelines.options import SlowMotionOptions
 from workers.video.probe import MediaInfo, MediaProbe
-from workers.video.quality import QUALITY_SHORT_SIDE, target_size
+from workers.video.quality import target_size
 from workers.video.reader import VideoFrameReader
 from workers.video.writer import VideoFrameWriter
 
 logger = logging.getLogger(__name__)
 
-FACTORS = (2, 4, 8)
-MODES = ("slowmo", "fps")
 DEFAULT_MAX_OUTPUT_FPS = 240.0
-REPORT_NAME = "pipeline_report.json"
 # ffmpeg's atempo takes 0.5..100 per instance, so slower tempos chain several.
 _ATEMPO_MIN = 0.5
 
@@ -130,32 +126,12 @@ class SlowMotionJob:
         self.ctx = ctx
         self.detector = detector or SceneCutDetector()
         self.probe = probe or MediaProbe()
-        options = ctx.options
-        self.factor = self._factor(options.get("factor", 2))
-        self.mode = str(options.get("mode", "slowmo")).strip().lower()
-        if self.mode not in MODES:
-            raise PipelineError(f"The mode must be one of {', '.join(MODES)}; got {self.mode!r}.")
-        self.quality = str(options.get("quality", "720p")).strip().lower()
-        if self.quality not in QUALITY_SHORT_SIDE:
-            raise PipelineError(
-                f"The quality must be one of {', '.join(QUALITY_SHORT_SIDE)}; got {self.quality!r}.")
-        self.interpolator_choice = str(options.get("interpolator", "auto")).strip().lower()
-        if self.interpolator_choice not in INTERPOLATOR_CHOICES:
-            raise PipelineError(f"The interpolator must be one of "
-                                f"{', '.join(INTERPOLATOR_CHOICES)}; got {self.interpolator_choice!r}.")
+        options = SlowMotionOptions.coerce(ctx.options)
+        self.factor, self.mode = options.factor, options.mode
+        self.quality, self.interpolator_choice = options.quality, options.interpolator
         max_fps = ctx.limits.get("max_output_fps") if ctx.limits else None
         self.max_output_fps = float(max_fps) if max_fps else DEFAULT_MAX_OUTPUT_FPS
         self._crossfade = CrossFadeInterpolator()
-
-    @staticmethod
-    def _factor(value: object) -> int:
-        try:
-            factor = int(str(value).strip().lower().rstrip("x"))
-        except ValueError:
-            factor = 0
-        if factor not in FACTORS:
-            raise PipelineError(f"The slow-down factor must be 2, 4 or 8; got {value!r}.")
-        return factor
 
     def _interpolator(self) -> FrameInterpolator:
         name = resolve_interpolator_name(self.interpolator_choice, self.ctx.models)
@@ -163,7 +139,7 @@ class SlowMotionJob:
             raise ModelUnavailable("rife_4.9", reason="has no model registry configured")
         return build_interpolator(name, self.ctx.models)
 
-    def run(self) -> Path:
+    def run(self) -> PipelineResult[SlowMotionReport]:
         source = Path(self.ctx.inputs["source"])
         info = self.probe.probe(source)
         width, height = target_size(info.width, info.height, self.quality)
@@ -187,9 +163,8 @@ class SlowMotionJob:
                                   ) as writer:
                 self._stream(reader, writer, interpolator, plan, info, report)
         report.frames_out = writer.frames_written
-        self._write_report(report)
         self.ctx.report_progress(1.0)
-        return output
+        return PipelineResult(output, report)
 
     def _stream(self, reader: VideoFrameReader, writer: VideoFrameWriter,
                 interpolator: FrameInterpolator, plan: SlowMotionPlan, info: MediaInfo,
@@ -240,11 +215,8 @@ class SlowMotionJob:
         images = iter(made)
         return [frame0 if t == 0 else next(images) for t in steps]
 
-    def _write_report(self, report: SlowMotionReport) -> None:
-        path = Path(self.ctx.output_dir) / REPORT_NAME
-        path.write_text(json.dumps(asdict(report), indent=2), encoding="utf-8")
 
 
-def run(ctx: PipelineContext) -> Path:
+def run(ctx: PipelineContext[SlowMotionOptions]) -> PipelineResult[SlowMotionReport]:
     """The job engine's entry point (settings: ``workers.pipelines.slowmotion:run``)."""
     return SlowMotionJob(ctx).run()
