@@ -176,6 +176,7 @@ def faceswap_new(request: HttpRequest) -> HttpResponse:
                 source_id=uuid.UUID(values["source_id"]) if values["source_id"] else None,
                 name=values["name"], description=values["description"], enhance=values["enhance"],
                 face_selection=values["face_selection"], start="save_draft" not in request.POST,
+                quality_options=form.quality_options(),
             )
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))
@@ -196,6 +197,7 @@ def multiswap_new(request: HttpRequest) -> HttpResponse:
             job = faceswap_job_create(
                 user=request.user, target=values["target_media"], gquality=values["gquality"], persons=persons,
                 name=values["name"], description=values["description"], enhance=values["enhance"],
+                quality_options=form.quality_options(),
             )
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))

@@ -127,10 +127,14 @@ class FaceSwapJob(Job):
     # Multi swap: [{"person_id", "thumbnail", "source": relative path}, ...]
     analysis = models.JSONField(default=list, blank=True)
     face_selection = models.CharField(max_length=16, default="reference")
+    # The per-frame quality steps the request asked for (pixel_boost, color_match, ...; see
+    # apps/swap/options.py); {} = none, the swap as it always was.
+    quality_options = models.JSONField(default=dict, blank=True)
 
     def pipeline_options(self) -> FaceSwapOptions:
-        return FaceSwapOptions(gquality=self.gquality, enhance=self.enhance, multi=self.multi,
-                               media_type=self.media_type, face_selection=self.face_selection)
+        return FaceSwapOptions.coerce({**(self.quality_options or {}), "gquality": self.gquality,
+                                       "enhance": self.enhance, "multi": self.multi,
+                                       "media_type": self.media_type, "face_selection": self.face_selection})
 
 
 class SlowMotionJob(Job):

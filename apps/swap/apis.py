@@ -11,6 +11,7 @@ from apps.jobs.selectors import job_id_parse
 from apps.jobs.serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from apps.ops.idempotency import idempotent
 
+from .options import QualityOptionsSerializer, quality_options_pop
 from .services import (
     analysis_results_parse,
     faceswap_job_create,
@@ -27,7 +28,7 @@ def _job_created(job: FaceSwapJob, *, code: int = status.HTTP_201_CREATED) -> Re
     return Response({"success": True, "faceswap": FaceSwapJobOutputSerializer(job).data}, status=code)
 
 
-class _JobOptionsSerializer(serializers.Serializer):
+class _JobOptionsSerializer(QualityOptionsSerializer):
     gquality = serializers.ChoiceField(choices=QUALITY_CHOICES, error_messages={
         "invalid_choice": "'{input}' is not a quality; use 480p, 720p or 1080p."})
     name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
@@ -60,9 +61,10 @@ class FullProcessSwapApi(APIView):
         data = FaceSwapUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        quality_options = quality_options_pop(values)
         job = faceswap_job_create(
             user=request.user, source=values.pop("source_image", None), source_id=values.pop("source_id", None),
-            target=values.pop("target_media"), start=self.start, **values,
+            target=values.pop("target_media"), start=self.start, quality_options=quality_options, **values,
         )
         return _job_created(job)
 
@@ -91,7 +93,7 @@ class ProcessSwapApi(APIView):
 class PreviewSwapApi(APIView):
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(QualityOptionsSerializer):
         source_image_base64 = serializers.CharField(trim_whitespace=False, required=False)
         source_id = serializers.UUIDField(required=False)
         target_image_base64 = serializers.CharField(trim_whitespace=False)
@@ -117,6 +119,7 @@ class PreviewSwapApi(APIView):
             user=request.user, target_b64=values["target_image_base64"],
             source_b64=values.get("source_image_base64"), source_id=values.get("source_id"),
             enhance=values["enhance"], face_selection=values["face_selection"], instance=instance,
+            quality_options=quality_options_pop(dict(values)),
         )
         return Response({"image_base64": image_b64, "preview_id": str(preview.id)})
 
@@ -141,7 +144,7 @@ class AnalyseFrameApi(APIView):
 class MultiPreviewSwapApi(APIView):
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(QualityOptionsSerializer):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         analysis_results = serializers.JSONField()
         enhance = serializers.BooleanField(required=False, default=False)
@@ -157,6 +160,7 @@ class MultiPreviewSwapApi(APIView):
         persons = analysis_results_parse(user=request.user, raw=values["analysis_results"])
         preview, image_b64 = swap_preview_create(
             user=request.user, target_b64=values["target_image_base64"], persons=persons, enhance=values["enhance"],
+            quality_options=quality_options_pop(dict(values)),
         )
         return Response({"preview_image": image_b64, "preview_id": str(preview.id)})
 
@@ -176,5 +180,7 @@ class MultipleFaceSwapApi(APIView):
         values = dict(data.validated_data)
         persons = analysis_results_parse(user=request.user, raw=values.pop("analysis_results"))
         values.pop("face_selection")
-        job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons, **values)
+        quality_options = quality_options_pop(values)
+        job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons,
+                                  quality_options=quality_options, **values)
         return _job_created(job)

@@ -12,6 +12,7 @@ class Preview(models.Model):
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="previews")
     multi = models.BooleanField(default=False)
     enhance = models.BooleanField(default=False)
+    quality_options = models.JSONField(default=dict, blank=True)  # as on FaceSwapJob
     credits_charged = models.PositiveIntegerField(default=0)
     output_file = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

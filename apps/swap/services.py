@@ -5,7 +5,9 @@ import base64
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -109,6 +111,7 @@ def faceswap_job_create(
     face_selection: str = "reference",
     start: bool = True,
     webhook_url: str = "",
+    quality_options: Mapping[str, Any] | None = None,
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap."""
     if webhook_url:
@@ -144,12 +147,12 @@ def faceswap_job_create(
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection,
             analysis=[{"person_id": p.person_id, "has_source": bool(p.source)} for p in persons or []],
-            webhook_url=webhook_url,
+            webhook_url=webhook_url, quality_options=dict(quality_options or {}),
         )
         price = faceswap_price(job=job)
         if start:
             _require_credits(user=user, price=price)
-        fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
+        fast_task_call(swap_check_sources_task, kwargs={**check_kwargs, "quality_options": job.quality_options})
         with transaction.atomic():
             job.save()
             if start:
@@ -176,10 +179,12 @@ def swap_preview_create(
     enhance: bool = False,
     face_selection: str = "reference",
     instance: uuid.UUID | None = None,
+    quality_options: Mapping[str, Any] | None = None,
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
-    kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection}
+    kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection,
+                    "quality_options": dict(quality_options or {})}
     if persons is None and source_id is not None:
         kwargs["source"] = _b64(gallery_source_bytes(user=user, source_id=source_id))
     elif persons is None:
@@ -202,7 +207,8 @@ def swap_preview_create(
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="preview", job_id=preview_id, note="preview")
             preview = Preview.objects.create(id=preview_id, user=user, job=job, multi=persons is not None,
-                                             enhance=enhance, credits_charged=price, output_file=output_rel)
+                                             enhance=enhance, credits_charged=price, output_file=output_rel,
+                                             quality_options=kwargs["quality_options"])
     except BaseException:
         folder.remove()
         raise

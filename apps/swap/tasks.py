@@ -10,6 +10,7 @@ from apps.core.model_access import model_registry
 from apps.core.storage import media_storage
 from workers.imaging.codec import ImageDecoder, JpegEncoder
 from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_image
+from workers.processors.chain import FrameProcessing
 
 
 def _decoder() -> ImageDecoder:
@@ -32,7 +33,8 @@ def _persons(persons: list[dict], load) -> tuple[dict, dict]:
 
 @shared_task(name="swap.preview")
 def swap_preview_task(*, target: str, source: str | None = None, persons: list[dict] | None = None,
-                      enhance: bool = False, face_selection: str = "reference") -> dict:
+                      enhance: bool = False, face_selection: str = "reference",
+                      quality_options: dict | None = None) -> dict:
     def work() -> dict:
         target_image = _from_b64(target)
         if persons is not None:
@@ -40,22 +42,26 @@ def swap_preview_task(*, target: str, source: str | None = None, persons: list[d
         else:
             sources, thumbnails = _from_b64(source), None
         result = swap_image(model_registry(), target=target_image, sources=sources, thumbnails=thumbnails,
-                            enhance=enhance, face_selection=face_selection)
+                            face_selection=face_selection,
+                            processing=FrameProcessing.from_options({**(quality_options or {}), "enhance": enhance}))
         return {"image_base64": base64.b64encode(JpegEncoder(quality=90).encode(result)).decode()}
 
     return fast_task_answer(work)
 
 
 @shared_task(name="swap.check_sources")
-def swap_check_sources_task(*, source: str | None = None, persons: list[dict] | None = None) -> dict:
-    """Submission-time check: each source (and each multi person's thumbnail) has a face."""
+def swap_check_sources_task(*, source: str | None = None, persons: list[dict] | None = None,
+                            quality_options: dict | None = None) -> dict:
+    """Submission-time check: each source (and each multi person's thumbnail) has a face, and
+    the models the job's quality options need are installed (503 before anything is charged)."""
 
     def work() -> dict:
         if persons is not None:
             sources, thumbnails = _persons(persons, _from_media)
         else:
             sources, thumbnails = _from_media(source), None
-        build_frame_swapper(model_registry(), sources=sources, thumbnails=thumbnails)
+        build_frame_swapper(model_registry(), sources=sources, thumbnails=thumbnails,
+                            processing=FrameProcessing.from_options(quality_options or {}))
         return {}
 
     return fast_task_answer(work)
