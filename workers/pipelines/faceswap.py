@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from workers.choices import FACE_SELECTIONS
 from workers.faces.analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser, largest, most_prominent
 from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
 from workers.faces.matching import (
@@ -45,7 +46,6 @@ NO_TARGET_FACE = ("No face was found in the target {kind}; upload a {kind} where
                   "face is clearly visible.")
 NO_SOURCE_FACE = ("No face was found in the source image; upload a photo where one face is clearly "
                   "visible and not too small.")
-FACE_SELECTIONS = ("reference", "all")
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def build_frame_swapper(
     sources: Mapping[str, np.ndarray] | np.ndarray,
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
-    face_selection: str = "reference",
+    face_selection: str = FACE_SELECTIONS.default,
     processing: FrameProcessing | None = None,
 ) -> FrameSwapper:
     """The per-frame swapper of one job; source embeddings/latents are computed here, once.
@@ -147,7 +147,7 @@ def swap_image(
     sources: Mapping[str, np.ndarray] | np.ndarray,
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
-    face_selection: str = "reference",
+    face_selection: str = FACE_SELECTIONS.default,
     processing: FrameProcessing | None = None,
 ) -> np.ndarray:
     """A swapped copy of one BGR image (previews). Single: ``sources`` is one BGR image;
