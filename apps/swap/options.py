@@ -14,9 +14,9 @@ from rest_framework import serializers
 
 from workers.choices import FACE_MASK_BLUR_RANGE, FACE_MASK_PADDING_RANGE, FACE_MASK_TYPES, PIXEL_BOOSTS
 from workers.faces.masks import DEFAULT_BLUR, DEFAULT_PADDING
+from workers.processors.chain import QUALITY_OPTION_NAMES
 
-QUALITY_OPTION_FIELDS = ("pixel_boost", "color_match", "mouth_mask", "face_mask", "face_mask_blur",
-                         "face_mask_padding", "video_stability")
+QUALITY_OPTION_FIELDS = QUALITY_OPTION_NAMES
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(FACE_MASK_TYPES.values)},

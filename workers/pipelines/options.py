@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from workers.choices import FACE_SELECTIONS, INTERPOLATORS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 from workers.pipelines.context import PipelineError
-from workers.processors.chain import FrameProcessing
+from workers.processors.chain import QUALITY_OPTION_NAMES, FrameProcessing
 
 OptionsT = TypeVar("OptionsT", bound="PipelineOptions")
 MEDIA_TYPES = ("image", "video")
@@ -57,11 +57,7 @@ class FaceSwapOptions(PipelineOptions):
 
     @property
     def processing(self) -> FrameProcessing:
-        return FrameProcessing(enhance=self.enhance, pixel_boost=self.pixel_boost,
-                               color_match=self.color_match, mouth_mask=self.mouth_mask,
-                               face_mask=self.face_mask, face_mask_blur=self.face_mask_blur,
-                               face_mask_padding=self.face_mask_padding,
-                               video_stability=self.video_stability)
+        return FrameProcessing(enhance=self.enhance, **{name: getattr(self, name) for name in QUALITY_OPTION_NAMES})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gquality", _word(self.gquality))
@@ -74,14 +70,10 @@ class FaceSwapOptions(PipelineOptions):
         object.__setattr__(self, "enhance", bool(self.enhance))
         object.__setattr__(self, "multi", bool(self.multi))
         try:
-            processing = FrameProcessing.from_options({
-                name: getattr(self, name) for name in (
-                    "pixel_boost", "color_match", "mouth_mask", "face_mask", "face_mask_blur",
-                    "face_mask_padding", "video_stability")})
+            processing = FrameProcessing.from_options({name: getattr(self, name) for name in QUALITY_OPTION_NAMES})
         except (TypeError, ValueError) as exc:
             raise PipelineError(str(exc)) from None
-        for name in ("pixel_boost", "color_match", "mouth_mask", "face_mask", "face_mask_blur",
-                     "face_mask_padding", "video_stability"):
+        for name in QUALITY_OPTION_NAMES:
             object.__setattr__(self, name, getattr(processing, name))
 
 

@@ -48,6 +48,12 @@ def _mask_types(value: Any) -> tuple[str, ...]:
     return types
 
 
+# The quality options a request may set (FrameProcessing's fields but ``enhance``, which the
+# API has always had on its own).
+QUALITY_OPTION_NAMES = ("pixel_boost", "color_match", "mouth_mask", "face_mask", "face_mask_blur",
+                        "face_mask_padding", "video_stability")
+
+
 @dataclass(frozen=True)
 class FrameProcessing:
     """The per-frame steps a swap job asked for; the defaults are the swap as it always was."""
