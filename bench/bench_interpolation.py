@@ -7,7 +7,8 @@ Methods: ``crossfade`` (plain blend), ``minterpolate`` (ffmpeg ``minterpolate=mi
 what a plain DIS-flow warp gives) and ``flow`` (ours as the pipeline runs it).
 
 Inputs:
-* talking-head test clips (little motion; cross-fade is already strong there),
+* talking-head test clips (little motion; cross-fade is already strong there), two of them
+  also as 720x1080 portraits (scaled and cropped: the size of the reported hair-motion case),
 * camera moves rendered from the 3000x2171 Solvay photo with exact ground truth: a pan with
   a slow zoom at 12 px per frame, and a diagonal pan zooming out at 15 px per frame (960x540).
 
@@ -89,7 +90,24 @@ def motion_clips(count: int) -> dict[str, list[np.ndarray]]:
     }
 
 
+# Portrait clips like the reported case (a 720x1080 talking head with hair motion): a test
+# clip scaled to 1080 px high and cropped to 720 px wide around its centre.
+PORTRAITS = {"portrait_d3_720x1080": "liveportrait_d3", "portrait_d20_720x1080": "liveportrait_d20"}
+
+
+def portrait_frames(name: str, count: int) -> list[np.ndarray]:
+    frames = []
+    for frame in clip_frames(PORTRAITS[name], count):
+        side = 1080
+        scaled = cv2.resize(frame, (side * frame.shape[1] // frame.shape[0], side), interpolation=cv2.INTER_CUBIC)
+        left = (scaled.shape[1] - 720) // 2
+        frames.append(np.ascontiguousarray(scaled[:, left:left + 720]))
+    return frames
+
+
 def clip_frames(name: str, count: int) -> list[np.ndarray]:
+    if name in PORTRAITS:
+        return portrait_frames(name, count)
     frames: list[np.ndarray] = []
     with VideoFrameReader(TESTDATA / "videos" / f"{name}.mp4") as reader:
         for frame in reader:
@@ -195,7 +213,7 @@ def measure(frames: list[np.ndarray], methods: list[str], repeats: int = 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=41, help="frames per clip (odd)")
-    parser.add_argument("--clips", default=",".join(TALKING_HEADS),
+    parser.add_argument("--clips", default=",".join(TALKING_HEADS + tuple(PORTRAITS)),
                         help="comma-separated test clips (names without .mp4)")
     parser.add_argument("--no-motion", action="store_true", help="skip the rendered camera moves")
     parser.add_argument("--methods", default=",".join(METHODS))

@@ -170,6 +170,75 @@ def build_inswapper() -> onnx.ModelProto:
     return _model(graph, "inswapper_128.onnx")
 
 
+def build_round_trip_inswapper(cast_rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> onnx.ModelProto:
+    """inswapper_128 layout whose output is its input crop, plus ``cast_rgb`` (in [0,1], then
+    clipped): with no cast a swap becomes a round trip, so whatever the result loses against
+    the input is the pipeline's own cost (alignment, boost, masks, paste). The source latent
+    passes through ``emap`` and is multiplied by zero, so the graph reads both inputs."""
+    weights = _Weights(seed=129)
+    silence = weights.add("silence", np.zeros((512, 3), np.float32))
+    cast = weights.add("cast", np.asarray(cast_rgb, np.float32).reshape(1, 3, 1, 1))
+    colour_shape = weights.add("colour_shape", np.array([1, 3, 1, 1], np.int64))
+    weights.add("zero", np.array(0.0, np.float32))
+    weights.add("one", np.array(1.0, np.float32))
+    weights.normal("emap", (512, 512), 1.0 / np.sqrt(512.0))  # last, where loaders read it
+    nodes = [
+        helper.make_node("MatMul", ["source", "emap"], ["latent"]),
+        helper.make_node("MatMul", ["latent", silence], ["nothing"]),
+        helper.make_node("Reshape", ["nothing", colour_shape], ["nothing_4d"]),
+        helper.make_node("Add", ["target", "nothing_4d"], ["same"]),
+        helper.make_node("Add", ["same", cast], ["cast_added"]),
+        helper.make_node("Clip", ["cast_added", "zero", "one"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "inswapper_round_trip_standin",
+        [helper.make_tensor_value_info("target", FLOAT, [1, 3, 128, 128]),
+         helper.make_tensor_value_info("source", FLOAT, [1, 512])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 3, 128, 128])],
+        initializer=weights.initializers,
+    )
+    assert graph.initializer[-1].name == "emap"
+    return _model(graph, "inswapper_128.onnx (round trip: output = input crop + cast)")
+
+
+def build_xseg() -> onnx.ModelProto:
+    """XSeg occluder layout: ``input`` [1,256,256,3] BGR in [0,1] (NHWC) -> ``output``
+    [1,256,256,1] in [0,1]. The stand-in calls a pixel visible when it is redder than it is
+    blue (a per-pixel sigmoid), so its masks have both values on real faces."""
+    weights = _Weights(seed=256)
+    mix = weights.add("mix", np.array([[-12.0], [0.0], [12.0]], np.float32))  # B, G, R
+    bias = weights.add("bias", np.array([-0.3], np.float32))
+    nodes = [
+        helper.make_node("MatMul", ["input", mix], ["mixed"]),
+        helper.make_node("Add", ["mixed", bias], ["logit"]),
+        helper.make_node("Sigmoid", ["logit"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "xseg_standin",
+        [helper.make_tensor_value_info("input", FLOAT, [1, 256, 256, 3])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 256, 256, 1])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, "XSeg xseg_1.onnx")
+
+
+def build_bisenet() -> onnx.ModelProto:
+    """BiSeNet face parser layout: ``input`` [1,3,512,512] (ImageNet-normalised RGB) ->
+    ``output`` [1,19,512,512] class scores, from a fixed random 1x1 convolution of the colours
+    (so the label map follows the image, meaninglessly)."""
+    weights = _Weights(seed=34)
+    kernel = weights.normal("classes_w", (19, 3, 1, 1), 1.0)
+    bias = weights.add("classes_b", np.where(np.arange(19) == 1, 1.5, 0.0).astype(np.float32))
+    nodes = [helper.make_node("Conv", ["input", kernel, bias], ["output"])]
+    graph = helper.make_graph(
+        nodes, "bisenet_standin",
+        [helper.make_tensor_value_info("input", FLOAT, [1, 3, 512, 512])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 19, 512, 512])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, "BiSeNet bisenet_resnet_34.onnx")
+
+
 def build_gfpgan() -> onnx.ModelProto:
     """GFPGAN v1.4 layout: ``input`` [1,3,512,512] in [-1,1] -> ``output`` same, in [-1,1]."""
     weights = _Weights(seed=14)
@@ -216,6 +285,8 @@ BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "inswapper_128": build_inswapper,
     "gfpgan_1.4": build_gfpgan,
     "rife_4.9": build_rife,
+    "xseg_1": build_xseg,
+    "bisenet_resnet_34": build_bisenet,
 }
 
 

@@ -15,7 +15,8 @@ def test_health_ok_without_a_key(client):
     body = response.json()
     assert body["database"] is True and body["broker"] is True
     assert body["status"] in ("ok", "degraded")
-    assert set(body["models"]) == {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9"}
+    assert set(body["models"]) == {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9",
+                                   "xseg_1", "bisenet_resnet_34"}
 
 
 def test_health_is_503_when_the_broker_is_down(client, settings):

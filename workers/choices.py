@@ -67,3 +67,21 @@ INTERPOLATORS: OptionChoices[str] = OptionChoices(
     "interpolator",
     (("auto", "RIFE when installed, else optical flow"), ("rife", "RIFE (ONNX)"), ("flow", "Optical flow")),
     "auto")
+
+# -- face swap quality options (issue 15) ---------------------------------------------------------
+
+PIXEL_BOOSTS: OptionChoices[str] = OptionChoices(
+    "pixel_boost",
+    (("128", "128 px (the model's own size)"), ("256", "256 px"), ("384", "384 px"), ("512", "512 px"),
+     ("auto", "From the face's size in the output")),
+    "128")
+
+FACE_MASK_TYPES: OptionChoices[str] = OptionChoices(
+    "face_mask",
+    (("box", "Feathered box"), ("occlusion", "Keep what covers the face (XSeg)"),
+     ("region", "Face regions only: skin, brows, eyes, nose, lips (face parser)")),
+    "box")
+
+# Numeric ranges of the mask options (inclusive); defaults give today's paste mask.
+FACE_MASK_BLUR_RANGE = (0.0, 1.0)
+FACE_MASK_PADDING_RANGE = (0, 40)

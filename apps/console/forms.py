@@ -5,7 +5,19 @@ import json
 from django import forms
 
 from apps.accounts.models import User
-from workers.choices import FACE_SELECTIONS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+from apps.swap.options import QUALITY_OPTION_FIELDS
+from workers.choices import (
+    FACE_MASK_BLUR_RANGE,
+    FACE_MASK_PADDING_RANGE,
+    FACE_MASK_TYPES,
+    FACE_SELECTIONS,
+    PIXEL_BOOSTS,
+    QUALITIES,
+    RESTORE_MODES,
+    SLOWDOWN_FACTORS,
+    SLOWMOTION_MODES,
+)
+from workers.faces.masks import DEFAULT_BLUR, DEFAULT_PADDING
 from workers.pipelines.sources import MAX_SOURCE_PHOTOS
 
 from .selectors import gallery_sources_list
@@ -31,6 +43,29 @@ class _JobOptionsForm(forms.Form):
     enhance = forms.BooleanField(required=False, label="Enhance faces (GFPGAN)")
     name = forms.CharField(max_length=20, required=False)
     description = forms.CharField(max_length=20, required=False)
+    # The quality options (issue 15), the same fields and choices as the API's.
+    pixel_boost = forms.ChoiceField(required=False, choices=PIXEL_BOOSTS.pairs(), initial=PIXEL_BOOSTS.default,
+                                    label="Pixel boost (swap resolution)")
+    color_match = forms.BooleanField(required=False, label="Match the target's skin colour")
+    mouth_mask = forms.BooleanField(required=False, label="Keep the target's mouth")
+    face_mask = forms.MultipleChoiceField(required=False, choices=FACE_MASK_TYPES.pairs(),
+                                          initial=[FACE_MASK_TYPES.default],
+                                          widget=forms.CheckboxSelectMultiple, label="Face mask")
+    face_mask_blur = forms.FloatField(required=False, min_value=FACE_MASK_BLUR_RANGE[0],
+                                      max_value=FACE_MASK_BLUR_RANGE[1], initial=DEFAULT_BLUR,
+                                      label="Mask feather (0-1)")
+    face_mask_padding = forms.IntegerField(required=False, min_value=FACE_MASK_PADDING_RANGE[0],
+                                           max_value=FACE_MASK_PADDING_RANGE[1], initial=DEFAULT_PADDING,
+                                           label="Mask padding (%)")
+    video_stability = forms.BooleanField(required=False, label="Video stability (smooth, fill short gaps)")
+
+    def quality_options(self) -> dict:
+        """The quality options as the services take them (unset numbers keep their defaults)."""
+        defaults = {"face_mask_blur": DEFAULT_BLUR, "face_mask_padding": DEFAULT_PADDING,
+                    "face_mask": [FACE_MASK_TYPES.default], "pixel_boost": PIXEL_BOOSTS.default}
+        values = {name: self.cleaned_data.get(name) for name in QUALITY_OPTION_FIELDS}
+        return {name: defaults[name] if value in (None, "", []) and name in defaults else value
+                for name, value in values.items()}
 
 
 class MultipleImageInput(forms.ClearableFileInput):

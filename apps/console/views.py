@@ -174,6 +174,7 @@ def faceswap_new(request: HttpRequest) -> HttpResponse:
                 user=request.user, target=values["target_media"], gquality=values["gquality"], source=source,
                 name=values["name"], description=values["description"], enhance=values["enhance"],
                 face_selection=values["face_selection"], start="save_draft" not in request.POST,
+                quality_options=form.quality_options(),
             )
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))
@@ -194,6 +195,7 @@ def multiswap_new(request: HttpRequest) -> HttpResponse:
             job = faceswap_job_create(
                 user=request.user, target=values["target_media"], gquality=values["gquality"], persons=persons,
                 name=values["name"], description=values["description"], enhance=values["enhance"],
+                quality_options=form.quality_options(),
             )
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))

@@ -13,6 +13,7 @@ from apps.ops.idempotency import idempotent
 from workers.choices import FACE_SELECTIONS, QUALITIES
 
 from .models import FaceSwapJob
+from .options import QualityOptionsSerializer, quality_options_pop
 from .serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from .services import (
     analysis_results_parse,
@@ -33,7 +34,7 @@ def _job_created(job: FaceSwapJob, *, code: int = status.HTTP_201_CREATED) -> Re
     return Response({"success": True, "faceswap": FaceSwapJobOutputSerializer(job).data}, status=code)
 
 
-class _JobOptionsSerializer(serializers.Serializer):
+class _JobOptionsSerializer(QualityOptionsSerializer):
     gquality = serializers.ChoiceField(choices=QUALITIES.pairs(), error_messages={
         "invalid_choice": QUALITIES.invalid_message()})
     name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
@@ -74,13 +75,14 @@ class FullProcessSwapApi(APIView):
         data = FaceSwapUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        quality_options = quality_options_pop(values)
         uploads = labelled("source_image", values.pop("source_image", []))
         source = source_input_from_fields(
             user=request.user, source_id=values.pop("source_id", None),
             photos=[(label, upload.read()) for label, upload in uploads],
             source_ids=values.pop("source_ids", []), count_field="source_image")
         job = faceswap_job_create(user=request.user, source=source, target=values.pop("target_media"),
-                                  start=self.start, **values)
+                                  start=self.start, quality_options=quality_options, **values)
         return _job_created(job)
 
 
@@ -108,7 +110,7 @@ class ProcessSwapApi(APIView):
 class PreviewSwapApi(APIView):
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(QualityOptionsSerializer):
         source_image_base64 = serializers.CharField(trim_whitespace=False, required=False)
         source_images = serializers.ListField(
             child=serializers.CharField(trim_whitespace=False), required=False, max_length=MAX_SOURCE_PHOTOS,
@@ -150,6 +152,7 @@ class PreviewSwapApi(APIView):
         preview, image_b64 = swap_preview_create(
             user=request.user, target_b64=values["target_image_base64"], source=source,
             enhance=values["enhance"], face_selection=values["face_selection"], instance=instance,
+            quality_options=quality_options_pop(dict(values)),
         )
         return Response({"image_base64": image_b64, "preview_id": str(preview.id)})
 
@@ -174,7 +177,7 @@ class AnalyseFrameApi(APIView):
 class MultiPreviewSwapApi(APIView):
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(QualityOptionsSerializer):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         analysis_results = serializers.JSONField(help_text=ANALYSIS_RESULTS_HELP)
         enhance = serializers.BooleanField(required=False, default=False)
@@ -190,6 +193,7 @@ class MultiPreviewSwapApi(APIView):
         persons = analysis_results_parse(user=request.user, raw=values["analysis_results"])
         preview, image_b64 = swap_preview_create(
             user=request.user, target_b64=values["target_image_base64"], persons=persons, enhance=values["enhance"],
+            quality_options=quality_options_pop(dict(values)),
         )
         return Response({"preview_image": image_b64, "preview_id": str(preview.id)})
 
@@ -210,7 +214,9 @@ class MultipleFaceSwapApi(APIView):
         values = dict(data.validated_data)
         persons = analysis_results_parse(user=request.user, raw=values.pop("analysis_results"))
         values.pop("face_selection")
-        job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons, **values)
+        quality_options = quality_options_pop(values)
+        job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons,
+                                  quality_options=quality_options, **values)
         return _job_created(job)
 
 

@@ -34,10 +34,14 @@ class FaceSwapJob(Job):
     class Meta:
         db_table = "jobs_faceswapjob"  # made by the jobs app before the kind moved here
 
+    # The per-frame quality steps the request asked for (pixel_boost, color_match, ...; see
+    # apps/swap/options.py); {} = none, the swap as it always was.
+    quality_options = models.JSONField(default=dict, blank=True)
+
     def pipeline_options(self) -> FaceSwapOptions:
-        return FaceSwapOptions(gquality=self.gquality, enhance=self.enhance, multi=self.multi,
-                               media_type=self.media_type, face_selection=self.face_selection,
-                               sources=self.analysis or None)
+        return FaceSwapOptions.coerce({**(self.quality_options or {}), "gquality": self.gquality,
+                                       "enhance": self.enhance, "multi": self.multi, "media_type": self.media_type,
+                                       "face_selection": self.face_selection, "sources": self.analysis or None})
 
     def is_multi(self) -> bool:
         return self.multi
@@ -51,6 +55,7 @@ class Preview(models.Model):
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="previews")
     multi = models.BooleanField(default=False)
     enhance = models.BooleanField(default=False)
+    quality_options = models.JSONField(default=dict, blank=True)  # as on FaceSwapJob
     credits_charged = models.PositiveIntegerField(default=0)
     output_file = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

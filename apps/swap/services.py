@@ -3,6 +3,8 @@ then create (and charge) the job, or run a preview. Any failure leaves no files 
 and charges nothing."""
 import base64
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -52,6 +54,7 @@ def faceswap_job_create(
     face_selection: str = FACE_SELECTIONS.default,
     start: bool = True,
     webhook_url: str = "",
+    quality_options: Mapping[str, Any] | None = None,
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
     here (on a fast worker); the job keeps what was found and its GPU run reuses it."""
@@ -73,11 +76,13 @@ def faceswap_job_create(
             user=user, inputs=inputs, name=name, description=description, gquality=gquality,
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection, webhook_url=webhook_url,
+            quality_options=dict(quality_options or {}),
         )
         price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
-        job.analysis = fast_task_call(swap_check_sources_task, kwargs={"persons": entries})["sources"]
+        job.analysis = fast_task_call(swap_check_sources_task, kwargs={
+            "persons": entries, "quality_options": job.quality_options})["sources"]
         with transaction.atomic():
             job.save()
             if start:
@@ -102,11 +107,13 @@ def swap_preview_create(
     enhance: bool = False,
     face_selection: str = FACE_SELECTIONS.default,
     instance: uuid.UUID | None = None,
+    quality_options: Mapping[str, Any] | None = None,
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
     kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection,
-                    "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data))}
+                    "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data)),
+                    "quality_options": dict(quality_options or {})}
     job = job_get_for_user(user=user, job_id=instance) if instance else None
     price = preview_price(enhance=enhance)
     _require_credits(user=user, price=price)
@@ -120,7 +127,8 @@ def swap_preview_create(
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="preview", job_id=preview_id, note="preview")
             preview = Preview.objects.create(id=preview_id, user=user, job=job, multi=persons is not None,
-                                             enhance=enhance, credits_charged=price, output_file=output_rel)
+                                             enhance=enhance, credits_charged=price, output_file=output_rel,
+                                             quality_options=kwargs["quality_options"])
     except BaseException:
         folder.remove()
         raise

@@ -16,6 +16,7 @@ from workers.faces.matching import SINGLE_SOURCE_KEY
 from workers.imaging.codec import ImageDecoder, JpegEncoder
 from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_image
 from workers.pipelines.sources import FaceIdentity, SwapSources, sources_analyse
+from workers.processors.chain import FrameProcessing
 
 
 def _decoder() -> ImageDecoder:
@@ -45,27 +46,29 @@ def _swap_sources(models, entries: list[dict], load: Callable[[str], np.ndarray]
 
 @shared_task(name="swap.preview")
 def swap_preview_task(*, target: str, persons: list[dict], enhance: bool = False,
-                      face_selection: str = FACE_SELECTIONS.default) -> dict:
+                      face_selection: str = FACE_SELECTIONS.default, quality_options: dict | None = None) -> dict:
     def work() -> dict:
         models = model_registry()
         target_image = _from_b64(target)
         sources = _swap_sources(models, persons, _from_b64)
-        result = swap_image(models, target=target_image, sources=sources, enhance=enhance,
-                            face_selection=face_selection)
+        result = swap_image(models, target=target_image, sources=sources, face_selection=face_selection,
+                            processing=FrameProcessing.from_options({**(quality_options or {}), "enhance": enhance}))
         return {"image_base64": base64.b64encode(JpegEncoder(quality=90).encode(result)).decode()}
 
     return fast_task_answer(work)
 
 
 @shared_task(name="swap.check_sources")
-def swap_check_sources_task(*, persons: list[dict]) -> dict:
-    """Submission-time check: each source (and each multi person's thumbnail) has a face. Answers
+def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None = None) -> dict:
+    """Submission-time check: each source (and each multi person's thumbnail) has a face, and the
+    models the job's quality options need are installed (503 before anything is charged). Answers
     what it found (``SwapSources`` as JSON), which the job keeps for its GPU run."""
 
     def work() -> dict:
         models = model_registry()
         sources = _swap_sources(models, persons, _from_media)
-        build_frame_swapper(models, sources=sources)  # the models the GPU run needs load
+        # the models the GPU run needs load
+        build_frame_swapper(models, sources=sources, processing=FrameProcessing.from_options(quality_options or {}))
         return {"sources": sources.to_json()}
 
     return fast_task_answer(work)

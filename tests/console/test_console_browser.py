@@ -10,7 +10,7 @@ from apps.accounts.models import ApiKey
 from apps.jobs.models import JobStatus
 from apps.jobs.services import job_cancel
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
-from apps.swap.models import FaceSwapJob
+from apps.swap.models import FaceSwapJob, Preview
 
 from .conftest import PASSWORD
 
@@ -55,7 +55,7 @@ def _text(browser, element_id: str) -> str:
 
 
 def _submit_face_swap(browser, live_server, testdata: Path, target: Path, *, preview: bool = False,
-                      screens: Path | None = None) -> str:
+                      screens: Path | None = None, quality: bool = False) -> str:
     """Fills the face swap form, optionally previews one frame, starts it; returns the job id."""
     from selenium.webdriver.support.ui import Select
 
@@ -65,6 +65,13 @@ def _submit_face_swap(browser, live_server, testdata: Path, target: Path, *, pre
     browser.find_element(By.ID, "id_target_media").send_keys(str(target))
     Select(browser.find_element(By.ID, "id_gquality")).select_by_value("480p")
     browser.find_element(By.ID, "id_name").send_keys(target.stem[:20])
+    if quality:  # the quality options block: 256 px boost, colour match, occlusion mask off
+        browser.find_element(By.CSS_SELECTOR, "#quality-options summary").click()
+        Select(browser.find_element(By.ID, "id_pixel_boost")).select_by_value("256")
+        browser.find_element(By.ID, "id_color_match").click()
+        padding = browser.find_element(By.ID, "id_face_mask_padding")
+        padding.clear()
+        padding.send_keys("12")
     if preview:
         button = browser.find_element(By.ID, "preview-button")
         _wait(browser, lambda b: button.is_enabled(), message="a frame of the target to be ready")
@@ -154,6 +161,19 @@ def test_submit_a_face_swap_and_watch_it_reach_done(browser, live_server, consol
     _shot(browser, screenshots, "06-jobs-list")
     assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 100 - 1 - 3  # preview + job
     assert _text(browser, "balance") == "96"
+
+
+def test_quality_options_reach_the_preview_and_the_job(browser, live_server, console_user, console_worker,
+                                                       testdata):
+    console_user("quinn", credits=20)
+    _sign_in(browser, live_server, "quinn")
+    job_id = _submit_face_swap(browser, live_server, testdata, testdata / "images" / "biden.jpg",
+                               preview=True, quality=True)
+    job = FaceSwapJob.objects.get(pk=job_id)
+    assert job.quality_options["pixel_boost"] == "256" and job.quality_options["color_match"] is True
+    assert job.quality_options["face_mask_padding"] == 12 and job.quality_options["face_mask"] == ["box"]
+    preview = Preview.objects.filter(user=job.user).get()
+    assert preview.quality_options["pixel_boost"] == "256" and preview.quality_options["color_match"] is True
 
 
 def test_cancel_a_running_job_and_see_the_refund(browser, live_server, console_user, console_worker, testdata,

@@ -4,7 +4,7 @@ import pytest
 
 from workers.model_zoo.manifest import DEFAULT_MANIFEST_PATH, ManifestError, ModelManifest
 
-REQUIRED_MODELS = {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9"}
+REQUIRED_MODELS = {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9", "xseg_1", "bisenet_resnet_34"}
 
 
 def test_real_manifest_is_complete():

@@ -34,9 +34,10 @@ class FacePaster:
         self.crop_mask = edge_ramp(crop_size, crop_size, inset=crop_inset, fade=crop_fade)
 
     def paste(self, frame: np.ndarray, crop: np.ndarray, matrix: np.ndarray,
-              box: tuple[int, int, int, int]) -> None:
+              box: tuple[int, int, int, int], *, mask: np.ndarray | None = None) -> None:
         """Blends ``crop`` (aligned with ``matrix``, image -> crop) into ``frame`` in place,
-        within ``box`` = (x1, y1, x2, y2) pixel bounds (x2/y2 exclusive)."""
+        within ``box`` = (x1, y1, x2, y2) pixel bounds (x2/y2 exclusive). ``mask`` (float32,
+        crop-sized) replaces the default feathered crop mask when given."""
         x1, y1, x2, y2 = box
         width, height = x2 - x1, y2 - y1
         if width < 2 or height < 2:
@@ -46,7 +47,8 @@ class FacePaster:
         back[:, 2] -= (x1, y1)
         size = (width, height)
         face = cv2.warpAffine(crop, back, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        mask = cv2.warpAffine(self.crop_mask, back, size, flags=cv2.INTER_LINEAR,
+        crop_mask = self.crop_mask if mask is None else np.asarray(mask, np.float32)
+        mask = cv2.warpAffine(crop_mask, back, size, flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         mask *= edge_ramp(height, width, inset=0.0, fade=self.box_fade)
         region = frame[y1:y2, x1:x2]

@@ -64,13 +64,17 @@ class InSwapper:
         latent = normalise(np.asarray(embedding, np.float32).reshape(1, -1)) @ self.emap
         return normalise(latent).astype(np.float32)
 
-    def swap_crop(self, image: np.ndarray, face: Face, latent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(swapped 128x128 BGR crop, the image -> crop matrix)."""
-        crop, matrix = INSWAPPER_ALIGNER.crop(image, face.keypoints)
+    def swap_aligned(self, crop: np.ndarray, latent: np.ndarray) -> np.ndarray:
+        """One aligned 128x128 BGR crop through the model: the swapped 128x128 BGR crop."""
         blob = np.ascontiguousarray(crop[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32) / 255.0
         output = self.session.run(None, {self.target_name: blob, self.source_name: latent})[0]
         swapped = np.clip(output[0].transpose(1, 2, 0) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(swapped[:, :, ::-1]), matrix
+        return np.ascontiguousarray(swapped[:, :, ::-1])
+
+    def swap_crop(self, image: np.ndarray, face: Face, latent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(swapped 128x128 BGR crop, the image -> crop matrix)."""
+        crop, matrix = INSWAPPER_ALIGNER.crop(image, face.keypoints)
+        return self.swap_aligned(crop, latent), matrix
 
     def swap(self, frame: np.ndarray, face: Face, latent: np.ndarray) -> None:
         """Replaces ``face`` in ``frame`` (in place) with the identity of ``latent``."""

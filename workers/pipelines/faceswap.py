@@ -18,6 +18,7 @@ import numpy as np
 from workers.choices import FACE_SELECTIONS
 from workers.faces.analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser
 from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
+from workers.faces.stability import FaceStabiliser
 from workers.faces.swapper import SWAPPER_MODEL, InSwapper
 from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
 from workers.pipelines.context import PipelineContext, PipelineError, PipelineResult
@@ -30,6 +31,7 @@ from workers.pipelines.sources import (  # noqa: F401  (source_face_check, NO_SO
     source_face_check,
     sources_analyse,
 )
+from workers.processors.chain import FrameProcessing, processor_chain
 from workers.processors.frame_swapper import FrameSwapper
 from workers.video.lookahead import FrameLookahead
 from workers.video.probe import MediaProbe
@@ -63,18 +65,20 @@ def build_frame_swapper(
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
     face_selection: str = FACE_SELECTIONS.default,
+    processing: FrameProcessing | None = None,
 ) -> FrameSwapper:
     """The per-frame swapper of one job. ``sources`` analysed at submission (:class:`SwapSources`)
-    are used as they are; images are analysed here (see ``sources_analyse``). Latents: once."""
-    models.require([DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL]
-                   + ([ENHANCER_MODEL] if enhance else []))
+    are used as they are; images are analysed here (see ``sources_analyse``). Latents: once.
+    ``processing`` (the quality options) wins over the older ``enhance`` flag when given."""
+    processing = processing or FrameProcessing(enhance=enhance)
+    models.require([DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL] + processing.required_models())
     analyser = FaceAnalyser(models)
     swapper = InSwapper.from_registry(models)
     if not isinstance(sources, SwapSources):
         sources = sources_analyse(analyser, sources, thumbnails)
     selector, latents = selector_and_latents(swapper, sources, face_selection)
-    enhancer = GfpganEnhancer.from_registry(models) if enhance else None
-    return FrameSwapper(analyser, swapper, selector, latents, enhancer)
+    stabiliser = FaceStabiliser() if processing.video_stability else None
+    return FrameSwapper(analyser, selector, latents, processor_chain(models, swapper, processing), stabiliser)
 
 
 # -- synchronous entry points (previews, analysis, restore) ---------------------------------------
@@ -87,11 +91,12 @@ def swap_image(
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
     face_selection: str = FACE_SELECTIONS.default,
+    processing: FrameProcessing | None = None,
 ) -> np.ndarray:
     """A swapped copy of one BGR image (previews). Single: ``sources`` is one BGR image;
     multi: person_id -> source image, with ``thumbnails`` person_id -> thumbnail."""
     swapper = build_frame_swapper(models, sources=sources, thumbnails=thumbnails, enhance=enhance,
-                                  face_selection=face_selection)
+                                  face_selection=face_selection, processing=processing)
     result = swapper.process(np.ascontiguousarray(target).copy())
     if swapper.frames_with_faces == 0:
         raise PipelineError(NO_TARGET_FACE.format(kind="image"))
@@ -213,9 +218,9 @@ def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
             VideoFrameWriter(output, width=width, height=height, frame_rate=info.frame_rate,
                              audio_source=info) as writer, \
             FrameLookahead(reader, swapper.analyse) as analysed:
-        for done, (frame, faces) in enumerate(analysed, start=1):
+        for done, frame in enumerate(swapper.stream(analysed), start=1):
             ctx.check_cancelled()
-            writer.write(swapper.apply(frame, faces))
+            writer.write(frame)
             progress.update(done)
         if swapper.frames_with_faces == 0:
             raise PipelineError(NO_TARGET_FACE.format(kind="video"))
@@ -251,7 +256,7 @@ def run(ctx: PipelineContext[FaceSwapOptions]) -> PipelineResult[FaceSwapReport]
     else:
         sources, thumbnails = _job_inputs(ctx, options, max_pixels)
     swapper = build_frame_swapper(ctx.models, sources=sources, thumbnails=thumbnails,
-                                  enhance=options.enhance, face_selection=options.face_selection)
+                                  face_selection=options.face_selection, processing=options.processing)
     Path(ctx.output_dir).mkdir(parents=True, exist_ok=True)
     ctx.check_cancelled()
     if _is_image(target, options.media_type):

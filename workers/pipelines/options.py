@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from workers.choices import FACE_SELECTIONS, INTERPOLATORS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 from workers.pipelines.context import PipelineError
 from workers.pipelines.sources import SwapSources
+from workers.processors.chain import QUALITY_OPTION_NAMES, FrameProcessing
 
 OptionsT = TypeVar("OptionsT", bound="PipelineOptions")
 MEDIA_TYPES = ("image", "video")
@@ -49,6 +50,18 @@ class FaceSwapOptions(PipelineOptions):
     # What the submission-time check found (who goes where, with embeddings); None: the job's
     # source images are analysed by the pipeline. A stored JSON list is read into SwapSources.
     sources: SwapSources | None = None
+    # The per-frame quality steps (issue 15); absent = the swap as it always was.
+    pixel_boost: str = FrameProcessing.pixel_boost
+    color_match: bool = FrameProcessing.color_match
+    mouth_mask: bool = FrameProcessing.mouth_mask
+    face_mask: tuple[str, ...] | str = FrameProcessing.face_mask
+    face_mask_blur: float = FrameProcessing.face_mask_blur
+    face_mask_padding: int = FrameProcessing.face_mask_padding
+    video_stability: bool = FrameProcessing.video_stability
+
+    @property
+    def processing(self) -> FrameProcessing:
+        return FrameProcessing(enhance=self.enhance, **{name: getattr(self, name) for name in QUALITY_OPTION_NAMES})
 
     def __post_init__(self) -> None:
         if self.sources is not None and not isinstance(self.sources, SwapSources):
@@ -62,6 +75,12 @@ class FaceSwapOptions(PipelineOptions):
             raise PipelineError(f"media_type must be one of {', '.join(MEDIA_TYPES)}; got {self.media_type!r}.")
         object.__setattr__(self, "enhance", bool(self.enhance))
         object.__setattr__(self, "multi", bool(self.multi))
+        try:
+            processing = FrameProcessing.from_options({name: getattr(self, name) for name in QUALITY_OPTION_NAMES})
+        except (TypeError, ValueError) as exc:
+            raise PipelineError(str(exc)) from None
+        for name in QUALITY_OPTION_NAMES:
+            object.__setattr__(self, name, getattr(processing, name))
 
 
 @dataclass(frozen=True)

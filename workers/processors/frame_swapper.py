@@ -1,51 +1,73 @@
 """The one per-frame face swap every job shape goes through (preview, image, video; single, multi)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from workers.faces.analyser import Face, FaceAnalyser
-from workers.faces.enhancer import GfpganEnhancer
 from workers.faces.matching import FaceSelector
-from workers.faces.swapper import InSwapper
+from workers.faces.stability import FaceStabiliser
+from workers.processors.base import FaceProcessor, FaceTarget
 
 
 class FrameSwapper:
-    """Analyses a frame, lets the selector pick faces, swaps each with its source latent and
-    optionally restores it with GFPGAN.
+    """Analyses a frame, lets the selector pick faces, and runs the job's processors (swap,
+    masks, colour match, paste, enhance, ... see ``chain``) on each picked face, in order.
 
     The work is split into :meth:`analyse` (pure: may run ahead on another thread) and
-    :meth:`apply` (in frame order, because the selector follows persons frame to frame).
-    Faces whose key has no latent (a person without a source) are left untouched.
+    :meth:`apply` / :meth:`stream` (in frame order, because the selector follows persons frame
+    to frame). Faces whose key has no latent (a person without a source) are left untouched.
+    With a stabiliser, :meth:`stream` hands frames on a few frames late, with gaps filled and
+    keypoints smoothed.
     """
 
-    def __init__(self, analyser: FaceAnalyser, swapper: InSwapper, selector: FaceSelector,
-                 latents: Mapping[str, np.ndarray], enhancer: GfpganEnhancer | None = None) -> None:
+    def __init__(self, analyser: FaceAnalyser, selector: FaceSelector, latents: Mapping[str, np.ndarray],
+                 processors: Sequence[FaceProcessor], stabiliser: FaceStabiliser | None = None) -> None:
         self.analyser = analyser
-        self.swapper = swapper
         self.selector = selector
         self.latents = dict(latents)
-        self.enhancer = enhancer
+        self.processors = list(processors)
+        self.stabiliser = stabiliser
         self.frames_with_faces = 0
         self.faces_swapped = 0
+
+    @property
+    def processor_names(self) -> list[str]:
+        return [processor.name for processor in self.processors]
 
     def analyse(self, frame: np.ndarray) -> list[Face]:
         return self.analyser.analyse(frame, embed=self.selector.needs_identity)
 
-    def apply(self, frame: np.ndarray, faces: list[Face]) -> np.ndarray:
-        """Swaps the selected faces of ``frame`` in place and returns it."""
+    def _select(self, frame: np.ndarray, faces: list[Face]) -> list[tuple[Face, str]]:
         if faces:
             self.frames_with_faces += 1
-        for face, key in self.selector.select(faces, frame.shape):
-            latent = self.latents.get(key)
-            if latent is None:
-                continue
-            self.swapper.swap(frame, face, latent)
-            if self.enhancer is not None:
-                self.enhancer.enhance(frame, face)
+        return [(face, key) for face, key in self.selector.select(faces, frame.shape) if key in self.latents]
+
+    def _process(self, frame: np.ndarray, selections: Iterable[tuple[Face, str]]) -> np.ndarray:
+        for face, key in selections:
+            target = FaceTarget(face=face, key=key, latent=self.latents[key])
+            for processor in self.processors:
+                processor.process(frame, target)
             self.faces_swapped += 1
         return frame
 
+    def apply(self, frame: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Swaps the selected faces of ``frame`` in place and returns it (no stabiliser: stills)."""
+        return self._process(frame, self._select(frame, faces))
+
     def process(self, frame: np.ndarray) -> np.ndarray:
         return self.apply(frame, self.analyse(frame))
+
+    def stream(self, analysed: Iterable[tuple[np.ndarray, list[Face]]]) -> Iterator[np.ndarray]:
+        """The swapped frames of a video, in order (``analysed``: (frame, its faces) pairs)."""
+        for frame, faces in analysed:
+            selections = self._select(frame, faces)
+            if self.stabiliser is None:
+                yield self._process(frame, selections)
+                continue
+            for ready, ready_selections in self.stabiliser.push(frame, selections):
+                yield self._process(ready, ready_selections)
+        if self.stabiliser is not None:
+            for ready, ready_selections in self.stabiliser.flush():
+                yield self._process(ready, ready_selections)

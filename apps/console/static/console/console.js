@@ -183,6 +183,25 @@
     box.hidden = false;
   }
 
+  /* The quality options block (_quality_options.html) as API fields, for the previews. */
+  function qualityOptions(root) {
+    var options = {};
+    var boost = root.querySelector("#id_pixel_boost");
+    if (!boost) { return options; }
+    options.pixel_boost = boost.value || "128";
+    ["color_match", "mouth_mask", "video_stability"].forEach(function (name) {
+      options[name] = root.querySelector("#id_" + name).checked;
+    });
+    options.face_mask = Array.prototype.map.call(
+      root.querySelectorAll('input[name="face_mask"]:checked'), function (box) { return box.value; });
+    if (!options.face_mask.length) { options.face_mask = ["box"]; }
+    ["face_mask_blur", "face_mask_padding"].forEach(function (name) {
+      var value = root.querySelector("#id_" + name).value;
+      if (value !== "") { options[name] = Number(value); }
+    });
+    return options;
+  }
+
   /* ---- face swap page ---- */
   function faceSwapPage() {
     var picker = new FramePicker(document.querySelector(".js-frame-picker"));
@@ -193,7 +212,9 @@
       var sourceFile = form.querySelector("#id_source_image").files[0];
       var sourceId = form.querySelector("#id_source_id").value;
       var enhance = form.querySelector("#id_enhance").checked;
-      var body = {enhance: enhance, face_selection: form.querySelector("#id_face_selection").value};
+      var body = qualityOptions(form);
+      body.enhance = enhance;
+      body.face_selection = form.querySelector("#id_face_selection").value;
       var target;
       try { target = picker.grab(); } catch (e) { setText("preview-status", e.message, true); return; }
       body.target_image_base64 = target;
@@ -303,10 +324,11 @@
         return Promise.resolve(entry);
       });
       Promise.all(entries).then(function (results) {
-        return postJSON("/api/multi-preview-swap-api/", {
-          target_image_base64: state.frame, analysis_results: results,
-          enhance: document.getElementById("id_enhance").checked
-        });
+        var body = qualityOptions(document);
+        body.target_image_base64 = state.frame;
+        body.analysis_results = results;
+        body.enhance = document.getElementById("id_enhance").checked;
+        return postJSON("/api/multi-preview-swap-api/", body);
       }).then(function (data) {
         showPreview(data.preview_image);
         setText("multi-preview-status", "Preview ready.");
