@@ -19,8 +19,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from apps.jobs.models import FaceSwapJob
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
+from apps.swap.models import FaceSwapJob
 from tests.standin_models import build_round_trip_inswapper, write_standins
 from tests.worker_process import WorkerPool, broker_purge
 from workers.faces.analyser import FaceAnalyser
