@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.throttling import CHARGE
 from apps.core.exceptions import ApplicationError
 from apps.core.schema import with_errors
 from apps.core.storage import media_storage
@@ -16,6 +17,7 @@ from .services import gallery_source_delete, gallery_sources_create, restore_ima
 
 
 class RestoreImageApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.throttling import CHARGE
 from apps.core.schema import with_errors
 from apps.jobs.models import FaceSwapJob
 from apps.jobs.selectors import job_id_parse
@@ -49,6 +50,7 @@ class FaceSwapUploadInputSerializer(_JobOptionsSerializer):
 
 
 class FullProcessSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     """Upload and start: 201 with the Queued job (charged)."""
 
     parser_classes = [MultiPartParser, FormParser]
@@ -74,6 +76,7 @@ class FaceSwapDraftApi(FullProcessSwapApi):
 
 
 class ProcessSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     class InputSerializer(serializers.Serializer):
         instance = serializers.CharField()
 
@@ -89,6 +92,7 @@ class ProcessSwapApi(APIView):
 
 
 class PreviewSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [JSONParser]
 
     class InputSerializer(serializers.Serializer):
@@ -139,6 +143,7 @@ class AnalyseFrameApi(APIView):
 
 
 class MultiPreviewSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [JSONParser]
 
     class InputSerializer(serializers.Serializer):
@@ -162,6 +167,7 @@ class MultiPreviewSwapApi(APIView):
 
 
 class MultipleFaceSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(_JobOptionsSerializer):
