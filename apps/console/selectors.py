@@ -23,7 +23,7 @@ def gallery_sources_list(*, user: User) -> QuerySet[GallerySource]:
 
 
 def restored_images_list(*, user: User) -> QuerySet[RestoredImage]:
-    return RestoredImage.objects.filter(user=user)
+    return RestoredImage.objects.filter(user=user).exclude(output_file="")  # "": deleted by retention
 
 
 def console_jobs_list(*, user: User) -> QuerySet[Job]:

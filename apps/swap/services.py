@@ -6,9 +6,11 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
@@ -22,7 +24,7 @@ from apps.core.uploads import (
 )
 from apps.jobs.models import FaceSwapJob
 from apps.jobs.pricing import faceswap_image_price, faceswap_video_price, preview_price
-from apps.jobs.selectors import job_get_for_user, job_id_parse
+from apps.jobs.selectors import job_get_for_user, job_id_parse, retention_period
 from apps.jobs.services import job_queue
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
@@ -217,3 +219,14 @@ def frame_analyse(*, target_b64: str) -> list[dict]:
 def _b64(data: bytes) -> str:
     """Standard base64 for the worker, whatever alphabet or data: prefix the client used."""
     return base64.b64encode(data).decode()
+
+
+def previews_expire_due() -> int:
+    """Retention: delete preview images older than ISAMURAI_RETENTION_HOURS (the charged record stays)."""
+    cutoff = timezone.now() - retention_period()
+    expired = 0
+    for preview in Preview.objects.filter(created_at__lte=cutoff).exclude(output_file=""):
+        UploadFolder(relpath=str(Path(preview.output_file).parent), saved=[preview.output_file]).remove()
+        Preview.objects.filter(pk=preview.pk).update(output_file="")
+        expired += 1
+    return expired
