@@ -192,6 +192,7 @@ def test_sweep_deletes_restores_and_previews_and_keeps_gallery_sources(make_user
     RestoredImage.objects.filter(pk=restored.pk).update(created_at=old)
     Preview.objects.filter(pk=preview.pk).update(created_at=old)
     GallerySource.objects.filter(pk=source.pk).update(created_at=old)
+    restored.refresh_from_db()
     link = restored_image_url_get(record=restored)
     assert Client().get(link).status_code == 404  # its link expired with it (created 73 h ago)
 
