@@ -3,6 +3,7 @@ lists the installed ones (free), and a process started with ISAMURAI_COMMERCIAL=
 about installed non-commercial models."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +72,27 @@ def test_commercial_start_warns_about_non_commercial_models(tmp_path):
     assert "model inswapper_128" in output and "model rife_4.9" not in output
     assert "ISAMURAI_COMMERCIAL" not in _start_output(licensed, "true")
     assert "ISAMURAI_COMMERCIAL" not in _start_output(mixed, "false")
+
+
+def _requirement_names() -> set[str]:
+    names = set()
+    for path in REPO.glob("requirements*.txt"):
+        for line in path.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line and not line.startswith("-"):
+                names.add(re.split(r"[\[=<>~ ]", line, maxsplit=1)[0].lower())
+    return names
+
+
+def test_project_licence_and_readme_dependency_table():
+    assert "Apache License" in (REPO / "LICENSE").read_text() and "Version 2.0" in (REPO / "LICENSE").read_text()
+    assert 'license = "Apache-2.0"' in (REPO / "pyproject.toml").read_text()
+    readme = (REPO / "README.md").read_text()
+    assert "Apache License 2.0" in readme
+    rows = {}
+    for row in re.findall(r"^\| `([^`]+)`[^|]*\| ([^|]+) \| ([^|]+) \|$", readme, flags=re.M):
+        rows[row[0].split("[", 1)[0].lower()] = (row[1].strip(), row[2].strip())
+    missing = [name for name in _requirement_names() if name not in rows and not (
+        name == "onnxruntime-gpu" and "onnxruntime" in rows)]
+    assert not missing, f"add these to the README's dependency table (why, licence): {missing}"
+    assert all(why and licence for why, licence in rows.values())
