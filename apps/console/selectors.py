@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 
 from apps.accounts.models import ApiKey, User
 from apps.jobs.models import Job
-from apps.jobs.selectors import job_queue_position_get, jobs_list_for_user
+from apps.jobs.selectors import job_expires_at_get, job_queue_position_get, jobs_list_for_user
 from apps.jobs.serializers import job_error, job_output_media_url
 from apps.restore.models import GallerySource, RestoredImage
 
@@ -58,4 +58,6 @@ def job_state(job: Job) -> dict:
         "media_type": getattr(concrete, "media_type", "video"),
         "error": job_error(job),
         "created_at": job.created_at,
+        "expires_at": job_expires_at_get(job=job),
+        "expired": job.expired_at is not None,
     }

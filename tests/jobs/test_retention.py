@@ -135,6 +135,10 @@ def test_delete_endpoint_removes_the_files_now(workers, make_user, make_job, cli
     assert not any(path.exists() for path in files)
     progress = _progress(key, job)
     assert progress["output_media_url"] is None and progress["expires_at"] == body["expires_at"]
+    console = Client()
+    console.force_login(user)
+    page = console.get(f"/jobs/{job.id}/").content.decode()
+    assert "Files deleted" in page and 'id="download"' not in page
     assert Client().get(link).status_code == 404
     again = _client(key).delete(f"/api/jobs/{job.id}/")  # idempotent: nothing left to delete
     assert again.status_code == 200 and again.json()["deleted_files"] == 0
