@@ -1,6 +1,7 @@
 """Output shapes of jobs, shared by every endpoint that returns one."""
 from datetime import datetime
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.core.storage import media_storage
@@ -13,7 +14,10 @@ def job_output_media_url(job: Job) -> str | None:
     """A signed link that lives as long as the output is kept; None once it was deleted."""
     if job.status != JobStatus.DONE or not job.output_file or job.expired_at is not None:
         return None
-    return media_storage().url(job.output_file, expires_at=job_expires_at_get(job=job))
+    expires_at = job_expires_at_get(job=job)
+    if expires_at <= timezone.now():  # due for deletion, the sweep just hasn't run yet
+        return None
+    return media_storage().url(job.output_file, expires_at=expires_at)
 
 
 def job_error(job: Job) -> str | None:

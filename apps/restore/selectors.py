@@ -15,9 +15,10 @@ def restored_image_expires_at_get(*, record: RestoredImage) -> datetime:
 
 def restored_image_url_get(*, record: RestoredImage) -> str | None:
     """A link that lives as long as the restored image is kept; None once retention deleted it."""
-    if not record.output_file:
+    expires_at = restored_image_expires_at_get(record=record)
+    if not record.output_file or expires_at <= timezone.now():
         return None
-    return media_storage().url(record.output_file, expires_at=restored_image_expires_at_get(record=record))
+    return media_storage().url(record.output_file, expires_at=expires_at)
 
 
 def gallery_source_url_get(*, source: GallerySource) -> str:

@@ -197,8 +197,7 @@ def test_sweep_deletes_restores_and_previews_and_keeps_gallery_sources(make_user
     Preview.objects.filter(pk=preview.pk).update(created_at=old)
     GallerySource.objects.filter(pk=source.pk).update(created_at=old)
     restored.refresh_from_db()
-    link = restored_image_url_get(record=restored)
-    assert Client().get(link).status_code == 404  # its link expired with it (created 73 h ago)
+    assert restored_image_url_get(record=restored) is None  # past its retention: no link even before the sweep
 
     counts = retention_sweep()
     assert counts["restored_images"] == 1 and counts["previews"] == 1
@@ -210,3 +209,19 @@ def test_sweep_deletes_restores_and_previews_and_keeps_gallery_sources(make_user
     assert (_media() / recent.output_file).is_file()
     assert (_media() / source.file).is_file()  # gallery sources are the user's to delete
     assert Client().get(restored_image_url_get(record=recent)).status_code == 200
+
+
+def test_no_link_is_handed_out_past_the_retention_even_before_the_sweep(make_user, make_job, clip):
+    user, key = make_user()
+    job = make_job(user, clip)
+    output = _media() / "outputs" / job.id.hex / "faceswap_out.mp4"
+    output.parent.mkdir(parents=True)
+    output.write_bytes(clip.read_bytes())
+    ended = timezone.now() - timedelta(hours=72, minutes=1)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, progress_percentage=100, finished_at=ended,
+                                         output_file=str(output.relative_to(_media())))
+    body = _progress(key, job)
+    assert body["status"] == "Done" and body["output_media_url"] is None
+    assert parse_datetime(body["expires_at"]) == ended + timedelta(hours=72)
+    assert jobs_expire_due() == {"jobs": 1, "files": 2}
+    assert not output.exists()
