@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corsheaders",
     "apps.core",
     "apps.accounts",
     "apps.ledger",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.ops.metrics.RequestMetricsMiddleware",
+    # Before anything that may answer: a preflight gets its CORS answer without a key.
+    "corsheaders.middleware.CorsMiddleware",
     "apps.core.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,6 +166,22 @@ ISAMURAI_IDEMPOTENCY_LEASE_SECONDS = env_int("ISAMURAI_IDEMPOTENCY_LEASE_SECONDS
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- Retention, signed links, rate limits, CORS, licences (extensions) --------------------
+# Inputs and outputs are deleted this long after a job ends (a Draft: after it was created).
+ISAMURAI_RETENTION_HOURS = float(env_str("ISAMURAI_RETENTION_HOURS", "72"))
+ISAMURAI_RETENTION_SWEEP_SECONDS = float(env_str("ISAMURAI_RETENTION_SWEEP_SECONDS", "600"))
+# Lifetime of a signed /api/media/ link; default: the retention period.
+ISAMURAI_MEDIA_URL_SECONDS = env_int("ISAMURAI_MEDIA_URL_SECONDS", int(ISAMURAI_RETENTION_HOURS * 3600))
+# Requests per API key: 'N/sec|min|hour|day'. Plans may override both in the admin.
+ISAMURAI_THROTTLE_READ = env_str("ISAMURAI_THROTTLE_READ", "600/min")
+ISAMURAI_THROTTLE_CHARGE = env_str("ISAMURAI_THROTTLE_CHARGE", "60/min")
+CORS_ALLOWED_ORIGINS = env_list("ISAMURAI_CORS_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "x-requested-with"]
+# The operator sells the output: warn at start about installed non-commercial models.
+ISAMURAI_COMMERCIAL = env_bool("ISAMURAI_COMMERCIAL", False)
+
 # --- Prices (credits), the contract's pricing table ----------------------------------------
 ISAMURAI_PRICES = {
     "preview": env_int("ISAMURAI_PRICE_PREVIEW", 1),
@@ -194,7 +213,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.NamespacedAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["apps.accounts.throttling.ApiKeyRateThrottle"],
 }
+
+# Throttle counters (and other short-lived state): Redis when configured, else this process's memory.
+if env_str("REDIS_URL", ""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env_str("REDIS_URL", ""), "KEY_PREFIX": "isamurai"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "iSamurai-compatible face swap API",
@@ -252,7 +279,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"},
-                      "webhooks.deliver": {"queue": "fast"}, "ops.prune": {"queue": "fast"}}
+                      "webhooks.deliver": {"queue": "fast"}, "ops.prune": {"queue": "fast"},
+                      "retention.sweep": {"queue": "fast"}}
 # Late acks let Redis hand a lost worker's message out again. The filesystem broker deletes a
 # message when it is read, so there they buy nothing, and its polling loop would hold the next
 # message back until the ack (seconds): ack on receipt there.
@@ -264,6 +292,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "jobs.sweep", "schedule": ISAMURAI_SWEEP_SECONDS},
     "ops-prune": {"task": "ops.prune", "schedule": 3600.0},
+    "retention-sweep": {"task": "retention.sweep", "schedule": ISAMURAI_RETENTION_SWEEP_SECONDS},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

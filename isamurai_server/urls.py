@@ -4,13 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.routing import api_route
 from apps.core.views import api_not_found
-from apps.ops.apis import HealthApi, WebhookSecretApi, metrics_view
+from apps.ops.apis import HealthApi, ModelsApi, WebhookSecretApi, metrics_view
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     api_route("health/", HealthApi.as_view(), name="health"),
     api_route("webhook-secret/", WebhookSecretApi.as_view(), name="webhook-secret"),
+    api_route("models/", ModelsApi.as_view(), name="models"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
     path("", include("apps.swap.urls")),

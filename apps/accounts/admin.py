@@ -14,7 +14,7 @@ from .services import api_key_create, api_key_revoke
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("id", "name")
+    list_display = ("id", "name", "throttle_read", "throttle_charge")
     search_fields = ("name",)
 
 

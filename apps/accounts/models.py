@@ -2,13 +2,26 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
+
+rate_validator = RegexValidator(
+    r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$",
+    "Write a rate as requests/period, e.g. 600/min (period: sec, min, hour or day).",
+)
 
 
 class Plan(models.Model):
     """A pricing plan a user is on; the API reports its id and name."""
 
     name = models.CharField(max_length=64, unique=True)
+    # Request rates per API key for this plan (e.g. '1200/min'); blank = the server's default.
+    throttle_read = models.CharField(max_length=32, blank=True, validators=[rate_validator],
+                                     help_text="Non-charging requests per key, e.g. 1200/min. Blank: "
+                                               "ISAMURAI_THROTTLE_READ.")
+    throttle_charge = models.CharField(max_length=32, blank=True, validators=[rate_validator],
+                                       help_text="Charging requests per key, e.g. 120/min. Blank: "
+                                                 "ISAMURAI_THROTTLE_CHARGE.")
 
     def __str__(self) -> str:
         return self.name

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from apps.accounts.models import ApiKey, User
 from apps.jobs.kinds import job_kind_get
 from apps.jobs.models import Job, JobStatus
-from apps.jobs.selectors import job_concrete, job_queue_position_get, jobs_list_for_user
+from apps.jobs.selectors import job_concrete, job_expires_at_get, job_queue_position_get, jobs_list_for_user
 from apps.jobs.serializers import job_error, job_output_media_url
 from apps.restore.models import GallerySource, RestoredImage
 
@@ -22,7 +22,7 @@ def gallery_sources_list(*, user: User) -> QuerySet[GallerySource]:
 
 
 def restored_images_list(*, user: User) -> QuerySet[RestoredImage]:
-    return RestoredImage.objects.filter(user=user)
+    return RestoredImage.objects.filter(user=user).exclude(output_file="")  # "": deleted by retention
 
 
 def console_jobs_list(*, user: User) -> QuerySet[Job]:
@@ -57,4 +57,6 @@ def job_state(job: Job) -> dict:
         "media_type": getattr(concrete, "media_type", "video"),
         "error": job_error(job),
         "created_at": job.created_at,
+        "expires_at": job_expires_at_get(job=job),
+        "expired": job.expired_at is not None,
     }

@@ -24,6 +24,7 @@ from apps.jobs.models import Job, JobStatus
 from apps.jobs.selectors import job_get_for_user
 from apps.jobs.services import job_cancel, job_start
 from apps.ledger.selectors import credit_balance_get, ledger_entries_list
+from apps.restore.selectors import gallery_source_url_get, restored_image_url_get
 from apps.restore.services import gallery_source_delete, gallery_sources_create, restore_image_create
 from apps.slowmotion.services import slowmotion_project_create, slowmotion_project_process
 from apps.swap.services import (
@@ -202,7 +203,7 @@ def multiswap_new(request: HttpRequest) -> HttpResponse:
         else:
             return _submitted(request, job)
     gallery = [{"id": str(s.id), "label": f"{s.created_at:%Y-%m-%d %H:%M} · {s.faces_detected} face(s)",
-                "url": f"/api/media/{s.file}"} for s in gallery_sources_list(user=request.user)]
+                "url": gallery_source_url_get(source=s)} for s in gallery_sources_list(user=request.user)]
     return render(request, "console/multiswap_new.html", {"form": form, "gallery": gallery})
 
 
@@ -246,7 +247,7 @@ def restore(request: HttpRequest) -> HttpResponse:
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))
         else:
-            result = {"record": record, "before": before, "after": f"/api/media/{record.output_file}"}
+            result = {"record": record, "before": before, "after": restored_image_url_get(record=record)}
             form = RestoreForm()
     recent = restored_images_list(user=request.user)[:12]
     return render(request, "console/restore.html", {"form": form, "result": result, "recent": recent})

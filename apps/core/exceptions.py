@@ -118,6 +118,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         code = getattr(exc, "default_code", "")
         message = _AUTH_MESSAGES.get(code, str(exc.detail))
         response.data = error_body(message)
+    elif isinstance(exc, drf_exceptions.Throttled):
+        wait = max(1, int(exc.wait or 1))
+        response["Retry-After"] = str(wait)
+        response.data = error_body(
+            f"Too many requests for this API key; retry in {wait} second{'s' if wait != 1 else ''} "
+            "(see the Retry-After header). Nothing was charged."
+        )
     elif isinstance(exc, drf_exceptions.UnsupportedMediaType):
         response.data = error_body(
             f"{exc.detail} Send JSON (Content-Type: application/json) or multipart/form-data."

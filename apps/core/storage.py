@@ -1,12 +1,20 @@
 """Where media lives. Local: everything under ISAMURAI_MEDIA_ROOT, served at /api/media/<path>.
 S3 (ISAMURAI_S3_BUCKET set): inputs and outputs are also kept in the bucket under the same
 relative paths, so GPU workers on other hosts fetch inputs from it and publish outputs to it;
-output URLs are expiring presigned links. The media root is then a local cache."""
+output URLs are expiring presigned links. The media root is then a local cache.
+
+Local links are signed the same way: /api/media/<path>?expires=<unix time>&signature=<HMAC>,
+so a link works without the key (browsers, download tools) but only for its lifetime."""
+import hmac
 import logging
+import math
+import time
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
@@ -15,9 +23,30 @@ def media_root() -> Path:
     return Path(settings.ISAMURAI_MEDIA_ROOT)
 
 
+_SIGNING_SALT = "isamurai.media-link"
+
+
+def media_link_expires_default() -> int:
+    """Now + ISAMURAI_MEDIA_URL_SECONDS, rounded up to the hour so repeated answers give one link."""
+    return int(math.ceil((time.time() + settings.ISAMURAI_MEDIA_URL_SECONDS) / 3600) * 3600)
+
+
+def media_link_signature(*, relpath: str, expires: int) -> str:
+    return salted_hmac(_SIGNING_SALT, f"{relpath}\n{expires}", algorithm="sha256").hexdigest()
+
+
+def media_link_valid(*, relpath: str, expires: str | None, signature: str | None) -> bool:
+    """True for an untampered link whose expiry has not passed."""
+    if not expires or not signature or not expires.isdigit() or int(expires) <= time.time():
+        return False
+    return hmac.compare_digest(media_link_signature(relpath=relpath, expires=int(expires)), signature)
+
+
 class LocalMediaStorage:
-    def url(self, relpath: str) -> str:
-        return f"/api/media/{relpath}"
+    def url(self, relpath: str, *, expires_at: datetime | None = None) -> str:
+        expires = int(expires_at.timestamp()) if expires_at else media_link_expires_default()
+        signature = media_link_signature(relpath=relpath, expires=expires)
+        return f"/api/media/{relpath}?expires={expires}&signature={signature}"
 
     def push(self, relpath: str) -> None:
         """Make a file written under the media root available to every host (nothing to do here)."""
@@ -46,10 +75,12 @@ class S3MediaStorage:
     def _key(self, relpath: str) -> str:
         return f"{self.prefix}{relpath}"
 
-    def url(self, relpath: str) -> str:
+    def url(self, relpath: str, *, expires_at: datetime | None = None) -> str:
+        lifetime = settings.ISAMURAI_S3_URL_EXPIRY_SECONDS
+        if expires_at is not None:  # never outlive the file's retention
+            lifetime = max(1, min(lifetime, int(expires_at.timestamp() - time.time())))
         return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._key(relpath)},
-            ExpiresIn=settings.ISAMURAI_S3_URL_EXPIRY_SECONDS,
+            "get_object", Params={"Bucket": self.bucket, "Key": self._key(relpath)}, ExpiresIn=lifetime,
         )
 
     def push(self, relpath: str) -> None:

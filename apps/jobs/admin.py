@@ -7,18 +7,18 @@ from apps.core.exceptions import ApplicationError
 
 from .models import Job
 from .serializers import job_output_media_url
-from .services import job_cancel
+from .services import job_cancel, job_take_down
 
 
 class JobAdminBase(admin.ModelAdmin):
     """The admin of every kind's jobs; each kind's app registers a subclass for its model."""
 
     list_display = ("id", "kind", "user", "status", "progress_percentage", "credits_charged", "created_at",
-                    "finished_at")
-    list_filter = ("status", "kind", "user")
+                    "finished_at", "expired_at")
+    list_filter = ("status", "kind", ("expired_at", admin.EmptyFieldListFilter), "user")
     search_fields = ("id", "user__username")
     date_hierarchy = "created_at"
-    actions = ["cancel_jobs"]
+    actions = ["cancel_jobs", "take_down"]
     readonly_fields = ("input_links", "output_link")
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -49,6 +49,15 @@ class JobAdminBase(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"{job.id}: {exc.message}", messages.WARNING)
         self.message_user(request, f"Cancelled {cancelled} job(s).", messages.SUCCESS)
+
+    @admin.action(description="Take down: stop if running (50% refund) and delete inputs and output now")
+    def take_down(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
+        files = 0
+        for job in queryset:
+            _, deleted = job_take_down(job_id=job.id)
+            files += deleted
+        self.message_user(request, f"Took down {queryset.count()} job(s); deleted {files} file(s).",
+                          messages.SUCCESS)
 
 
 @admin.register(Job)

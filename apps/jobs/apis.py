@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -12,12 +13,12 @@ from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError, NotFound
 from apps.core.schema import ERROR, with_errors
-from apps.core.storage import media_storage
+from apps.core.storage import media_link_valid, media_storage
 
 from .kinds import job_kind_for_name, job_kinds
 from .selectors import job_get_for_user, job_id_parse, job_queue_position_get
 from .serializers import JobProgressBodySerializer, JobProgressOutputSerializer, StopJobOutputSerializer
-from .services import job_cancel
+from .services import job_cancel, job_files_delete_for_user
 
 
 def job_progress_body(job) -> dict:
@@ -83,9 +84,28 @@ class StopJobApi(APIView):
         return Response({"success": True, "id": str(job.id), "status": job.status, "refunded_credits": refunded})
 
 
+class JobDetailApi(APIView):
+    """Extension: DELETE jobs/<id>/ removes the job's inputs and output now, before retention does."""
+
+    class DeleteOutputSerializer(serializers.Serializer):
+        success = serializers.BooleanField()
+        id = serializers.UUIDField()
+        status = serializers.CharField()
+        deleted_files = serializers.IntegerField()
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(responses=with_errors({200: DeleteOutputSerializer}), summary="Delete a job's files now")
+    def delete(self, request: Request, job_id: str) -> Response:
+        job, deleted = job_files_delete_for_user(user=request.user, job_id=job_id_parse(raw=job_id))
+        return Response(self.DeleteOutputSerializer({"success": True, "id": job.id, "status": job.status,
+                                                     "deleted_files": deleted,
+                                                     "expires_at": job.expired_at}).data)
+
+
 class MediaApi(APIView):
     """Serves finished outputs and thumbnails. Their paths carry a random token, as the hosted
-    service's do, so a link can be handed to a browser or a download tool without the key."""
+    service's do, and an expiry with an HMAC signature, so a link can be handed to a browser or a
+    download tool without the key, for a bounded time."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -93,6 +113,10 @@ class MediaApi(APIView):
     @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
                               404: ERROR, 405: ERROR}, auth=[], summary="Download an output or thumbnail")
     def get(self, request: HttpRequest, path: str):
+        if not media_link_valid(relpath=path, expires=request.GET.get("expires"),
+                                signature=request.GET.get("signature")):
+            raise NotFound(f"No media at /api/media/{path}: the link has expired or is not a link this server "
+                           "signed. Ask the API for the job (or gallery) again to get a fresh link.")
         root = Path(settings.ISAMURAI_MEDIA_ROOT).resolve()
         public = ("outputs", "restored", "thumbnails", "previews", "gallery")
         try:  # a name the filesystem can't hold (too long, NUL) is simply not there
@@ -104,6 +128,7 @@ class MediaApi(APIView):
             raise NotFound(f"No media at /api/media/{path}.")
         if not found:
             if settings.ISAMURAI_S3_BUCKET:  # this host's cache lacks it: the bucket has it
-                return HttpResponseRedirect(media_storage().url(str(target.relative_to(root))))
+                expires_at = datetime.fromtimestamp(int(request.GET["expires"]), tz=UTC)
+                return HttpResponseRedirect(media_storage().url(str(target.relative_to(root)), expires_at=expires_at))
             raise NotFound(f"No media at /api/media/{path}; it may have been deleted.")
         return FileResponse(open(target, "rb"), as_attachment=False, filename=target.name)

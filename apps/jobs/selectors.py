@@ -1,6 +1,8 @@
 import uuid
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError, NotFound
@@ -53,3 +55,25 @@ def job_queue_position_get(*, job: Job) -> int | None:
 def jobs_list_for_user(*, user: User) -> QuerySet[Job]:
     """The user's jobs, newest first, each kind's row joined (see job_concrete)."""
     return Job.objects.filter(user=user).select_related(*(spec.model._meta.model_name for spec in job_kinds()))
+
+
+def retention_period() -> timedelta:
+    return timedelta(hours=settings.ISAMURAI_RETENTION_HOURS)
+
+
+def job_expires_at_get(*, job: Job) -> datetime | None:
+    """When the job's files are (or were) deleted: retention after it ended (a Draft: after it
+    was created). None while it is Queued or Processing: running work is never deleted."""
+    if job.expired_at is not None:
+        return job.expired_at
+    if job.status in ACTIVE_STATUSES:
+        return None
+    return (job.finished_at or job.created_at) + retention_period()
+
+
+def jobs_due_for_expiry_list(*, now: datetime) -> QuerySet[Job]:
+    cutoff = now - retention_period()
+    ended = Q(status__in=(JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED), finished_at__lte=cutoff)
+    return Job.objects.filter(expired_at__isnull=True).filter(
+        ended | Q(status=JobStatus.DRAFT, created_at__lte=cutoff)
+    )

@@ -1,15 +1,23 @@
 """Output shapes of jobs, shared by every endpoint that returns one."""
+from datetime import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.core.storage import media_storage
 
 from .models import Job, JobStatus
+from .selectors import job_expires_at_get
 
 
 def job_output_media_url(job: Job) -> str | None:
-    if job.status != JobStatus.DONE or not job.output_file:
+    """A signed link that lives as long as the output is kept; None once it was deleted."""
+    if job.status != JobStatus.DONE or not job.output_file or job.expired_at is not None:
         return None
-    return media_storage().url(job.output_file)
+    expires_at = job_expires_at_get(job=job)
+    if expires_at <= timezone.now():  # due for deletion, the sweep just hasn't run yet
+        return None
+    return media_storage().url(job.output_file, expires_at=expires_at)
 
 
 def job_error(job: Job) -> str | None:
@@ -26,6 +34,13 @@ class JobProgressOutputSerializer(serializers.Serializer):
     progress_percentage = serializers.IntegerField()
     output_media_url = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
+    expires_at = serializers.SerializerMethodField(
+        help_text="Extension: when the job's inputs and output are (or were) deleted; null while it runs."
+    )
+
+    def get_expires_at(self, job: Job) -> datetime | None:
+        expires_at = job_expires_at_get(job=job)
+        return serializers.DateTimeField().to_representation(expires_at) if expires_at else None
 
     def get_output_media_url(self, job: Job) -> str | None:
         return job_output_media_url(job)

@@ -22,7 +22,7 @@ from apps.ledger.services import credits_charge, credits_refund
 
 from .kinds import job_kind_get
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
-from .selectors import job_get_for_user
+from .selectors import job_get_for_user, jobs_due_for_expiry_list
 from .signals import job_finished
 
 logger = logging.getLogger(__name__)
@@ -288,3 +288,79 @@ def job_sweep() -> dict[str, int]:
         if job_dispatch(user_id=user_id) is not None:
             counts["dispatched"] += 1
     return counts
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+def _job_files_delete(job: Job) -> int:
+    """Delete the job's inputs and output (storage and local folders); returns how many files."""
+    relpaths = [path for path in (job.inputs or {}).values() if path]
+    if job.output_file:
+        relpaths.append(job.output_file)
+    storage = media_storage()
+    deleted = 0
+    for relpath in relpaths:
+        local = media_root() / relpath
+        if local.exists() or settings.ISAMURAI_S3_BUCKET:
+            deleted += 1
+        storage.delete(relpath)  # raises on a storage outage: the job stays unexpired, tried again
+        folder = local.parent
+        if folder.parent.parent == media_root():  # uploads/<token>/, outputs/<token>/: the job's own
+            _remove_tree(folder)
+    _remove_tree(job_work_dir(job=job))
+    return deleted
+
+
+def job_expire(*, job_id: uuid.UUID, reason: str) -> int | None:
+    """Delete an ended (or Draft) job's files and mark it expired; a Draft becomes Cancelled.
+    None when the job is running (never deleted under a worker) or already expired."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.expired_at is not None or job.status in ACTIVE_STATUSES:
+            return None
+        deleted = _job_files_delete(job)
+        job.expired_at = timezone.now()
+        fields = ["expired_at"]
+        if job.status == JobStatus.DRAFT:  # nothing was charged, so nothing to refund
+            job.status, job.finished_at, job.error = JobStatus.CANCELLED, job.expired_at, reason
+            fields += ["status", "finished_at", "error"]
+        job.save(update_fields=fields)
+    return deleted
+
+
+def jobs_expire_due() -> dict[str, int]:
+    """The periodic retention sweep over jobs: every ended job past ISAMURAI_RETENTION_HOURS."""
+    hours = settings.ISAMURAI_RETENTION_HOURS
+    counts = {"jobs": 0, "files": 0}
+    for job_id in list(jobs_due_for_expiry_list(now=timezone.now()).values_list("pk", flat=True)):
+        try:
+            deleted = job_expire(job_id=job_id, reason=f"Expired: its files were deleted after {hours:g} hours.")
+        except Exception:  # one job's storage trouble must not stop the sweep
+            logger.exception("job %s: retention could not delete its files; trying again next sweep", job_id)
+            continue
+        if deleted is not None:
+            counts["jobs"] += 1
+            counts["files"] += deleted
+    return counts
+
+
+def job_files_delete_for_user(*, user: User, job_id: uuid.UUID) -> tuple[Job, int]:
+    """DELETE jobs/<id>/: the owner removes a job's files now (a running job must be stopped first)."""
+    job = job_get_for_user(user=user, job_id=job_id)  # 404 for others' jobs
+    if job.status in ACTIVE_STATUSES:
+        raise ApplicationError(
+            f"This job is {job.status}; stop it first (POST stop-job/), then delete its files."
+        )
+    deleted = job_expire(job_id=job.id, reason="Deleted by the user.") or 0
+    job.refresh_from_db()
+    return job, deleted
+
+
+def job_take_down(*, job_id: uuid.UUID) -> tuple[Job, int]:
+    """Admin takedown: stop the job if it is running (as stop-job does), then delete its files."""
+    job = Job.objects.get(pk=job_id)
+    if job.status in ACTIVE_STATUSES:
+        job_cancel(user=job.user, job_id=job.id)
+    deleted = job_expire(job_id=job.id, reason="Taken down by the operator.") or 0
+    job.refresh_from_db()
+    return job, deleted

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,6 +11,7 @@ from rest_framework.views import APIView
 from apps.core.schema import with_errors
 
 from .health import health_check
+from .licences import models_installed_list
 from .metrics import REGISTRY
 from .webhooks import SIGNATURE_HEADER, webhook_secret_get_or_create
 
@@ -47,3 +49,23 @@ class WebhookSecretApi(APIView):
         return Response({"webhook_secret": webhook_secret_get_or_create(user=request.user),
                          "signature_header": SIGNATURE_HEADER,
                          "scheme": "t=<unix seconds>,v1=hex(HMAC-SHA256(secret, '<t>.<raw body>'))"})
+
+
+class InstalledModelSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    file = serializers.CharField()
+    description = serializers.CharField()
+    license = serializers.CharField()
+    commercial_use = serializers.BooleanField(help_text="Whether the weights' licence allows commercial use.")
+    used_by = serializers.ListField(child=serializers.CharField())
+
+
+class ModelsApi(APIView):
+    """Extension, free: the installed models with their licence and whether commercial use is allowed."""
+
+    @extend_schema(summary="Installed models and their licences", responses=with_errors({200: inline_serializer(
+        "InstalledModels", {"success": serializers.BooleanField(), "commercial": serializers.BooleanField(),
+                            "models": InstalledModelSerializer(many=True)})}))
+    def get(self, request: Request) -> Response:
+        return Response({"success": True, "commercial": settings.ISAMURAI_COMMERCIAL,
+                         "models": InstalledModelSerializer(models_installed_list(), many=True).data})

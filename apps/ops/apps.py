@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 
 from apps.jobs.signals import job_finished
@@ -9,7 +11,12 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations: health, metrics, webhooks, idempotency"
 
     def ready(self) -> None:
-        # The receiver's module imports models, which can't load before the apps registry is ready.
+        # The receivers' modules import models, which can't load before the apps registry is ready.
+        from .licences import commercial_licence_warn
         from .webhooks import webhook_on_job_finished
 
         job_finished.connect(webhook_on_job_finished, dispatch_uid="ops.webhooks")
+        try:
+            commercial_licence_warn()  # every process that starts (web, worker, commands) says it
+        except Exception:  # a broken manifest must not stop the server; download_models reports it
+            logging.getLogger(__name__).exception("could not check the model licences")

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .idempotency import idempotency_records_prune
+from .retention import retention_sweep
 from .webhooks import WEBHOOK_DELIVER_TASK, webhook_attempt
 
 
@@ -18,3 +19,8 @@ def webhook_deliver_task(self, delivery_id: str) -> None:
 @shared_task(name="ops.prune", ignore_result=True)
 def ops_prune_task() -> int:
     return idempotency_records_prune()
+
+
+@shared_task(name="retention.sweep", ignore_result=True)
+def retention_sweep_task() -> dict[str, int]:
+    return retention_sweep()

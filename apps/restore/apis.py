@@ -5,18 +5,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.throttling import CHARGE
 from apps.core.exceptions import ApplicationError
 from apps.core.schema import with_errors
-from apps.core.storage import media_storage
 from apps.jobs.selectors import job_id_parse
 from apps.ops.idempotency import idempotent
 from workers.choices import RESTORE_MODES
 
 from .models import GallerySource
+from .selectors import gallery_source_url_get, restored_image_url_get
 from .services import gallery_source_delete, gallery_sources_create, restore_image_create
 
 
 class RestoreImageApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
@@ -34,7 +36,7 @@ class RestoreImageApi(APIView):
         data.is_valid(raise_exception=True)
         record, image_b64 = restore_image_create(user=request.user, image=data.validated_data["image"],
                                                  mode=data.validated_data["mode"])
-        return Response({"url": media_storage().url(record.output_file), "image_base64": image_b64,
+        return Response({"url": restored_image_url_get(record=record), "image_base64": image_b64,
                          "status": "success"})
 
 
@@ -46,7 +48,7 @@ class GallerySourceOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "faces_detected", "created_at"]
 
     def get_url(self, source: GallerySource) -> str:
-        return media_storage().url(source.file)
+        return gallery_source_url_get(source=source)
 
 
 class GalleryListSerializer(serializers.Serializer):

@@ -1,5 +1,7 @@
 """restore-image (synchronous, charged on success) and the gallery of reusable sources."""
 import base64
+import logging
+import shutil
 import uuid
 
 from django.core.files.uploadedfile import UploadedFile
@@ -15,7 +17,10 @@ from apps.ledger.services import InsufficientCredits, credits_charge
 
 from .models import GallerySource, RestoredImage
 from .pricing import restore_price
+from .selectors import restored_images_due_for_expiry_list
 from .tasks import gallery_analyse_source_task, restore_image_task
+
+logger = logging.getLogger(__name__)
 
 
 def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple[RestoredImage, str]:
@@ -81,3 +86,19 @@ def gallery_source_get(*, user: User, source_id: uuid.UUID) -> GallerySource:
 
 def gallery_source_bytes(*, user: User, source_id: uuid.UUID) -> bytes:
     return media_storage().fetch(gallery_source_get(user=user, source_id=source_id).file).read_bytes()
+
+
+def restored_images_expire_due() -> int:
+    """Retention: delete restore outputs older than ISAMURAI_RETENTION_HOURS (the record, a
+    charge's history, stays with an empty output_file). Gallery sources are the user's to delete."""
+    expired = 0
+    for record in restored_images_due_for_expiry_list():
+        try:
+            media_storage().delete(record.output_file)
+        except Exception:  # storage trouble: try again next sweep
+            logger.exception("restored image %s: could not delete %s", record.id, record.output_file)
+            continue
+        shutil.rmtree((media_root() / record.output_file).parent, ignore_errors=True)
+        RestoredImage.objects.filter(pk=record.pk).update(output_file="")
+        expired += 1
+    return expired

@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.throttling import CHARGE
 from apps.core.schema import with_errors
 from apps.jobs.apis import JobProgressByPathApi
 from apps.jobs.selectors import job_id_parse
@@ -21,6 +22,7 @@ def _project(job: SlowMotionJob, *, code: int) -> Response:
 
 
 class SlowMotionCreateApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
@@ -48,6 +50,7 @@ class SlowMotionCreateApi(APIView):
 
 
 class SlowMotionProcessApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     class InputSerializer(serializers.Serializer):

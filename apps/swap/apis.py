@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.throttling import CHARGE
 from apps.core.schema import with_errors
 from apps.core.uploads import base64_image_decode
 from apps.jobs.apis import JobProgressApi
@@ -64,6 +65,7 @@ class FaceSwapUploadInputSerializer(_JobOptionsSerializer):
 
 
 class FullProcessSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     """Upload and start: 201 with the Queued job (charged)."""
 
     parser_classes = [MultiPartParser, FormParser]
@@ -93,6 +95,7 @@ class FaceSwapDraftApi(FullProcessSwapApi):
 
 
 class ProcessSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     class InputSerializer(serializers.Serializer):
         instance = serializers.CharField()
 
@@ -108,6 +111,7 @@ class ProcessSwapApi(APIView):
 
 
 class PreviewSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [JSONParser]
 
     class InputSerializer(QualityOptionsSerializer):
@@ -175,6 +179,7 @@ class AnalyseFrameApi(APIView):
 
 
 class MultiPreviewSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [JSONParser]
 
     class InputSerializer(QualityOptionsSerializer):
@@ -199,6 +204,7 @@ class MultiPreviewSwapApi(APIView):
 
 
 class MultipleFaceSwapApi(APIView):
+    throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(_JobOptionsSerializer):

@@ -4,10 +4,12 @@ and charges nothing."""
 import base64
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.fast import fast_task_call
@@ -18,7 +20,7 @@ from apps.core.uploads import (
     media_file_check,
     media_root,
 )
-from apps.jobs.selectors import job_get_for_user
+from apps.jobs.selectors import job_get_for_user, retention_period
 from apps.jobs.services import job_queue, job_start
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
@@ -143,3 +145,14 @@ def frame_analyse(*, target_b64: str) -> list[dict]:
 def _b64(data: bytes) -> str:
     """Standard base64 for the worker, whatever alphabet or data: prefix the client used."""
     return base64.b64encode(data).decode()
+
+
+def previews_expire_due() -> int:
+    """Retention: delete preview images older than ISAMURAI_RETENTION_HOURS (the charged record stays)."""
+    cutoff = timezone.now() - retention_period()
+    expired = 0
+    for preview in Preview.objects.filter(created_at__lte=cutoff).exclude(output_file=""):
+        UploadFolder(relpath=str(Path(preview.output_file).parent), saved=[preview.output_file]).remove()
+        Preview.objects.filter(pk=preview.pk).update(output_file="")
+        expired += 1
+    return expired

@@ -64,7 +64,8 @@ def _run(client, project_id: str, timeout: float = 180) -> dict:
 
 
 def _output(body: dict):
-    return MediaProbe().probe(Path(settings.ISAMURAI_MEDIA_ROOT) / body["output_media_url"].removeprefix("/api/media/"))
+    relpath = body["output_media_url"].split("?", 1)[0].removeprefix("/api/media/")
+    return MediaProbe().probe(Path(settings.ISAMURAI_MEDIA_ROOT) / relpath)
 
 
 def test_fps_mode_doubles_the_frame_rate_keeps_duration(slowmo_worker, make_user, clips):

@@ -90,7 +90,7 @@ def test_multiple_face_swap_job_like_the_sdk(swap_worker, make_user, derived, im
         time.sleep(0.1)
     assert body["status"] == "Done", body
     media = Path(settings.ISAMURAI_MEDIA_ROOT)
-    output = MediaProbe().probe(media / body["output_media_url"].removeprefix("/api/media/"))
+    output = MediaProbe().probe(media / body["output_media_url"].split("?", 1)[0].removeprefix("/api/media/"))
     source = MediaProbe().probe(derived / "two_faces_1_5s.mp4")
     assert output.frame_count == source.frame_count and output.has_audio
     assert (output.width, output.height) == (960, 480)

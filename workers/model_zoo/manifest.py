@@ -23,6 +23,8 @@ class ModelEntry:
     license: str
     used_by: tuple[str, ...]
     description: str = ""
+    # Whether the weights' licence allows commercial use (selling the outputs); unknown = no.
+    commercial_use: bool = False
 
     @property
     def install_command(self) -> str:
@@ -72,9 +74,12 @@ class ModelManifest:
                     license=str(raw["license"]),
                     used_by=tuple(str(use) for use in raw.get("used_by", [])),
                     description=str(raw.get("description", "")),
+                    commercial_use=raw.get("commercial_use", False),
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 raise ManifestError(f"malformed manifest entry {raw!r}: {exc}") from exc
+            if not isinstance(entry.commercial_use, bool):
+                raise ManifestError(f"{entry.name}: commercial_use must be true or false")
             if entry.sha256 is not None and not _SHA256.match(entry.sha256):
                 raise ManifestError(f"{entry.name}: sha256 must be 64 hex digits")
             if not entry.urls:
@@ -162,3 +167,12 @@ def installed_state(entry: ModelEntry, models_dir: str | Path, *, verify_hash: b
         state = "installed" if sha256_of(path) == entry.sha256 else "checksum mismatch"
         return InstalledModel(entry, path, state, size)
     return InstalledModel(entry, path, "installed" if entry.sha256 else "unverified", size)
+
+
+def installed_entries(manifest: ModelManifest, models_dir: str | Path) -> list[ModelEntry]:
+    """The manifest's models whose weight file is present in ``models_dir``."""
+    return [entry for entry in manifest.entries if entry.path_in(models_dir).is_file()]
+
+
+def non_commercial_installed(manifest: ModelManifest, models_dir: str | Path) -> list[ModelEntry]:
+    return [entry for entry in installed_entries(manifest, models_dir) if not entry.commercial_use]
