@@ -21,8 +21,8 @@ from .test_console_browser import _wait
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.testdata]
 
-# The seed documentation sits beside the test data (../shared/seed next to ../shared/testdata).
-SEED_DOC = TESTDATA_DIR.parent / "seed" / "isamurai-api-documentation.txt"
+# The hosted API's documentation, kept with the test data (tests/data/seed).
+SEED_DOC = TESTDATA_DIR / "seed" / "isamurai-api-documentation.txt"
 
 
 def _seed_face_swap_function() -> str:
