@@ -3,6 +3,7 @@
 Defaults are the embedded first-run setup: SQLite under ./data, a broker that needs no
 server, DEBUG off. Production sets DATABASE_URL (PostgreSQL), REDIS_URL and SECRET_KEY.
 """
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -158,6 +159,21 @@ ISAMURAI_IDEMPOTENCY_HOURS = env_int("ISAMURAI_IDEMPOTENCY_HOURS", 24)
 # JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Provenance and content policy (extensions) ----------------------------------------
+# Names this deployment in the invisible watermark (every host of one deployment shares it);
+# by default derived from SECRET_KEY, which every host already shares.
+ISAMURAI_SERVER_ID = env_str("ISAMURAI_SERVER_ID", "") or hashlib.sha256(SECRET_KEY.encode()).hexdigest()[:16]
+# The operator's C2PA certificate chain and private key (PEM files); without them a pair is
+# generated once into $ISAMURAI_DATA_DIR/c2pa and labelled self-generated (readers: untrusted).
+ISAMURAI_C2PA_CERT = env_str("ISAMURAI_C2PA_CERT", "")
+ISAMURAI_C2PA_KEY = env_str("ISAMURAI_C2PA_KEY", "")
+ISAMURAI_C2PA_GENERATED_DIR = DATA_DIR / "c2pa"
+# A small "AI-generated" mark in a corner of every output; the swap endpoints' `label` overrides it.
+ISAMURAI_VISIBLE_LABEL = env_bool("ISAMURAI_VISIBLE_LABEL", False)
+# off | flag | block; empty: block when the NSFW classifier is installed, else off (with a warning).
+ISAMURAI_CONTENT_POLICY = env_str("ISAMURAI_CONTENT_POLICY", "").strip().lower()
+ISAMURAI_NSFW_THRESHOLD = float(env_str("ISAMURAI_NSFW_THRESHOLD", "0.8"))
 
 # --- Prices (credits), the contract's pricing table ----------------------------------------
 ISAMURAI_PRICES = {

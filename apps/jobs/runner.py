@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from apps.core.model_access import model_registry, pipeline_limits
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.errors import MediaError, ModelUnavailable
 from workers.pipelines.context import JobCancelled, PipelineContext, PipelineError, pipeline_load
@@ -128,10 +129,12 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
             check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
             models=model_registry(),
             limits=pipeline_limits(),
+            marker=output_marker(output_id=job.id, kind=job.kind, label=job.label),
         )
         with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
             pipeline = pipeline_load(pipelines_configured()[job.kind])
             output_path = Path(pipeline(context))
+            context.marker.seal(output_path)
         report = _pipeline_report(work_dir)
         completed = job_complete(job_id=job.id, token=token, output_path=output_path, report=report)
         outcome = "done" if completed else "stopped"

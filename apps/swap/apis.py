@@ -36,6 +36,8 @@ class _JobOptionsSerializer(serializers.Serializer):
     face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
     target_media = serializers.FileField()
     webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
+    label = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=(
+        'Extension: a visible "AI-generated" mark in a corner; unset = the server\'s ISAMURAI_VISIBLE_LABEL.'))
 
 
 class FaceSwapUploadInputSerializer(_JobOptionsSerializer):
@@ -98,6 +100,7 @@ class PreviewSwapApi(APIView):
         instance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
         enhance = serializers.BooleanField(required=False, default=False)
         face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
+        label = serializers.BooleanField(required=False, allow_null=True, default=None)
 
         def validate(self, attrs):
             if not attrs.get("source_image_base64") and not attrs.get("source_id"):
@@ -117,6 +120,7 @@ class PreviewSwapApi(APIView):
             user=request.user, target_b64=values["target_image_base64"],
             source_b64=values.get("source_image_base64"), source_id=values.get("source_id"),
             enhance=values["enhance"], face_selection=values["face_selection"], instance=instance,
+            label=values["label"],
         )
         return Response({"image_base64": image_b64, "preview_id": str(preview.id)})
 
@@ -145,6 +149,7 @@ class MultiPreviewSwapApi(APIView):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         analysis_results = serializers.JSONField()
         enhance = serializers.BooleanField(required=False, default=False)
+        label = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, summary="One-frame multi-person preview",
                    responses=with_errors({200: inline_serializer("MultiPreviewOutput", {
@@ -157,6 +162,7 @@ class MultiPreviewSwapApi(APIView):
         persons = analysis_results_parse(user=request.user, raw=values["analysis_results"])
         preview, image_b64 = swap_preview_create(
             user=request.user, target_b64=values["target_image_base64"], persons=persons, enhance=values["enhance"],
+            label=values["label"],
         )
         return Response({"preview_image": image_b64, "preview_id": str(preview.id)})
 

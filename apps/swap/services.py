@@ -7,6 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -109,6 +110,7 @@ def faceswap_job_create(
     face_selection: str = "reference",
     start: bool = True,
     webhook_url: str = "",
+    label: bool | None = None,
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap."""
     if webhook_url:
@@ -144,7 +146,7 @@ def faceswap_job_create(
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection,
             analysis=[{"person_id": p.person_id, "has_source": bool(p.source)} for p in persons or []],
-            webhook_url=webhook_url,
+            webhook_url=webhook_url, label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label,
         )
         price = faceswap_price(job=job)
         if start:
@@ -176,10 +178,13 @@ def swap_preview_create(
     enhance: bool = False,
     face_selection: str = "reference",
     instance: uuid.UUID | None = None,
+    label: bool | None = None,
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
-    kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection}
+    preview_id = uuid.uuid4()
+    kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection,
+                    "output_id": str(preview_id), "label": label}
     if persons is None and source_id is not None:
         kwargs["source"] = _b64(gallery_source_bytes(user=user, source_id=source_id))
     elif persons is None:
@@ -194,7 +199,6 @@ def swap_preview_create(
     _require_credits(user=user, price=price)
     answer = fast_task_call(swap_preview_task, kwargs=kwargs)
     image_b64 = answer["image_base64"]
-    preview_id = uuid.uuid4()
     folder = UploadFolder(relpath=f"previews/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
     try:

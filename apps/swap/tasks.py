@@ -1,12 +1,14 @@
 """Fast-queue tasks: synchronous face work for the API (previews, checks, frame analysis).
 Images travel as base64 (previews) or as media paths (uploads already on the shared disk)."""
 import base64
+import uuid
 
 from celery import shared_task
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.imaging.codec import ImageDecoder, JpegEncoder
 from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_image
@@ -31,8 +33,8 @@ def _persons(persons: list[dict], load) -> tuple[dict, dict]:
 
 
 @shared_task(name="swap.preview")
-def swap_preview_task(*, target: str, source: str | None = None, persons: list[dict] | None = None,
-                      enhance: bool = False, face_selection: str = "reference") -> dict:
+def swap_preview_task(*, target: str, output_id: str, source: str | None = None, persons: list[dict] | None = None,
+                      enhance: bool = False, face_selection: str = "reference", label: bool | None = None) -> dict:
     def work() -> dict:
         target_image = _from_b64(target)
         if persons is not None:
@@ -41,7 +43,9 @@ def swap_preview_task(*, target: str, source: str | None = None, persons: list[d
             sources, thumbnails = _from_b64(source), None
         result = swap_image(model_registry(), target=target_image, sources=sources, thumbnails=thumbnails,
                             enhance=enhance, face_selection=face_selection)
-        return {"image_base64": base64.b64encode(JpegEncoder(quality=90).encode(result)).decode()}
+        marker = output_marker(output_id=uuid.UUID(output_id), kind="preview", label=label)
+        jpeg = marker.seal_bytes(JpegEncoder(quality=90).encode(marker.mark_frame(result)), mime_type="image/jpeg")
+        return {"image_base64": base64.b64encode(jpeg).decode()}
 
     return fast_task_answer(work)
 

@@ -5,6 +5,7 @@ import os
 import queue
 import subprocess
 import threading
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +45,7 @@ class VideoFrameWriter:
         provenance: str = PROVENANCE_TEXT,
         queue_frames: int = 8,
         ffmpeg: str = "ffmpeg",
+        frame_marker: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         if width % 2 or height % 2 or width <= 0 or height <= 0:
             raise ValueError(f"H.264 yuv420p needs even positive dimensions, got {width}x{height}")
@@ -57,6 +59,8 @@ class VideoFrameWriter:
         self.crf = crf
         self.preset = preset
         self.provenance = provenance
+        # Applied to every frame on the encode thread (label, watermark), beside the producer's work.
+        self.frame_marker = frame_marker
         self.frames_written = 0
         self._ffmpeg = ffmpeg
         self._partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix or '.mp4'}")
@@ -117,6 +121,8 @@ class VideoFrameWriter:
                 item = self._queue.get()
                 if item is _END:
                     break
+                if self.frame_marker is not None:
+                    item = np.ascontiguousarray(self.frame_marker(item))
                 self._process.stdin.write(memoryview(item).cast("B"))
         except BaseException as exc:
             self._failure = exc
