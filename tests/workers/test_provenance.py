@@ -8,10 +8,10 @@ import uuid
 from pathlib import Path
 
 import c2pa
-from cryptography import x509
 import cv2
 import numpy as np
 import pytest
+from cryptography import x509
 
 from workers.provenance.c2pa_signing import (
     CLAIM_GENERATOR,
@@ -135,7 +135,8 @@ def test_video_marks_survive_h264_crf_28(signer, testdata, tmp_path):
     marker.seal(output)
     with c2pa.Reader(str(output)) as reader:
         assert reader.get_validation_state() == "Valid"
-        assert _actions(reader.get_active_manifest())[0]["digitalSourceType"] == COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
+        first_action = _actions(reader.get_active_manifest())[0]
+        assert first_action["digitalSourceType"] == COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
     reencoded = tmp_path / "crf28.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(output), "-c:v", "libx264", "-crf", "28",
                     "-c:a", "copy", str(reencoded)], check=True)

@@ -81,7 +81,7 @@ def _key_usage(*, sign: bool) -> x509.KeyUsage:
 
 def _generate_pair(folder: Path) -> None:
     """Writes chain.pem and key.pem into ``folder`` atomically (first process to finish wins)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=3650)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("iSamurai server CA (self-generated, untrusted)")
