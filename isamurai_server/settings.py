@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.restore",
     "apps.console",
     "apps.ops",
+    "apps.provenance",
     "drf_spectacular",
     "drf_spectacular_sidecar",
 ]

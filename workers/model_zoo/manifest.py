@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_MANIFEST_PATH = Path(__file__).resolve().parent.parent / "models_weights" / "manifest.json"
+DEFAULT_MANIFEST_PATH = Path(__file__).resolve().parents[2] / "models_weights" / "manifest.json"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workers.imaging.codec import ImageDecoder, ImageHeader
+from workers.imaging.codec import ImageDecoder
 from workers.provenance.c2pa_signing import ManifestSummary, manifest_read
 from workers.provenance.payload import WatermarkPayload
 from workers.provenance.watermark import DwtDctWatermark, WatermarkReading
@@ -25,10 +25,14 @@ class Inspection:
 
 
 def _image_format(data: bytes) -> str | None:
-    try:
-        return ImageHeader(data[:65536]).format
-    except Exception:  # not an image we know: treated as a video
-        return None
+    """jpeg/png/webp from the magic bytes; None for anything else (treated as a video)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
 
 
 def _video_reading(path: Path, watermark: DwtDctWatermark) -> WatermarkReading:
