@@ -13,7 +13,7 @@ from .services import job_cancel
 class JobAdminBase(admin.ModelAdmin):
     list_display = ("id", "kind", "user", "status", "progress_percentage", "credits_charged", "created_at",
                     "finished_at")
-    list_filter = ("status", "kind", "user")
+    list_filter = ("status", "kind", "content_flagged", "user")
     search_fields = ("id", "user__username")
     date_hierarchy = "created_at"
     actions = ["cancel_jobs"]
@@ -56,8 +56,8 @@ class JobAdmin(JobAdminBase):
 
 @admin.register(FaceSwapJob)
 class FaceSwapJobAdmin(JobAdminBase):
-    list_display = (*JobAdminBase.list_display, "multi", "gquality")
-    list_filter = ("status", "multi", "user")
+    list_display = (*JobAdminBase.list_display, "multi", "gquality", "content_flagged")
+    list_filter = ("status", "multi", "content_flagged", "user")
 
 
 @admin.register(SlowMotionJob)

@@ -28,6 +28,7 @@ from apps.jobs.services import job_queue
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 from apps.ops.webhooks import webhook_url_validate
+from apps.provenance.policy import content_policy_mode, content_verdict
 from apps.restore.services import gallery_source_bytes
 
 from .models import Preview
@@ -151,7 +152,14 @@ def faceswap_job_create(
         price = faceswap_price(job=job)
         if start:
             _require_credits(user=user, price=price)
-        fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
+        policy = content_policy_mode()
+        if policy != "off":
+            check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == FaceSwapJob.MediaType.IMAGE,
+                                refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == "block" else None)
+        checked = fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
+        if checked.get("content"):
+            job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
+            job.content_flagged = bool(job.content_flag_reason)
         with transaction.atomic():
             job.save()
             if start:
@@ -197,7 +205,12 @@ def swap_preview_create(
     job = job_get_for_user(user=user, job_id=instance) if instance else None
     price = preview_price(enhance=enhance)
     _require_credits(user=user, price=price)
+    policy = content_policy_mode()
+    if policy == "block":  # "flag" marks jobs; a preview is not kept, so only "block" applies
+        kwargs["content_threshold"] = settings.ISAMURAI_NSFW_THRESHOLD
     answer = fast_task_call(swap_preview_task, kwargs=kwargs)
+    if answer.get("content"):
+        content_verdict(mode=policy, **answer["content"])
     image_b64 = answer["image_base64"]
     folder = UploadFolder(relpath=f"previews/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
