@@ -105,6 +105,11 @@ class SlowMotionForm(forms.Form):
                              initial=SlowMotionJob.Mode.SLOWMO)
 
 
+class VerifyForm(forms.Form):
+    file = forms.FileField(label="Image or video (JPG, PNG, WebP, MP4, MOV)",
+                           widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE + ",image/webp,.webp"}))
+
+
 class RestoreForm(forms.Form):
     image = forms.FileField(label="Photo (JPG or PNG)", widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
     mode = forms.ChoiceField(choices=[("restore", "Restore the whole photo"), ("face_enhance", "Enhance faces only")],
