@@ -172,6 +172,8 @@ ISAMURAI_C2PA_KEY = env_str("ISAMURAI_C2PA_KEY", "")
 ISAMURAI_C2PA_GENERATED_DIR = DATA_DIR / "c2pa"
 # A small "AI-generated" mark in a corner of every output; the swap endpoints' `label` overrides it.
 ISAMURAI_VISIBLE_LABEL = env_bool("ISAMURAI_VISIBLE_LABEL", False)
+# Video: the watermark pattern is worked out on every n-th frame and reused between (1 = every frame).
+ISAMURAI_WATERMARK_REFRESH = env_int("ISAMURAI_WATERMARK_REFRESH", 8)
 # off | flag | block; empty: block when the NSFW classifier is installed, else off (with a warning).
 ISAMURAI_CONTENT_POLICY = env_str("ISAMURAI_CONTENT_POLICY", "").strip().lower()
 ISAMURAI_NSFW_THRESHOLD = float(env_str("ISAMURAI_NSFW_THRESHOLD", "0.8"))

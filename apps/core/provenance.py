@@ -39,4 +39,5 @@ def output_marker(*, output_id: uuid.UUID, kind: str, label: bool | None = None)
         payload=WatermarkPayload.for_job(server_id=settings.ISAMURAI_SERVER_ID, job_id=output_id),
         signer=manifest_signer(), digital_source_type=source_type, description=description,
         label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label, watermark=DwtDctWatermark(),
+        watermark_refresh=settings.ISAMURAI_WATERMARK_REFRESH,
     )

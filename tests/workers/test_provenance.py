@@ -154,3 +154,24 @@ def test_video_marks_survive_h264_crf_28(signer, testdata, tmp_path):
     assert inspection.payload == marker.payload
     assert not inspection.manifest.present  # a re-encode drops the manifest; the watermark stays
     assert media_inspect(output, max_image_pixels=10**8).manifest.valid
+
+
+def test_a_pattern_reused_for_eight_frames_still_marks_every_frame_after_crf_28(signer, testdata, tmp_path):
+    clip = testdata / "videos" / "liveportrait_d19.mp4"
+    marker = _marker(signer)
+    marker.watermark_refresh = 8
+    info = MediaProbe().probe(clip)
+    output, reencoded = tmp_path / "out.mp4", tmp_path / "crf28.mp4"
+    with VideoFrameReader(clip, info=info) as reader, VideoFrameWriter(
+            output, width=info.width, height=info.height, frame_rate=info.frame_rate,
+            frame_marker=marker.mark_frame) as writer:
+        for frame in reader:
+            writer.write(frame)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(output), "-c:v", "libx264", "-crf", "28",
+                    str(reencoded)], check=True)
+    watermark, bits = DwtDctWatermark(), marker.payload.to_bits()
+    with VideoFrameReader(reencoded) as reader:
+        accuracies = np.array([np.mean(watermark.read(frame).bits == bits) for frame in reader])
+    assert len(accuracies) == info.frame_count
+    assert np.mean(accuracies >= 0.95) >= 0.9
+    assert media_inspect(reencoded, max_image_pixels=10**8).payload == marker.payload

@@ -22,16 +22,25 @@ class OutputMarker:
     description: str
     label: bool = False
     watermark: DwtDctWatermark | None = None
+    # Video: every frame is marked; the mark is worked out afresh on frames 0, n, 2n, ... and
+    # the frames between get the same pattern (1 = worked out on every frame).
+    watermark_refresh: int = 1
 
     def __post_init__(self) -> None:
         self._bits = self.payload.to_bits()
+        self._frames_seen = 0
+        self._pattern = None
 
     def mark_frame(self, frame: np.ndarray) -> np.ndarray:
-        """The frame as published: label first, so the watermark also covers the label's corner."""
+        """The frame as published: label first, so the watermark also covers the label's corner.
+        Called once per output frame, in order (an image is one frame)."""
+        index, self._frames_seen = self._frames_seen, self._frames_seen + 1
         if self.label:
             frame = draw_label(frame)
         if self.watermark is not None:
-            frame = self.watermark.embed(frame, self._bits)
+            if index % max(1, self.watermark_refresh) == 0 or self._pattern is None:
+                self._pattern = self.watermark.pattern(frame, self._bits)
+            frame = self.watermark.apply(frame, self._pattern)
         return frame
 
     def seal(self, path: str | Path) -> None:

@@ -76,6 +76,13 @@ def _pair(blocks: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class MarkPattern:
+    up: np.ndarray  # uint8 BGR, added (saturating)
+    down: np.ndarray  # uint8 BGR, then subtracted
+    shape: tuple[int, ...]  # of the frames it fits
+
+
+@dataclass(frozen=True)
 class WatermarkReading:
     bits: np.ndarray  # PAYLOAD_BITS values, 0/1
     ones: np.ndarray  # share of the votes for 1, per bit
@@ -96,10 +103,10 @@ class DwtDctWatermark:
     def fits(self, image: np.ndarray) -> bool:
         return min(image.shape[:2]) >= MIN_SIDE
 
-    def embed(self, image: np.ndarray, bits: np.ndarray) -> np.ndarray:
-        """A marked copy of a BGR uint8 image (too small an image comes back unchanged)."""
+    def pattern(self, image: np.ndarray, bits: np.ndarray) -> MarkPattern | None:
+        """The luma change that marks ``image`` (None when it is too small to carry the payload)."""
         if not self.fits(image):
-            return image
+            return None
         pair = _pair(_luma_blocks(image))
         sign = np.asarray(bits, dtype=np.float32)[_bit_order(*pair.shape[1:])] * 2 - 1
         # The bit is the sign of (first - second) coefficient; push the pair apart to a margin
@@ -109,12 +116,28 @@ class DwtDctWatermark:
         blocks_high, blocks_wide = pair.shape[1:]
         delta = (change.reshape(2, -1).T.astype(np.float32) @ _PATTERNS.reshape(2, UNIT * UNIT)).reshape(
             blocks_high, blocks_wide, UNIT, UNIT).transpose(0, 2, 1, 3).reshape(blocks_high * UNIT, blocks_wide * UNIT)
+        delta = np.rint(delta)
         # The same change on B, G and R moves luma by exactly that much and leaves the colour be.
-        change_pixels = np.rint(delta).astype(np.int16)
+        up = cv2.merge([np.clip(delta, 0, 255).astype(np.uint8)] * 3)
+        down = cv2.merge([np.clip(-delta, 0, 255).astype(np.uint8)] * 3)
+        return MarkPattern(up=up, down=down, shape=image.shape)
+
+    @staticmethod
+    def apply(image: np.ndarray, pattern: MarkPattern | None) -> np.ndarray:
+        """``image`` with a pattern added (saturating): a pattern made on an earlier frame of the
+        same video still marks most blocks of this one, and a mark that stays put from frame to
+        frame is one that H.264's motion prediction carries along instead of smoothing away."""
+        if pattern is None or pattern.shape != image.shape:
+            return image
+        high, wide = pattern.up.shape[:2]
         marked = image.copy()
-        area = marked[:blocks_high * UNIT, :blocks_wide * UNIT]
-        area[...] = np.clip(area.astype(np.int16) + change_pixels[..., None], 0, 255)
+        area = marked[:high, :wide]
+        area[...] = cv2.subtract(cv2.add(area, pattern.up), pattern.down)
         return marked
+
+    def embed(self, image: np.ndarray, bits: np.ndarray) -> np.ndarray:
+        """A marked copy of a BGR uint8 image (too small an image comes back unchanged)."""
+        return self.apply(image, self.pattern(image, bits))
 
     def read(self, image: np.ndarray) -> WatermarkReading:
         """The bits found in one frame, with their vote shares."""
