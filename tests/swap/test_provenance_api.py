@@ -130,3 +130,41 @@ def test_verify_refuses_what_is_not_media(swap_worker, make_user, derived):
     assert response.status_code == 400 and response.json()["success"] is False
     assert client.post("/api/verify/", {}).status_code == 400
     assert credit_balance_get(user=user) == 3
+
+
+def test_restore_output_is_signed_as_trained_algorithmic_media(swap_worker, make_user, images, tmp_path):
+    user, key = make_user(credits=3)
+    client = api(key)
+    with open(images / "obama.jpg", "rb") as image:
+        response = client.post("/api/restore-image/", {"image": image, "mode": "face_enhance"})
+    assert response.status_code == 200, response.json()
+    jpeg = base64.b64decode(response.json()["image_base64"])
+    summary_path = tmp_path / "restored.jpg"
+    summary_path.write_bytes(jpeg)
+    verified = _verify(client, summary_path)
+    assert verified["c2pa"]["valid"] is True
+    assert verified["c2pa"]["digital_source_type"].endswith("/trainedAlgorithmicMedia")
+    assert verified["watermark"]["found"] and verified["watermark"]["ours"]
+    assert verified["watermark"]["job_id"] is not None  # the restore's own id
+
+
+def test_server_label_setting_is_the_default_and_the_request_overrides_it(swap_worker, make_user, images, derived,
+                                                                         settings):
+    from apps.jobs.models import FaceSwapJob
+
+    settings.ISAMURAI_VISIBLE_LABEL = True
+    user, key = make_user(credits=0)
+    client = api(key)
+
+    def draft(**data) -> bool:
+        with open(images / "obama.jpg", "rb") as src, open(derived / "talking_2s.mp4", "rb") as tgt:
+            response = client.post("/api/faceswap/", {"source_image": src, "target_media": tgt, "gquality": "480p",
+                                                      **data})
+        assert response.status_code == 201, response.json()
+        return FaceSwapJob.objects.get(id=response.json()["faceswap"]["id"]).label
+
+    assert draft() is True
+    assert draft(label="false") is False
+    settings.ISAMURAI_VISIBLE_LABEL = False
+    assert draft() is False
+    assert draft(label="true") is True
