@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.schema import with_errors
+from apps.core.schema import ERROR_CODES, with_errors
 
 from .services import media_verify
 
@@ -30,7 +30,8 @@ class VerifyApi(APIView):
         file = serializers.FileField()
 
     @extend_schema(request=InputSerializer, summary="Check a file's C2PA manifest and watermark (free)",
-                   responses=with_errors({200: VerifyOutputSerializer}))
+                   # 415: a body that isn't multipart (or multipart without a readable part).
+                   responses=with_errors({200: VerifyOutputSerializer}, codes=(*ERROR_CODES, 415)))
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
