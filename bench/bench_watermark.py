@@ -7,7 +7,8 @@ For each test clip, in this one process:
     without marks and with the job's OutputMarker (every frame marked, in the writer's encode
     thread; the pattern worked out afresh every n-th frame for each n of `--refresh` and reused
     between, as ISAMURAI_WATERMARK_REFRESH does), in rotating order, `--rounds` times each; the
-    ratio to the unmarked run is the cost;
+    ratio to the unmarked run is the cost, in frames/s (wall clock) and in CPU time per frame
+    (this process and its ffmpeg children; steady on a shared, loaded machine);
   * bit accuracy: each marked output re-encoded with H.264 CRF 28 (ffmpeg), and each output
     frame re-encoded as JPEG quality 80, every frame read back; reports the share of frames
     with >= 95% of the 64 payload bits right (goal: >= 90% of them), and whether
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -57,16 +59,23 @@ from workers.video.reader import VideoFrameReader  # noqa: E402
 DEFAULT_CLIPS = ["liveportrait_d0", "liveportrait_d18", "liveportrait_d19"]
 
 
-def _swap(models, clip: Path, workdir: Path, marker: OutputMarker | None) -> tuple[Path, float, int]:
+def _cpu_seconds() -> float:
+    """CPU time of this process (every thread) and of its finished children (ffmpeg): unlike wall
+    time, it does not move when other programs load a shared machine."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _swap(models, clip: Path, workdir: Path, marker: OutputMarker | None) -> tuple[Path, float, float, int]:
     workdir.mkdir(parents=True, exist_ok=True)
     ctx = PipelineContext(inputs={"source": TESTDATA / "images" / "obama.jpg", "target": clip},
                           options={"gquality": "1080p", "media_type": "video"}, output_dir=workdir,
                           models=models, marker=marker)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     output = faceswap.run(ctx)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     frames = int(cv2.VideoCapture(str(output)).get(cv2.CAP_PROP_FRAME_COUNT))
-    return output, seconds, frames
+    return output, seconds, cpu, frames
 
 
 def _accuracies(frames, bits: np.ndarray, transform) -> list[float]:
@@ -108,21 +117,26 @@ def measure_clip(models, signer, clip: Path, workdir: Path, rounds: int, refresh
     _swap(models, clip, workdir / "warm", None)  # model sessions and caches warm
     variants: list[int | None] = [None, *refreshes]
     fps: dict[int | None, list[float]] = {variant: [] for variant in variants}
+    cpu_ms: dict[int | None, list[float]] = {variant: [] for variant in variants}
     last: dict[int, tuple[Path, OutputMarker]] = {}
     for round_number in range(rounds):
         shift = round_number % len(variants)
         for refresh in variants[shift:] + variants[:shift]:  # rotate the order each round
             marker = _marker(signer, refresh) if refresh else None
-            output, seconds, frames = _swap(models, clip, workdir / f"{refresh or 'plain'}_{round_number}", marker)
+            output, seconds, cpu, frames = _swap(models, clip, workdir / f"{refresh or 'plain'}_{round_number}",
+                                                 marker)
             fps[refresh].append(frames / seconds)
+            cpu_ms[refresh].append(cpu / frames * 1000)
             if marker is not None:
                 last[refresh] = (output, marker)
-    plain = float(np.median(fps[None]))
-    row = {"clip": clip.name, "fps_plain": round(plain, 2)}
+    plain, plain_cpu = float(np.median(fps[None])), float(np.median(cpu_ms[None]))
+    row = {"clip": clip.name, "fps_plain": round(plain, 2), "cpu_ms_per_frame_plain": round(plain_cpu, 2)}
     for refresh in refreshes:
-        marked = float(np.median(fps[refresh]))
-        row[f"refresh_{refresh}"] = {"fps": round(marked, 2), "slowdown": round(1 - marked / plain, 3),
-                                     **_marked_accuracy(*last[refresh], workdir)}
+        marked, marked_cpu = float(np.median(fps[refresh])), float(np.median(cpu_ms[refresh]))
+        row[f"refresh_{refresh}"] = {
+            "fps": round(marked, 2), "slowdown": round(1 - marked / plain, 3),
+            "cpu_ms_per_frame": round(marked_cpu, 2), "cpu_cost": round(marked_cpu / plain_cpu - 1, 3),
+            **_marked_accuracy(*last[refresh], workdir)}
     return row
 
 
@@ -147,6 +161,7 @@ def main() -> None:
         rows = [row[f"refresh_{refresh}"] for row in results]
         summary[f"refresh_{refresh}"] = {
             "max_slowdown": max(row["slowdown"] for row in rows),
+            "max_cpu_cost": max(row["cpu_cost"] for row in rows),
             "min_h264_frames_ge_95pct": min(row["h264_crf28_frames_ge_95pct"] for row in rows),
             "min_jpeg80_frames_ge_95pct": min(row["jpeg80_frames_ge_95pct"] for row in rows),
             "verify_always_finds": all(row["verify_finds_payload_after_crf28"] for row in rows)}
