@@ -17,6 +17,9 @@ from workers.video.reader import VideoFrameReader
 # marked are pooled (a server may mark only every n-th frame: unmarked frames vote at random).
 VIDEO_SAMPLE_FRAMES = 24
 MARKED_CONFIDENCE = 0.4  # unmarked frames read ~0.1-0.2, marked ones ~0.8 even after CRF 28
+# Only the start of a video is read (every frame carries the whole mark), so a long upload
+# costs a bounded decode.
+VIDEO_SAMPLE_SECONDS = 30
 _MIME_BY_FORMAT = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
@@ -39,7 +42,8 @@ def _image_format(data: bytes) -> str | None:
 
 def _video_reading(path: Path, watermark: DwtDctWatermark) -> WatermarkReading:
     info = MediaProbe().probe(path)
-    every = max(1, info.frame_count // VIDEO_SAMPLE_FRAMES)
+    span = min(info.frame_count, int(VIDEO_SAMPLE_SECONDS * float(info.frame_rate)) or info.frame_count)
+    every = max(1, span // VIDEO_SAMPLE_FRAMES)
     readings = []
     with VideoFrameReader(path, info=info) as reader:
         for index, frame in enumerate(reader):
