@@ -5,6 +5,7 @@ import pytest
 
 from apps.jobs.models import FaceSwapJob
 from apps.ledger.services import credits_charge, credits_refund
+from workers.model_zoo.manifest import ModelManifest
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,8 @@ def test_health_ok_without_a_key(client):
     body = response.json()
     assert body["database"] is True and body["broker"] is True
     assert body["status"] in ("ok", "degraded")
-    assert set(body["models"]) == {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9"}
+    assert set(body["models"]) == set(ModelManifest.load().names)  # every model of the manifest
+    assert {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9", "nsfw_vit"} <= set(body["models"])
 
 
 def test_health_is_503_when_the_broker_is_down(client, settings):
