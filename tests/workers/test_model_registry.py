@@ -133,7 +133,8 @@ def test_standin_cli_writes_real_file_names(tmp_path: Path):
 
     assert main([str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["det_10g.onnx", "w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx", "rife49.onnx"])
+        ["det_10g.onnx", "w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx", "rife49.onnx",
+         "nsfw_vit_base_384.onnx"])
 
 
 def teardown_module() -> None:
