@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
+from workers.choices import QUALITIES
+
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -223,7 +225,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"QualityEnum": ["480p", "720p", "1080p"]},
+    "ENUM_NAME_OVERRIDES": {"QualityEnum": list(QUALITIES.values)},
 }
 
 # --- Jobs ---------------------------------------------------------------------------------

@@ -5,13 +5,8 @@ import json
 from django import forms
 
 from apps.accounts.models import User
-from apps.jobs.models import FaceSwapJob, SlowMotionJob
+from workers.choices import FACE_SELECTIONS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 
-QUALITY_CHOICES = [(value, value) for value in FaceSwapJob.Quality.values]
-FACE_SELECTION_CHOICES = [
-    ("reference", "The main person (most prominent face of the first frame)"),
-    ("all", "Every face"),
-]
 VIDEO_OR_IMAGE = "video/mp4,video/quicktime,.mp4,.mov,image/jpeg,image/png,.jpg,.jpeg,.png"
 IMAGE = "image/jpeg,image/png,.jpg,.jpeg,.png"
 
@@ -31,7 +26,7 @@ class ApiKeyCreateForm(forms.Form):
 
 
 class _JobOptionsForm(forms.Form):
-    gquality = forms.ChoiceField(choices=QUALITY_CHOICES, initial="720p", label="Quality")
+    gquality = forms.ChoiceField(choices=QUALITIES.pairs(), initial=QUALITIES.default, label="Quality")
     enhance = forms.BooleanField(required=False, label="Enhance faces (GFPGAN)")
     name = forms.CharField(max_length=20, required=False)
     description = forms.CharField(max_length=20, required=False)
@@ -43,7 +38,7 @@ class FaceSwapForm(_JobOptionsForm):
     source_id = forms.ChoiceField(required=False, label="…or a gallery source")
     target_media = forms.FileField(label="Target (video or image)",
                                    widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE}))
-    face_selection = forms.ChoiceField(choices=FACE_SELECTION_CHOICES, initial="reference",
+    face_selection = forms.ChoiceField(choices=FACE_SELECTIONS.pairs(), initial=FACE_SELECTIONS.default,
                                        label="Faces to replace")
     field_order = ["source_image", "source_id", "target_media", "gquality", "enhance", "face_selection",
                    "name", "description"]
@@ -97,12 +92,10 @@ class MultiSwapForm(_JobOptionsForm):
 class SlowMotionForm(forms.Form):
     source_video = forms.FileField(label="Video", widget=forms.ClearableFileInput(
         attrs={"accept": "video/mp4,video/quicktime,.mp4,.mov"}))
-    slowdown_factor = forms.TypedChoiceField(choices=[(2, "2×"), (4, "4×"), (8, "8×")], coerce=int, initial=2,
-                                             label="Factor")
-    quality = forms.ChoiceField(choices=QUALITY_CHOICES, initial="720p")
-    mode = forms.ChoiceField(choices=[(SlowMotionJob.Mode.SLOWMO, "Slow motion (N× longer)"),
-                                      (SlowMotionJob.Mode.FPS, "FPS boost (same length, N× frame rate)")],
-                             initial=SlowMotionJob.Mode.SLOWMO)
+    slowdown_factor = forms.TypedChoiceField(choices=SLOWDOWN_FACTORS.pairs(), coerce=int,
+                                             initial=SLOWDOWN_FACTORS.default, label="Factor")
+    quality = forms.ChoiceField(choices=QUALITIES.pairs(), initial=QUALITIES.default)
+    mode = forms.ChoiceField(choices=SLOWMOTION_MODES.pairs(), initial=SLOWMOTION_MODES.default)
 
 
 class VerifyForm(forms.Form):
@@ -112,8 +105,7 @@ class VerifyForm(forms.Form):
 
 class RestoreForm(forms.Form):
     image = forms.FileField(label="Photo (JPG or PNG)", widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
-    mode = forms.ChoiceField(choices=[("restore", "Restore the whole photo"), ("face_enhance", "Enhance faces only")],
-                             initial="restore")
+    mode = forms.ChoiceField(choices=RESTORE_MODES.pairs(), initial=RESTORE_MODES.default)
 
 
 class _MultipleFileInput(forms.ClearableFileInput):

@@ -32,8 +32,7 @@ from apps.swap.services import (
     faceswap_job_process,
     faceswap_price,
 )
-from workers.errors import MediaError, ModelUnavailable
-from workers.pipelines.context import PipelineError
+from workers.errors import UserFacingError
 
 from .forms import (
     ApiKeyCreateForm,
@@ -53,15 +52,17 @@ from .selectors import (
     restored_images_list,
 )
 
-SERVICE_ERRORS = (ApplicationError, MediaError, PipelineError, ModelUnavailable)
+# Every failure a user is told about (the taxonomy of workers.errors): shown on the page, never
+# as an error page. Anything else is a bug and gets Django's 500.
+SERVICE_ERRORS = (UserFacingError,)
 NEW_KEY_SESSION = "console_new_api_key"
 JOBS_PER_PAGE = 20
 LEDGER_PER_PAGE = 15
 BEFORE_PREVIEW_MAX_BYTES = 15 * 1024 * 1024
 
 
-def _error_text(exc: Exception) -> str:
-    return getattr(exc, "message", None) or getattr(exc, "user_message", None) or str(exc)
+def _error_text(exc: UserFacingError) -> str:
+    return exc.user_message
 
 
 def _own_job(request: HttpRequest, job_id: uuid.UUID) -> Job:

@@ -1,4 +1,7 @@
-"""Exceptions that services raise, and DRF's handler that turns every error into the contract's JSON."""
+"""Exceptions that services raise, and DRF's handler that turns every error into the contract's JSON.
+
+Every error a user is told about is a ``workers.errors.UserFacingError``; its category picks the
+status from ``apps.core.errors.ERROR_RULES``."""
 import logging
 from typing import Any
 
@@ -10,35 +13,45 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
-from workers.errors import MediaError, ModelUnavailable, ProviderUnavailable
-from workers.pipelines.context import PipelineError
+from workers.errors import ErrorCategory, UserFacingError
 
-from .errors import error_body
+from .errors import ERROR_RULES, error_body
 
 logger = logging.getLogger(__name__)
 
 
-class ApplicationError(Exception):
-    """A failure the user can act on; `message` is the one sentence they see."""
+class ApplicationError(UserFacingError):
+    """A failure the user can act on; `message` is the one sentence they see. ``category``
+    (per class, or per raise) decides the HTTP status."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    category = ErrorCategory.BAD_INPUT
 
-    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None,
+                 category: ErrorCategory | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.details = details
+        if category is not None:
+            self.category = category
+
+    @property
+    def message(self) -> str:
+        return self.user_message
+
+    @property
+    def status_code(self) -> int:
+        return ERROR_RULES[self.category].http_status
 
 
 class NotFound(ApplicationError):
-    status_code = status.HTTP_404_NOT_FOUND
+    category = ErrorCategory.NOT_FOUND
 
 
 class ServerError(ApplicationError):
-    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    category = ErrorCategory.INTERNAL
 
 
 class ServiceUnavailable(ApplicationError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    category = ErrorCategory.UNAVAILABLE
 
 
 _AUTH_MESSAGES = {
@@ -70,18 +83,12 @@ def _validation_sentence(fields: dict[str, list[str]]) -> str:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.message, details=exc.details), status=exc.status_code)
-    if isinstance(exc, ModelUnavailable):
-        return Response(error_body(exc.user_message), status=status.HTTP_503_SERVICE_UNAVAILABLE)
-    if isinstance(exc, ProviderUnavailable):
-        logger.error("accelerator unavailable: %s", exc)
-        return Response(
-            error_body("The server's GPU is not available right now; try again later."),
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
-    if isinstance(exc, (MediaError, PipelineError)):
-        return Response(error_body(exc.user_message), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, UserFacingError):
+        rule = ERROR_RULES[exc.category]
+        logger.log(rule.log_level, "%s (%s): %s %s", type(exc).__name__, exc.category, exc.user_message,
+                   exc.detail)
+        status_code = exc.status_code if isinstance(exc, ApplicationError) else rule.http_status
+        return Response(error_body(exc.user_message, details=getattr(exc, "details", None)), status=status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("The request is too large; send a smaller file."),

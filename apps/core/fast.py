@@ -1,6 +1,7 @@
 """Synchronous work on the `fast` queue: the web process sends a task and waits for its answer,
-so it never loads a model itself. Tasks answer {"ok": True, ...} or {"ok": False, "status",
-"error"}, never raise for the user's mistakes."""
+so it never loads a model itself. Tasks answer {"ok": True, ...} or {"ok": False, "category",
+"error"} for any UserFacingError (a bad input, a missing model or GPU provider), and the web side
+raises it again with the same category, so the status comes from the one table in core.errors."""
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -9,9 +10,9 @@ from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from workers.errors import MediaError, ModelUnavailable
-from workers.pipelines.context import PipelineError
+from workers.errors import ErrorCategory, UserFacingError
 
+from .errors import ERROR_RULES
 from .exceptions import ApplicationError, ServerError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -23,10 +24,10 @@ def fast_task_answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run `work` inside a fast task, turning expected failures into an answer for the user."""
     try:
         return {"ok": True, **work()}
-    except ModelUnavailable as exc:
-        return {"ok": False, "status": 503, "error": exc.user_message}
-    except (MediaError, PipelineError) as exc:
-        return {"ok": False, "status": 400, "error": exc.user_message}
+    except UserFacingError as exc:
+        logger.log(ERROR_RULES[exc.category].log_level, "fast task: %s (%s): %s %s", type(exc).__name__,
+                   exc.category, exc.user_message, exc.detail)
+        return {"ok": False, "category": str(exc.category), "error": exc.user_message}
 
 
 def fast_task_call(task, *, kwargs: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
@@ -51,7 +52,5 @@ def fast_task_call(task, *, kwargs: dict[str, Any], timeout: float | None = None
         logger.error("fast task %s failed: %r", task.name, answer)
         raise ServerError("The server failed while processing this request; nothing was charged. Try again.")
     if not answer.get("ok"):
-        status = answer.get("status", 400)
-        error_class = ServiceUnavailable if status == 503 else ApplicationError
-        raise error_class(answer["error"])
+        raise ApplicationError(answer["error"], category=ErrorCategory(answer["category"]))
     return answer

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from .errors import error_response, is_api_path
+from .errors import UNEXPECTED_FAILURE, error_response, is_api_path
 
 logger = logging.getLogger("apps.api.errors")
 
@@ -44,8 +44,4 @@ class ApiErrorMiddleware:
         if isinstance(exception, RequestDataTooBig):
             return error_response("The request is too large; send a smaller file.", status=413)
         logger.exception("Unhandled error on %s %s", request.method, request.path_info)
-        return error_response(
-            "The server hit an unexpected error while handling this request; "
-            "nothing was charged. Try again, and report it if it keeps happening.",
-            status=500,
-        )
+        return error_response(UNEXPECTED_FAILURE, status=500)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from workers.choices import FACE_SELECTIONS, QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+
 
 class JobStatus(models.TextChoices):
     DRAFT = "Draft"
@@ -111,25 +113,21 @@ class Job(models.Model):
 
 
 class FaceSwapJob(Job):
-    class Quality(models.TextChoices):
-        P480 = "480p"
-        P720 = "720p"
-        P1080 = "1080p"
-
     class MediaType(models.TextChoices):
         VIDEO = "video"
         IMAGE = "image"
 
     name = models.CharField(max_length=20, blank=True)
     description = models.CharField(max_length=20, blank=True)
-    gquality = models.CharField(max_length=8, choices=Quality.choices, default=Quality.P720)
+    gquality = models.CharField(max_length=8, choices=QUALITIES.pairs(), default=QUALITIES.default)
     enhance = models.BooleanField(default=False)
     multi = models.BooleanField(default=False)
     media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.VIDEO)
     duration_seconds = models.FloatField(null=True, blank=True)
     # Multi swap: [{"person_id", "thumbnail", "source": relative path}, ...]
     analysis = models.JSONField(default=list, blank=True)
-    face_selection = models.CharField(max_length=16, default="reference")
+    face_selection = models.CharField(max_length=16, choices=FACE_SELECTIONS.pairs(),
+                                      default=FACE_SELECTIONS.default)
 
     def pipeline_options(self) -> dict[str, Any]:
         return {
@@ -143,13 +141,10 @@ class FaceSwapJob(Job):
 
 
 class SlowMotionJob(Job):
-    class Mode(models.TextChoices):
-        SLOWMO = "slowmo"
-        FPS = "fps"
-
-    slowdown_factor = models.PositiveSmallIntegerField(default=2)
-    quality = models.CharField(max_length=8, default="720p")
-    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.SLOWMO)
+    slowdown_factor = models.PositiveSmallIntegerField(choices=SLOWDOWN_FACTORS.pairs(),
+                                                       default=SLOWDOWN_FACTORS.default)
+    quality = models.CharField(max_length=8, choices=QUALITIES.pairs(), default=QUALITIES.default)
+    mode = models.CharField(max_length=8, choices=SLOWMOTION_MODES.pairs(), default=SLOWMOTION_MODES.default)
     duration_seconds = models.FloatField(null=True, blank=True)
 
     def pipeline_options(self) -> dict[str, Any]:

@@ -11,11 +11,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from apps.core.errors import JobOutcome, error_rule
 from apps.core.model_access import model_registry, pipeline_limits
 from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
-from workers.errors import MediaError, ModelUnavailable
-from workers.pipelines.context import JobCancelled, PipelineContext, PipelineError, pipeline_load
+from workers.errors import UserFacingError
+from workers.pipelines.context import JobCancelled, PipelineContext, pipeline_load
 
 from .models import Job
 from .selectors import job_concrete_get
@@ -138,18 +139,29 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
         report = _pipeline_report(work_dir)
         completed = job_complete(job_id=job.id, token=token, output_path=output_path, report=report)
         outcome = "done" if completed else "stopped"
-    except JobCancelled:
-        outcome = "cancelled"
-    except (PipelineError, MediaError, ModelUnavailable) as exc:
-        logger.warning("job %s failed: %s", job.id, exc)
-        job_fail(job_id=job.id, token=token, message=_refunded(exc.user_message))
-    except Exception:
-        logger.exception("job %s crashed", job.id)
-        job_fail(job_id=job.id, token=token, message=GENERIC_FAILURE)
+    except Exception as exc:
+        outcome = _settle_failure(job, token, exc)
     finally:
         _remove_tree(job_work_dir(job=job))
         job_dispatch(user_id=job.user_id)
     return outcome
+
+
+def _settle_failure(job: Job, token: uuid.UUID, exc: Exception) -> str:
+    """What the error table says a job's failure becomes: cancelled (stop-job already settled it)
+    or Failed with a full refund and the error's own sentence (a generic one for a crash)."""
+    rule = error_rule(exc)
+    if rule.job_outcome is JobOutcome.CANCELLED:
+        return "cancelled"
+    if isinstance(exc, UserFacingError):
+        logger.log(max(rule.log_level, logging.WARNING), "job %s failed (%s): %s %s", job.id, exc.category, exc,
+                   exc.detail)
+        message = _refunded(exc.user_message)
+    else:
+        logger.exception("job %s crashed", job.id)
+        message = GENERIC_FAILURE
+    job_fail(job_id=job.id, token=token, message=message)
+    return "failed"
 
 
 def _pipeline_report(work_dir: Path) -> dict:

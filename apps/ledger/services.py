@@ -3,16 +3,16 @@ and the new cached balance in one transaction, so balance == sum(entries) always
 import uuid
 
 from django.db import IntegrityError, transaction
-from rest_framework import status
 
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
+from workers.errors import ErrorCategory
 
 from .models import CreditAccount, LedgerEntry
 
 
 class InsufficientCredits(ApplicationError):
-    status_code = status.HTTP_403_FORBIDDEN
+    category = ErrorCategory.FORBIDDEN
 
     def __init__(self, *, need: int, have: int) -> None:
         super().__init__(f"Insufficient credits: need {need}, have {have}")

@@ -7,11 +7,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.exceptions import ApplicationError
+from workers.errors import ErrorCategory
 
 from .models import IdempotencyRecord
 
@@ -19,7 +19,7 @@ HEADER = "Idempotency-Key"
 
 
 class IdempotencyConflict(ApplicationError):
-    status_code = status.HTTP_409_CONFLICT
+    category = ErrorCategory.CONFLICT
 
 
 def idempotency_records_prune() -> int:

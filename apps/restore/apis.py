@@ -10,6 +10,7 @@ from apps.core.schema import with_errors
 from apps.core.storage import media_storage
 from apps.jobs.selectors import job_id_parse
 from apps.ops.idempotency import idempotent
+from workers.choices import RESTORE_MODES
 
 from .models import GallerySource
 from .services import gallery_source_delete, gallery_sources_create, restore_image_create
@@ -20,8 +21,8 @@ class RestoreImageApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         image = serializers.FileField()
-        mode = serializers.ChoiceField(choices=["restore", "face_enhance"], error_messages={
-            "invalid_choice": "'{input}' is not a mode; use restore or face_enhance."})
+        mode = serializers.ChoiceField(choices=RESTORE_MODES.pairs(), error_messages={
+            "invalid_choice": RESTORE_MODES.invalid_message()})
 
     @extend_schema(request=InputSerializer, summary="Restore a photo or enhance its faces",
                    responses=with_errors({200: inline_serializer("RestoreOutput", {

@@ -6,10 +6,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.schema import with_errors
-from apps.jobs.models import FaceSwapJob, SlowMotionJob
+from apps.jobs.models import SlowMotionJob
 from apps.jobs.selectors import job_id_parse
 from apps.jobs.serializers import SlowMotionEnvelopeSerializer, SlowMotionJobOutputSerializer
 from apps.ops.idempotency import idempotent
+from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 
 from .services import slowmotion_project_create, slowmotion_project_process
 
@@ -23,12 +24,12 @@ class SlowMotionCreateApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         source_video = serializers.FileField()
-        slowdown_factor = serializers.ChoiceField(choices=[2, 4, 8], error_messages={
-            "invalid_choice": "'{input}' is not a slowdown factor; use 2, 4 or 8."})
-        quality = serializers.ChoiceField(choices=[c for c, _ in FaceSwapJob.Quality.choices], error_messages={
-            "invalid_choice": "'{input}' is not a quality; use 480p, 720p or 1080p."})
-        mode = serializers.ChoiceField(choices=[c for c, _ in SlowMotionJob.Mode.choices], error_messages={
-            "invalid_choice": "'{input}' is not a mode; use slowmo (longer) or fps (smoother)."})
+        slowdown_factor = serializers.ChoiceField(choices=SLOWDOWN_FACTORS.pairs(), error_messages={
+            "invalid_choice": SLOWDOWN_FACTORS.invalid_message()})
+        quality = serializers.ChoiceField(choices=QUALITIES.pairs(), error_messages={
+            "invalid_choice": QUALITIES.invalid_message()})
+        mode = serializers.ChoiceField(choices=SLOWMOTION_MODES.pairs(), error_messages={
+            "invalid_choice": SLOWMOTION_MODES.invalid_message()})
         webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
 
     @extend_schema(request=InputSerializer, responses=with_errors({201: SlowMotionEnvelopeSerializer}),

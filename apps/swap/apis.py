@@ -10,6 +10,7 @@ from apps.jobs.models import FaceSwapJob
 from apps.jobs.selectors import job_id_parse
 from apps.jobs.serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from apps.ops.idempotency import idempotent
+from workers.choices import FACE_SELECTIONS, QUALITIES
 
 from .services import (
     analysis_results_parse,
@@ -19,21 +20,20 @@ from .services import (
     swap_preview_create,
 )
 
-QUALITY_CHOICES = [choice for choice, _ in FaceSwapJob.Quality.choices]
-FACE_SELECTION_CHOICES = ["reference", "all"]
-
 
 def _job_created(job: FaceSwapJob, *, code: int = status.HTTP_201_CREATED) -> Response:
     return Response({"success": True, "faceswap": FaceSwapJobOutputSerializer(job).data}, status=code)
 
 
 class _JobOptionsSerializer(serializers.Serializer):
-    gquality = serializers.ChoiceField(choices=QUALITY_CHOICES, error_messages={
-        "invalid_choice": "'{input}' is not a quality; use 480p, 720p or 1080p."})
+    gquality = serializers.ChoiceField(choices=QUALITIES.pairs(), error_messages={
+        "invalid_choice": QUALITIES.invalid_message()})
     name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     enhance = serializers.BooleanField(required=False, default=False)
-    face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
+    face_selection = serializers.ChoiceField(
+        choices=FACE_SELECTIONS.pairs(), required=False, default=FACE_SELECTIONS.default,
+        error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
     target_media = serializers.FileField()
     webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
     label = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=(
@@ -99,7 +99,9 @@ class PreviewSwapApi(APIView):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         instance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
         enhance = serializers.BooleanField(required=False, default=False)
-        face_selection = serializers.ChoiceField(choices=FACE_SELECTION_CHOICES, required=False, default="reference")
+        face_selection = serializers.ChoiceField(
+            choices=FACE_SELECTIONS.pairs(), required=False, default=FACE_SELECTIONS.default,
+            error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
         label = serializers.BooleanField(required=False, allow_null=True, default=None)
 
         def validate(self, attrs):

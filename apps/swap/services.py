@@ -30,6 +30,7 @@ from apps.ledger.services import InsufficientCredits, credits_charge
 from apps.ops.webhooks import webhook_url_validate
 from apps.provenance.policy import content_policy_mode, content_verdict
 from apps.restore.services import gallery_source_bytes
+from workers.choices import FACE_SELECTIONS
 
 from .models import Preview
 from .tasks import swap_analyse_frame_task, swap_check_sources_task, swap_preview_task
@@ -108,7 +109,7 @@ def faceswap_job_create(
     name: str = "",
     description: str = "",
     enhance: bool = False,
-    face_selection: str = "reference",
+    face_selection: str = FACE_SELECTIONS.default,
     start: bool = True,
     webhook_url: str = "",
     label: bool | None = None,
@@ -184,7 +185,7 @@ def swap_preview_create(
     source_id: uuid.UUID | None = None,
     persons: list[PersonInput] | None = None,
     enhance: bool = False,
-    face_selection: str = "reference",
+    face_selection: str = FACE_SELECTIONS.default,
     instance: uuid.UUID | None = None,
     label: bool | None = None,
 ) -> tuple[Preview, str]:

@@ -11,6 +11,7 @@ from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
 from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
+from workers.choices import FACE_SELECTIONS
 from workers.imaging.codec import ImageDecoder, JpegEncoder
 from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_image
 from workers.provenance.content_policy import content_scan
@@ -36,7 +37,7 @@ def _persons(persons: list[dict], load) -> tuple[dict, dict]:
 
 @shared_task(name="swap.preview")
 def swap_preview_task(*, target: str, output_id: str, source: str | None = None, persons: list[dict] | None = None,
-                      enhance: bool = False, face_selection: str = "reference", label: bool | None = None,
+                      enhance: bool = False, face_selection: str = FACE_SELECTIONS.default, label: bool | None = None,
                       content_threshold: float | None = None) -> dict:
     def work() -> dict:
         target_image = _from_b64(target)

@@ -36,5 +36,7 @@ def test_restore_without_models_is_503(bare_worker, make_user, images):
     with open(images / "obama.jpg", "rb") as image:
         response = Client(HTTP_AUTHORIZATION=f"Api-Key {key}").post("/api/restore-image/",
                                                                     {"image": image, "mode": "face_enhance"})
-    assert response.status_code == 503 and "download_models" in response.json()["error"]
+    error = response.json()["error"]
+    assert response.status_code == 503 and "The model 'det_10g' is not installed" in error
+    assert "python manage.py download_models --only det_10g" in error
     assert credit_balance_get(user=user) == 5

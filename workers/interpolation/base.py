@@ -19,8 +19,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-# The names a job may ask for, and what "auto" resolves to.
-INTERPOLATOR_CHOICES = ("auto", "rife", "flow")
+from workers.choices import INTERPOLATORS
+
+# The names a job may ask for (workers.choices), and what "auto" resolves to.
+INTERPOLATOR_CHOICES = INTERPOLATORS.values
 RIFE_MODEL_NAME = "rife_4.9"
 
 
@@ -73,7 +75,7 @@ def resolve_interpolator_name(choice: str, models: Any) -> str:
     ``auto`` picks RIFE when its weights are installed and the classical flow interpolator
     otherwise, so a server without the weight file still serves slow motion.
     """
-    choice = (choice or "auto").strip().lower()
+    choice = (choice or INTERPOLATORS.default).strip().lower()
     if choice not in INTERPOLATOR_CHOICES:
         raise ValueError(f"interpolator must be one of {', '.join(INTERPOLATOR_CHOICES)}, "
                          f"got {choice!r}")

@@ -162,9 +162,10 @@ class ModelRegistry:
         usable_gpu = [p for p in wanted_gpu if p in available]
         if wanted_gpu and not usable_gpu and not self.allow_cpu_fallback:
             raise ProviderUnavailable(
-                f"This worker is configured for {', '.join(wanted_gpu)}, but the installed "
+                wanted_gpu,
+                detail=f"This worker is configured for {', '.join(wanted_gpu)}, but the installed "
                 f"ONNX Runtime only offers {', '.join(available)}; install onnxruntime-gpu with "
-                f"a matching CUDA, or configure the providers as 'cpu'."
+                f"a matching CUDA, or configure the providers as 'cpu'.",
             )
 
     def session(self, name: str) -> ort.InferenceSession:
@@ -195,9 +196,10 @@ class ModelRegistry:
         chosen = session.get_providers()
         if self.wants_gpu and not self.allow_cpu_fallback and all(p == CPU for p in chosen):
             raise ProviderUnavailable(
-                f"Model '{name}' fell back to CPU although this worker is configured for "
+                [p for p in self.providers if p != CPU],
+                detail=f"Model '{name}' fell back to CPU although this worker is configured for "
                 f"{', '.join(p for p in self.providers if p != CPU)}; check the GPU driver, CUDA "
-                f"and cuDNN libraries (ONNX Runtime chose {chosen})."
+                f"and cuDNN libraries (ONNX Runtime chose {chosen}).",
             )
         if self.wants_gpu and chosen[0] != self.providers[0]:
             logger.warning("model %s: wanted %s first, ONNX Runtime chose %s",

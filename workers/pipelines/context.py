@@ -13,19 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workers.errors import WorkerError
+# Defined with the rest of the error taxonomy; importable from here, where pipelines look.
+from workers.errors import JobCancelled, PipelineError
 
-
-class JobCancelled(WorkerError):
-    """Raised by `check_cancelled` when the user stopped the job; the engine cleans up."""
-
-
-class PipelineError(WorkerError):
-    """A failure to report to the user as `user_message` (one plain sentence, no trace)."""
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+__all__ = ["JobCancelled", "Pipeline", "PipelineContext", "PipelineError", "pipeline_load"]
 
 
 @dataclass

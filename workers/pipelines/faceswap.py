@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from workers.choices import FACE_SELECTIONS
 from workers.faces.analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser, largest, most_prominent
 from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
 from workers.faces.matching import (
@@ -42,7 +43,6 @@ NO_TARGET_FACE = ("No face was found in the target {kind}; upload a {kind} where
                   "face is clearly visible.")
 NO_SOURCE_FACE = ("No face was found in the source image; upload a photo where one face is clearly "
                   "visible and not too small.")
-FACE_SELECTIONS = ("reference", "all")
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def build_frame_swapper(
     sources: Mapping[str, np.ndarray] | np.ndarray,
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
-    face_selection: str = "reference",
+    face_selection: str = FACE_SELECTIONS.default,
 ) -> FrameSwapper:
     """The per-frame swapper of one job; source embeddings/latents are computed here, once."""
     models.require([DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL]
@@ -141,7 +141,7 @@ def swap_image(
     sources: Mapping[str, np.ndarray] | np.ndarray,
     thumbnails: Mapping[str, np.ndarray] | None = None,
     enhance: bool = False,
-    face_selection: str = "reference",
+    face_selection: str = FACE_SELECTIONS.default,
 ) -> np.ndarray:
     """A swapped copy of one BGR image (previews). Single: ``sources`` is one BGR image;
     multi: person_id -> source image, with ``thumbnails`` person_id -> thumbnail."""
@@ -286,7 +286,7 @@ def run(ctx: PipelineContext) -> Path:
     sources, thumbnails = _job_inputs(ctx, max_pixels)
     swapper = build_frame_swapper(ctx.models, sources=sources, thumbnails=thumbnails,
                                   enhance=bool(options.get("enhance", False)),
-                                  face_selection=str(options.get("face_selection") or "reference"))
+                                  face_selection=str(options.get("face_selection") or FACE_SELECTIONS.default))
     Path(ctx.output_dir).mkdir(parents=True, exist_ok=True)
     ctx.check_cancelled()
     if _is_image(target, options.get("media_type")):

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from workers.choices import RESTORE_MODES
 from workers.imaging.photo_restorer import PhotoRestorer
 from workers.pipelines.context import PipelineError
 from workers.pipelines.faceswap import enhance_faces
 
-MODES = ("restore", "face_enhance")
 NO_FACE = ("No face was found in the image, so face_enhance has nothing to do; use mode=restore "
            "for a photo without faces.")
 
 
 def restore_image(models, image: np.ndarray, *, mode: str) -> tuple[np.ndarray, int]:
     """Returns (restored image, faces restored)."""
-    if mode not in MODES:
-        raise PipelineError(f"mode must be one of {', '.join(MODES)}.")
+    if mode not in RESTORE_MODES:
+        raise PipelineError(f"mode must be one of {', '.join(RESTORE_MODES)}.")
     if mode == "restore":
         image = PhotoRestorer().restore(image)
     restored, faces = enhance_faces(models, image)

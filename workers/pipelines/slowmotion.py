@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from workers.choices import INTERPOLATORS, QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 from workers.errors import ModelUnavailable
 from workers.interpolation.base import (
-    INTERPOLATOR_CHOICES,
     CrossFadeInterpolator,
     FrameInterpolator,
     build_interpolator,
@@ -43,14 +43,12 @@ from workers.interpolation.base import (
 from workers.interpolation.scene_cut import FrameSignature, SceneCutDetector
 from workers.pipelines.context import PipelineContext, PipelineError
 from workers.video.probe import MediaInfo, MediaProbe
-from workers.video.quality import QUALITY_SHORT_SIDE, target_size
+from workers.video.quality import target_size
 from workers.video.reader import VideoFrameReader
 from workers.video.writer import VideoFrameWriter
 
 logger = logging.getLogger(__name__)
 
-FACTORS = (2, 4, 8)
-MODES = ("slowmo", "fps")
 DEFAULT_MAX_OUTPUT_FPS = 240.0
 REPORT_NAME = "pipeline_report.json"
 # ffmpeg's atempo takes 0.5..100 per instance, so slower tempos chain several.
@@ -131,18 +129,17 @@ class SlowMotionJob:
         self.detector = detector or SceneCutDetector()
         self.probe = probe or MediaProbe()
         options = ctx.options
-        self.factor = self._factor(options.get("factor", 2))
-        self.mode = str(options.get("mode", "slowmo")).strip().lower()
-        if self.mode not in MODES:
-            raise PipelineError(f"The mode must be one of {', '.join(MODES)}; got {self.mode!r}.")
-        self.quality = str(options.get("quality", "720p")).strip().lower()
-        if self.quality not in QUALITY_SHORT_SIDE:
-            raise PipelineError(
-                f"The quality must be one of {', '.join(QUALITY_SHORT_SIDE)}; got {self.quality!r}.")
-        self.interpolator_choice = str(options.get("interpolator", "auto")).strip().lower()
-        if self.interpolator_choice not in INTERPOLATOR_CHOICES:
+        self.factor = self._factor(options.get("factor", SLOWDOWN_FACTORS.default))
+        self.mode = str(options.get("mode", SLOWMOTION_MODES.default)).strip().lower()
+        if self.mode not in SLOWMOTION_MODES:
+            raise PipelineError(f"The mode must be one of {', '.join(SLOWMOTION_MODES)}; got {self.mode!r}.")
+        self.quality = str(options.get("quality", QUALITIES.default)).strip().lower()
+        if self.quality not in QUALITIES:
+            raise PipelineError(f"The quality must be one of {', '.join(QUALITIES)}; got {self.quality!r}.")
+        self.interpolator_choice = str(options.get("interpolator", INTERPOLATORS.default)).strip().lower()
+        if self.interpolator_choice not in INTERPOLATORS:
             raise PipelineError(f"The interpolator must be one of "
-                                f"{', '.join(INTERPOLATOR_CHOICES)}; got {self.interpolator_choice!r}.")
+                                f"{', '.join(INTERPOLATORS)}; got {self.interpolator_choice!r}.")
         max_fps = ctx.limits.get("max_output_fps") if ctx.limits else None
         self.max_output_fps = float(max_fps) if max_fps else DEFAULT_MAX_OUTPUT_FPS
         self._crossfade = CrossFadeInterpolator()
@@ -153,8 +150,8 @@ class SlowMotionJob:
             factor = int(str(value).strip().lower().rstrip("x"))
         except ValueError:
             factor = 0
-        if factor not in FACTORS:
-            raise PipelineError(f"The slow-down factor must be 2, 4 or 8; got {value!r}.")
+        if factor not in SLOWDOWN_FACTORS:
+            raise PipelineError(f"The slow-down factor must be {SLOWDOWN_FACTORS.spoken()}; got {value!r}.")
         return factor
 
     def _interpolator(self) -> FrameInterpolator:

@@ -1,7 +1,10 @@
 """Output sizes for the contract's quality names: the shorter side in pixels, never upscaled."""
 from __future__ import annotations
 
-QUALITY_SHORT_SIDE: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
+from workers.choices import QUALITIES
+
+# "720p" -> 720: each quality name of workers.choices is its shorter side.
+QUALITY_SHORT_SIDE: dict[str, int] = {name: int(name.rstrip("p")) for name in QUALITIES}
 
 
 def short_side_for(quality: str) -> int:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jobs', '0003_job_webhook_url'),
+        ('jobs', '0004_option_choices'),
     ]
 
     operations = [
