@@ -3,6 +3,7 @@
 Defaults are the embedded first-run setup: SQLite under ./data, a broker that needs no
 server, DEBUG off. Production sets DATABASE_URL (PostgreSQL), REDIS_URL and SECRET_KEY.
 """
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "apps.restore",
     "apps.console",
     "apps.ops",
+    "apps.provenance",
     "drf_spectacular",
     "drf_spectacular_sidecar",
 ]
@@ -181,6 +183,23 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition"]
 CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "x-requested-with"]
 # The operator sells the output: warn at start about installed non-commercial models.
 ISAMURAI_COMMERCIAL = env_bool("ISAMURAI_COMMERCIAL", False)
+
+# --- Provenance and content policy (extensions) ----------------------------------------
+# Names this deployment in the invisible watermark (every host of one deployment shares it);
+# by default derived from SECRET_KEY, which every host already shares.
+ISAMURAI_SERVER_ID = env_str("ISAMURAI_SERVER_ID", "") or hashlib.sha256(SECRET_KEY.encode()).hexdigest()[:16]
+# The operator's C2PA certificate chain and private key (PEM files); without them a pair is
+# generated once into $ISAMURAI_DATA_DIR/c2pa and labelled self-generated (readers: untrusted).
+ISAMURAI_C2PA_CERT = env_str("ISAMURAI_C2PA_CERT", "")
+ISAMURAI_C2PA_KEY = env_str("ISAMURAI_C2PA_KEY", "")
+ISAMURAI_C2PA_GENERATED_DIR = DATA_DIR / "c2pa"
+# A small "AI-generated" mark in a corner of every output; the swap endpoints' `label` overrides it.
+ISAMURAI_VISIBLE_LABEL = env_bool("ISAMURAI_VISIBLE_LABEL", False)
+# Video: the watermark pattern is worked out on every n-th frame and reused between (1 = every frame).
+ISAMURAI_WATERMARK_REFRESH = env_int("ISAMURAI_WATERMARK_REFRESH", 8)
+# off | flag | block; empty: block when the NSFW classifier is installed, else off (with a warning).
+ISAMURAI_CONTENT_POLICY = env_str("ISAMURAI_CONTENT_POLICY", "").strip().lower()
+ISAMURAI_NSFW_THRESHOLD = float(env_str("ISAMURAI_NSFW_THRESHOLD", "0.8"))
 
 # --- Prices (credits), the contract's pricing table ----------------------------------------
 ISAMURAI_PRICES = {

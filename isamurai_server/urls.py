@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("apps.swap.urls")),
     path("", include("apps.slowmotion.urls")),
     path("", include("apps.restore.urls")),
+    path("", include("apps.provenance.urls")),
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^(?P<unknown_path>.*)$", api_not_found),
 ]

@@ -279,6 +279,29 @@ def build_rife() -> onnx.ModelProto:
     return _model(graph, "RIFE v4.9 rife49.onnx")
 
 
+def build_nsfw_classifier() -> onnx.ModelProto:
+    """vit-base-nsfw-detector layout: ``pixel_values`` [N,3,384,384] -> ``logits`` [N,2].
+
+    The NSFW logit grows with how much redder than blue the whole picture is on average (a crude,
+    deterministic image statistic: a mostly red picture scores near 1, ordinary photos near 0),
+    so tests can send content the policy refuses without the real classifier.
+    """
+    weights = _Weights(seed=384)
+    matrix = weights.add("head_w", np.array([[0.0, 20.0], [0.0, 0.0], [0.0, -20.0]], np.float32))
+    bias = weights.add("head_b", np.array([0.0, -16.0], np.float32))
+    nodes = [
+        helper.make_node("ReduceMean", ["pixel_values"], ["pooled"], axes=[2, 3], keepdims=0),
+        helper.make_node("Gemm", ["pooled", matrix, bias], ["logits"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "nsfw_vit_standin",
+        [helper.make_tensor_value_info("pixel_values", FLOAT, [None, 3, 384, 384])],
+        [helper.make_tensor_value_info("logits", FLOAT, [None, 2])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, "vit-base-nsfw-detector model.onnx")
+
+
 BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "det_10g": build_scrfd_detector,
     "w600k_r50": build_arcface,
@@ -287,6 +310,7 @@ BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "rife_4.9": build_rife,
     "xseg_1": build_xseg,
     "bisenet_resnet_34": build_bisenet,
+    "nsfw_vit": build_nsfw_classifier,
 }
 
 

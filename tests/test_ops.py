@@ -5,6 +5,7 @@ import pytest
 
 from apps.ledger.services import credits_charge, credits_refund
 from apps.swap.models import FaceSwapJob
+from workers.model_zoo.manifest import ModelManifest
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +16,9 @@ def test_health_ok_without_a_key(client):
     body = response.json()
     assert body["database"] is True and body["broker"] is True
     assert body["status"] in ("ok", "degraded")
-    assert set(body["models"]) == {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9",
-                                   "xseg_1", "bisenet_resnet_34"}
+    assert set(body["models"]) == set(ModelManifest.load().names)  # every model of the manifest
+    assert {"det_10g", "w600k_r50", "inswapper_128", "gfpgan_1.4", "rife_4.9", "nsfw_vit",
+            "xseg_1", "bisenet_resnet_34"} <= set(body["models"])
 
 
 def test_health_is_503_when_the_broker_is_down(client, settings):

@@ -151,6 +151,11 @@ class SlowMotionForm(forms.Form):
     mode = forms.ChoiceField(choices=SLOWMOTION_MODES.pairs(), initial=SLOWMOTION_MODES.default)
 
 
+class VerifyForm(forms.Form):
+    file = forms.FileField(label="Image or video (JPG, PNG, WebP, MP4, MOV)",
+                           widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE + ",image/webp,.webp"}))
+
+
 class RestoreForm(forms.Form):
     image = forms.FileField(label="Photo (JPG or PNG)", widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
     mode = forms.ChoiceField(choices=RESTORE_MODES.pairs(), initial=RESTORE_MODES.default)

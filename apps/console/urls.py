@@ -19,6 +19,7 @@ urlpatterns = [
     path("new/multiswap/", views.multiswap_new, name="multiswap-new"),
     path("new/slowmotion/", views.slowmotion_new, name="slowmotion-new"),
     path("restore/", views.restore, name="restore"),
+    path("verify/", views.verify, name="verify"),
     path("gallery/", views.gallery, name="gallery"),
     path("gallery/<uuid:source_id>/delete/", views.gallery_delete, name="gallery-delete"),
     path("profile/", views.profile, name="profile"),

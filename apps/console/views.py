@@ -21,9 +21,10 @@ from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.errors import error_rule
 from apps.core.exceptions import ApplicationError
 from apps.jobs.models import Job, JobStatus
-from apps.jobs.selectors import job_get_for_user
+from apps.jobs.selectors import job_get_for_user, jobs_list_for_user
 from apps.jobs.services import job_cancel, job_start
 from apps.ledger.selectors import credit_balance_get, ledger_entries_list
+from apps.provenance.services import media_verify
 from apps.restore.selectors import gallery_source_url_get, restored_image_url_get
 from apps.restore.services import gallery_source_delete, gallery_sources_create, restore_image_create
 from apps.slowmotion.services import slowmotion_project_create, slowmotion_project_process
@@ -41,6 +42,7 @@ from .forms import (
     MultiSwapForm,
     RestoreForm,
     SlowMotionForm,
+    VerifyForm,
 )
 from .selectors import (
     api_key_get_for_user,
@@ -251,6 +253,26 @@ def restore(request: HttpRequest) -> HttpResponse:
             form = RestoreForm()
     recent = restored_images_list(user=request.user)[:12]
     return render(request, "console/restore.html", {"form": form, "result": result, "recent": recent})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """Check a file for this server's C2PA manifest and watermark (free, like POST /api/verify/)."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = media_verify(user=request.user, upload=form.cleaned_data["file"])
+        except SERVICE_ERRORS as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            result["name"] = form.cleaned_data["file"].name
+            job_id = result["watermark"]["job_id"]
+            # The mark may name a preview or a restore; only a job has a page.
+            result["is_job"] = bool(job_id) and jobs_list_for_user(user=request.user).filter(id=job_id).exists()
+            form = VerifyForm()
+    return render(request, "console/verify.html", {"form": form, "result": result})
 
 
 @require_http_methods(["GET", "POST"])

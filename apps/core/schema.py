@@ -25,10 +25,10 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR = OpenApiResponse(ErrorSerializer, description="The contract's JSON error body.")
-_ERROR_CODES = (400, 401, 403, 404, 405, 409, 413, 500, 503)
+ERROR_CODES = (400, 401, 403, 404, 405, 409, 413, 500, 503)
 
 
-def with_errors(success: dict, *, codes: tuple[int, ...] = _ERROR_CODES) -> dict:
+def with_errors(success: dict, *, codes: tuple[int, ...] = ERROR_CODES) -> dict:
     """A responses mapping: the given successes plus every error the API may answer."""
     return {**success, **{code: ERROR for code in codes}}
 

@@ -15,7 +15,7 @@ class JobAdminBase(admin.ModelAdmin):
 
     list_display = ("id", "kind", "user", "status", "progress_percentage", "credits_charged", "created_at",
                     "finished_at", "expired_at")
-    list_filter = ("status", "kind", ("expired_at", admin.EmptyFieldListFilter), "user")
+    list_filter = ("status", "kind", "content_flagged", ("expired_at", admin.EmptyFieldListFilter), "user")
     search_fields = ("id", "user__username")
     date_hierarchy = "created_at"
     actions = ["cancel_jobs", "take_down"]

@@ -56,6 +56,11 @@ class Job(models.Model):
     report = models.JSONField(default=dict, blank=True)
     # Called with the job object when it reaches Done, Failed or Cancelled (an extension).
     webhook_url = models.URLField(max_length=500, blank=True)
+    # A visible "AI-generated" label on the output (the request's `label`, else the server default).
+    label = models.BooleanField(default=False)
+    # The content policy's verdict at submission when it was "flag": kept, but marked for review.
+    content_flagged = models.BooleanField(default=False, db_index=True)
+    content_flag_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ from django.db import close_old_connections, connection
 
 from apps.core.errors import JobOutcome, error_rule
 from apps.core.model_access import model_registry, pipeline_limits
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.errors import UserFacingError
 from workers.pipelines.context import JobCancelled, PipelineContext, pipeline_load
@@ -132,10 +133,12 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
             check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
             models=model_registry(),
             limits=pipeline_limits(),
+            marker=output_marker(output_id=job.id, kind=job.kind, label=job.label),
         )
         with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
             pipeline = pipeline_load(pipeline_path_for(job.kind))
             result = pipeline(context)
+            context.marker.seal(Path(result.output))
         completed = job_complete(job_id=job.id, token=token, output_path=Path(result.output),
                                  report=result.report_fields())
         outcome = "done" if completed else "stopped"

@@ -1,11 +1,13 @@
 """Fast-queue tasks for restore and the gallery (models load only in workers)."""
 import base64
+import uuid
 
 from celery import shared_task
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.faces.analyser import FaceAnalyser, largest
 from workers.imaging.codec import ImageDecoder, JpegEncoder
@@ -18,11 +20,13 @@ def _load(relpath: str):
 
 
 @shared_task(name="restore.image")
-def restore_image_task(*, image: str, mode: str) -> dict:
+def restore_image_task(*, image: str, mode: str, output_id: str) -> dict:
     def work() -> dict:
         result = restore_image(model_registry(), _load(image), RestoreOptions(mode=mode))
-        return {"image_base64": base64.b64encode(JpegEncoder(quality=92).encode(result.image)).decode(),
-                "faces": result.faces_restored}
+        marker = output_marker(output_id=uuid.UUID(output_id), kind="restore")
+        jpeg = marker.seal_bytes(JpegEncoder(quality=92).encode(marker.mark_frame(result.image)),
+                                 mime_type="image/jpeg")
+        return {"image_base64": base64.b64encode(jpeg).decode(), "faces": result.faces_restored}
 
     return fast_task_answer(work)
 

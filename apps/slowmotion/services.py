@@ -1,6 +1,7 @@
 """Slow motion projects: upload (Draft, free), then process (charged per second by factor)."""
 import uuid
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -25,6 +26,7 @@ def slowmotion_project_create(
             return SlowMotionJob.objects.create(
                 user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
                 quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
+                label=settings.ISAMURAI_VISIBLE_LABEL,
             )
     except BaseException:
         folder.remove()

@@ -7,5 +7,5 @@ from .models import FaceSwapJob
 
 @admin.register(FaceSwapJob)
 class FaceSwapJobAdmin(JobAdminBase):
-    list_display = (*JobAdminBase.list_display, "multi", "gquality")
-    list_filter = ("status", "multi", "user")
+    list_display = (*JobAdminBase.list_display, "multi", "gquality", "content_flagged")
+    list_filter = ("status", "multi", "content_flagged", "user")

@@ -46,6 +46,8 @@ class _JobOptionsSerializer(QualityOptionsSerializer):
         error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
     target_media = serializers.FileField()
     webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
+    label = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=(
+        'Extension: a visible "AI-generated" mark in a corner; unset = the server\'s ISAMURAI_VISIBLE_LABEL.'))
 
 
 class FaceSwapUploadInputSerializer(_JobOptionsSerializer):
@@ -130,6 +132,7 @@ class PreviewSwapApi(APIView):
         face_selection = serializers.ChoiceField(
             choices=FACE_SELECTIONS.pairs(), required=False, default=FACE_SELECTIONS.default,
             error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
+        label = serializers.BooleanField(required=False, allow_null=True, default=None)
 
         def validate(self, attrs):
             if not any(attrs.get(name) for name in ("source_image_base64", "source_images", "source_id",
@@ -157,6 +160,7 @@ class PreviewSwapApi(APIView):
             user=request.user, target_b64=values["target_image_base64"], source=source,
             enhance=values["enhance"], face_selection=values["face_selection"], instance=instance,
             quality_options=quality_options_pop(dict(values)),
+            label=values["label"],
         )
         return Response({"image_base64": image_b64, "preview_id": str(preview.id)})
 
@@ -186,6 +190,7 @@ class MultiPreviewSwapApi(APIView):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         analysis_results = serializers.JSONField(help_text=ANALYSIS_RESULTS_HELP)
         enhance = serializers.BooleanField(required=False, default=False)
+        label = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, summary="One-frame multi-person preview",
                    responses=with_errors({200: inline_serializer("MultiPreviewOutput", {
@@ -199,6 +204,7 @@ class MultiPreviewSwapApi(APIView):
         preview, image_b64 = swap_preview_create(
             user=request.user, target_b64=values["target_image_base64"], persons=persons, enhance=values["enhance"],
             quality_options=quality_options_pop(dict(values)),
+            label=values["label"],
         )
         return Response({"preview_image": image_b64, "preview_id": str(preview.id)})
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,7 @@ from apps.jobs.services import job_queue, job_start
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 from apps.ops.webhooks import webhook_url_validate
+from apps.provenance.policy import content_policy_mode, content_verdict
 from workers.choices import FACE_SELECTIONS
 
 from .models import FaceSwapJob, Preview
@@ -57,6 +59,7 @@ def faceswap_job_create(
     start: bool = True,
     webhook_url: str = "",
     quality_options: Mapping[str, Any] | None = None,
+    label: bool | None = None,
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
     here (on a fast worker); the job keeps what was found and its GPU run reuses it."""
@@ -79,12 +82,21 @@ def faceswap_job_create(
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection, webhook_url=webhook_url,
             quality_options=dict(quality_options or {}),
+            label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label,
         )
         price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
-        job.analysis = fast_task_call(swap_check_sources_task, kwargs={
-            "persons": entries, "quality_options": job.quality_options})["sources"]
+        check_kwargs: dict = {"persons": entries, "quality_options": job.quality_options}
+        policy = content_policy_mode()
+        if policy != "off":
+            check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == FaceSwapJob.MediaType.IMAGE,
+                                refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == "block" else None)
+        checked = fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
+        if checked.get("content"):  # block mode raises here: nothing saved, nothing charged
+            job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
+            job.content_flagged = bool(job.content_flag_reason)
+        job.analysis = checked["sources"]
         with transaction.atomic():
             job.save()
             if start:
@@ -110,18 +122,25 @@ def swap_preview_create(
     face_selection: str = FACE_SELECTIONS.default,
     instance: uuid.UUID | None = None,
     quality_options: Mapping[str, Any] | None = None,
+    label: bool | None = None,
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
+    preview_id = uuid.uuid4()
     kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection,
+                    "output_id": str(preview_id), "label": label,
                     "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data)),
                     "quality_options": dict(quality_options or {})}
     job = job_get_for_user(user=user, job_id=instance) if instance else None
     price = preview_price(enhance=enhance)
     _require_credits(user=user, price=price)
+    policy = content_policy_mode()
+    if policy == "block":  # "flag" marks jobs; a preview is not kept, so only "block" applies
+        kwargs["content_threshold"] = settings.ISAMURAI_NSFW_THRESHOLD
     answer = fast_task_call(swap_preview_task, kwargs=kwargs)
+    if answer.get("content"):
+        content_verdict(mode=policy, **answer["content"])
     image_b64 = answer["image_base64"]
-    preview_id = uuid.uuid4()
     folder = UploadFolder(relpath=f"previews/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
     try:

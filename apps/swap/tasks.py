@@ -1,6 +1,7 @@
 """Fast-queue tasks: synchronous face work for the API (previews, checks, frame analysis).
 Images travel as base64 (previews) or as media paths (uploads already on the shared disk)."""
 import base64
+import uuid
 from collections.abc import Callable
 
 import numpy as np
@@ -9,6 +10,7 @@ from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.choices import FACE_SELECTIONS
 from workers.faces.analyser import FaceAnalyser
@@ -17,6 +19,7 @@ from workers.imaging.codec import ImageDecoder, JpegEncoder
 from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_image
 from workers.pipelines.sources import FaceIdentity, SwapSources, sources_analyse
 from workers.processors.chain import FrameProcessing
+from workers.provenance.content_policy import content_scan
 
 
 def _decoder() -> ImageDecoder:
@@ -31,9 +34,14 @@ def _from_media(relpath: str):
     return _decoder().decode_file(media_storage().fetch(relpath))
 
 
-def _swap_sources(models, entries: list[dict], load: Callable[[str], np.ndarray]) -> SwapSources:
-    """Analyse the entries of apps.swap.sources.source_entries (photos loaded with ``load``)."""
-    photos = {e["person_id"]: [load(item) for item in e["sources"]] for e in entries if e.get("sources")}
+def _source_photos(entries: list[dict], load: Callable[[str], np.ndarray]) -> dict[str, list[np.ndarray]]:
+    """Each person's uploaded source photos (entries of apps.swap.sources.source_entries), decoded once."""
+    return {e["person_id"]: [load(item) for item in e["sources"]] for e in entries if e.get("sources")}
+
+
+def _swap_sources(models, entries: list[dict], photos: dict[str, list[np.ndarray]],
+                  load: Callable[[str], np.ndarray]) -> SwapSources:
+    """Analyse the entries' photos (and multi thumbnails, loaded with ``load``)."""
     labels = {e["person_id"]: e.get("labels") or [] for e in entries}
     known = {e["person_id"]: [FaceIdentity(np.asarray(v, np.float32)) for v in e["known"]]
              for e in entries if e.get("known")}
@@ -44,32 +52,66 @@ def _swap_sources(models, entries: list[dict], load: Callable[[str], np.ndarray]
     return sources_analyse(analyser, photos, thumbnails, labels=labels, known=known)
 
 
+def _content_score(*, photos: dict[str, list[np.ndarray]], target: np.ndarray | None = None,
+                   target_video: str | None = None) -> dict:
+    """The content policy's score of the uploaded sources and the target, and where it peaked."""
+    images = {}
+    for person, items in photos.items():
+        name = "the source image" if person == SINGLE_SOURCE_KEY else f"the source image of {person}"
+        for number, image in enumerate(items, start=1):
+            images[name if len(items) == 1 else f"{name} (photo {number})"] = image
+    if target is not None:
+        images["the target image"] = target
+    verdict = content_scan(model_registry(), images=images, video=target_video)
+    return {"score": verdict.score, "where": verdict.where}
+
+
 @shared_task(name="swap.preview")
-def swap_preview_task(*, target: str, persons: list[dict], enhance: bool = False,
-                      face_selection: str = FACE_SELECTIONS.default, quality_options: dict | None = None) -> dict:
+def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhance: bool = False,
+                      face_selection: str = FACE_SELECTIONS.default, quality_options: dict | None = None,
+                      label: bool | None = None, content_threshold: float | None = None) -> dict:
     def work() -> dict:
         models = model_registry()
         target_image = _from_b64(target)
-        sources = _swap_sources(models, persons, _from_b64)
+        photos = _source_photos(persons, _from_b64)
+        if content_threshold is not None:  # block mode: a refused preview isn't swapped at all
+            content = _content_score(photos=photos, target=target_image)
+            if content["score"] >= content_threshold:
+                return {"content": content}
+        sources = _swap_sources(models, persons, photos, _from_b64)
         result = swap_image(models, target=target_image, sources=sources, face_selection=face_selection,
                             processing=FrameProcessing.from_options({**(quality_options or {}), "enhance": enhance}))
-        return {"image_base64": base64.b64encode(JpegEncoder(quality=90).encode(result)).decode()}
+        marker = output_marker(output_id=uuid.UUID(output_id), kind="preview", label=label)
+        jpeg = marker.seal_bytes(JpegEncoder(quality=90).encode(marker.mark_frame(result)), mime_type="image/jpeg")
+        return {"image_base64": base64.b64encode(jpeg).decode(), "content": None}
 
     return fast_task_answer(work)
 
 
 @shared_task(name="swap.check_sources")
-def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None = None) -> dict:
+def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None = None, target: str | None = None,
+                            target_is_image: bool = False, refuse_at: float | None = None) -> dict:
     """Submission-time check: each source (and each multi person's thumbnail) has a face, and the
     models the job's quality options need are installed (503 before anything is charged). Answers
-    what it found (``SwapSources`` as JSON), which the job keeps for its GPU run."""
+    what it found (``sources``: ``SwapSources`` as JSON), which the job keeps for its GPU run. With
+    ``target``, also the content policy's scores of the sources and of the target (one frame a
+    second), answered alone when the score reaches ``refuse_at`` (block mode)."""
 
     def work() -> dict:
         models = model_registry()
-        sources = _swap_sources(models, persons, _from_media)
+        photos = _source_photos(persons, _from_media)
+        answer = {}
+        if target is not None:
+            answer["content"] = _content_score(
+                photos=photos, target=_from_media(target) if target_is_image else None,
+                target_video=None if target_is_image else str(media_storage().fetch(target)))
+            if refuse_at is not None and answer["content"]["score"] >= refuse_at:
+                return answer
+        sources = _swap_sources(models, persons, photos, _from_media)
         # the models the GPU run needs load
         build_frame_swapper(models, sources=sources, processing=FrameProcessing.from_options(quality_options or {}))
-        return {"sources": sources.to_json()}
+        answer["sources"] = sources.to_json()
+        return answer
 
     return fast_task_answer(work)
 

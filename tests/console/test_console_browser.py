@@ -234,3 +234,37 @@ def test_multi_swap_detects_the_persons_of_a_frame(browser, live_server, console
 
 def _text_of(browser, selector: str) -> str:
     return browser.find_element(_by().CSS_SELECTOR, selector).text
+
+
+def test_verify_page_reads_the_marks_of_an_output(browser, live_server, console_user, console_worker, testdata,
+                                                  tmp_path, screenshots):
+    import cv2
+
+    from apps.core.provenance import output_marker
+
+    By = _by()
+    user = console_user("vera", credits=5)
+    job = FaceSwapJob.objects.create(user=user, kind="faceswap", inputs={}, media_type="image")
+    marker = output_marker(output_id=job.id, kind="faceswap", label=True)
+    photo = cv2.imread(str(testdata / "images" / "biden.jpg"))
+    signed = tmp_path / "swapped.jpg"
+    signed.write_bytes(marker.seal_bytes(cv2.imencode(".jpg", marker.mark_frame(photo))[1].tobytes(),
+                                         mime_type="image/jpeg"))
+    _sign_in(browser, live_server, "vera")
+    browser.get(f"{live_server.url}/verify/")
+    browser.find_element(By.ID, "id_file").send_keys(str(signed))
+    browser.find_element(By.ID, "submit-verify").click()
+    _wait(browser, lambda b: b.find_elements(By.ID, "verify-result"), message="the verify result")
+    _shot(browser, screenshots, "20-verify-marked")
+    assert _text(browser, "verify-c2pa") == "Present, signature valid"
+    assert _text(browser, "verify-source-type").endswith("compositeWithTrainedAlgorithmicMedia")
+    assert _text(browser, "verify-watermark") == "This server's"
+    link = browser.find_element(By.CSS_SELECTOR, "#verify-job a")
+    assert link.get_attribute("href").endswith(f"/jobs/{job.id}/")
+
+    browser.find_element(By.ID, "id_file").send_keys(str(testdata / "images" / "biden.jpg"))
+    browser.find_element(By.ID, "submit-verify").click()
+    _wait(browser, lambda b: "biden.jpg" in b.find_element(By.CSS_SELECTOR, "#verify-result h2").text,
+          message="the second result")
+    assert _text(browser, "verify-c2pa") == "None" and _text(browser, "verify-watermark") == "None found"
+    assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 5

@@ -38,6 +38,13 @@ class PipelineContext(Generic[OptionsT]):
     models: Any = None
     # Limits from settings: max_video_seconds, max_image_pixels, max_output_fps, ...
     limits: Mapping[str, Any] = field(default_factory=dict)
+    # The job's OutputMarker (workers.provenance.marking): label and watermark on every output
+    # frame (`frame_marker`, also given to the video writer), then the engine signs the file.
+    marker: Any = None
+
+    @property
+    def frame_marker(self) -> Callable[[Any], Any] | None:
+        return self.marker.mark_frame if self.marker is not None else None
 
 
 @dataclass(frozen=True)

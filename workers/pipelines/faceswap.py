@@ -190,6 +190,8 @@ def _swap_image_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
     result = swapper.process(image)
     if swapper.frames_with_faces == 0:
         raise PipelineError(NO_TARGET_FACE.format(kind="image"))
+    if ctx.frame_marker is not None:
+        result = ctx.frame_marker(result)
     ctx.check_cancelled()
     is_png = ImageHeader(data).format == "png"
     output = Path(ctx.output_dir) / ("faceswap.png" if is_png else "faceswap.jpg")
@@ -216,7 +218,7 @@ def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
     # memory flat.
     with VideoFrameReader(target, info=info, output_size=(width, height)) as reader, \
             VideoFrameWriter(output, width=width, height=height, frame_rate=info.frame_rate,
-                             audio_source=info) as writer, \
+                             audio_source=info, frame_marker=ctx.frame_marker) as writer, \
             FrameLookahead(reader, swapper.analyse) as analysed:
         for done, frame in enumerate(swapper.stream(analysed), start=1):
             ctx.check_cancelled()

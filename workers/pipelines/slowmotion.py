@@ -160,7 +160,7 @@ class SlowMotionJob:
                                   frame_rate=plan.output_rate,
                                   audio_source=info if info.has_audio else None,
                                   audio_filter=audio_filter if info.has_audio else None,
-                                  ) as writer:
+                                  frame_marker=self.ctx.frame_marker) as writer:
                 self._stream(reader, writer, interpolator, plan, info, report)
         report.frames_out = writer.frames_written
         self.ctx.report_progress(1.0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +43,7 @@ class VideoFrameWriter:
         provenance: str = PROVENANCE_TEXT,
         queue_frames: int = 8,
         ffmpeg: str = "ffmpeg",
+        frame_marker: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         if width % 2 or height % 2 or width <= 0 or height <= 0:
             raise ValueError(f"H.264 yuv420p needs even positive dimensions, got {width}x{height}")
@@ -55,6 +57,8 @@ class VideoFrameWriter:
         self.crf = crf
         self.preset = preset
         self.provenance = provenance
+        # Applied to every frame on the encode thread (label, watermark), beside the producer's work.
+        self.frame_marker = frame_marker
         self.frames_written = 0
         self._ffmpeg = ffmpeg
         self._partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix or '.mp4'}")
@@ -109,6 +113,8 @@ class VideoFrameWriter:
     def _encode(self, frame: np.ndarray) -> None:
         """One frame into ffmpeg's pipe (runs on the writer's thread)."""
         assert self._process is not None and self._process.stdin is not None
+        if self.frame_marker is not None:
+            frame = np.ascontiguousarray(self.frame_marker(frame))
         self._process.stdin.write(memoryview(frame).cast("B"))
 
     def write(self, frame: np.ndarray) -> None:

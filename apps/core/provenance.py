@@ -1,0 +1,43 @@
+"""The server's marks on outputs, built from settings: the C2PA signer (one per process) and
+each job's OutputMarker (workers.provenance)."""
+import uuid
+from functools import lru_cache
+
+from django.conf import settings
+
+from workers.provenance.c2pa_signing import (
+    COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
+    TRAINED_ALGORITHMIC_MEDIA,
+    ManifestSigner,
+    SigningCredentials,
+)
+from workers.provenance.marking import OutputMarker
+from workers.provenance.payload import WatermarkPayload
+from workers.provenance.watermark import DwtDctWatermark
+
+# What each kind of output is, for its C2PA manifest: (digital source type, action description).
+OUTPUT_PROVENANCE = {
+    "faceswap": (COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap"),
+    "preview": (COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap preview"),
+    "slowmotion": (TRAINED_ALGORITHMIC_MEDIA, "slow motion with generated in-between frames"),
+    "restore": (TRAINED_ALGORITHMIC_MEDIA, "photo restoration"),
+}
+
+
+@lru_cache(maxsize=1)
+def manifest_signer() -> ManifestSigner:
+    credentials = SigningCredentials.load(cert_path=settings.ISAMURAI_C2PA_CERT or None,
+                                          key_path=settings.ISAMURAI_C2PA_KEY or None,
+                                          generated_dir=settings.ISAMURAI_C2PA_GENERATED_DIR)
+    return ManifestSigner(credentials, generator_version=settings.SPECTACULAR_SETTINGS["VERSION"])
+
+
+def output_marker(*, output_id: uuid.UUID, kind: str, label: bool | None = None) -> OutputMarker:
+    """The marks of one output (a job, a preview, a restore): ``label`` None = the server default."""
+    source_type, description = OUTPUT_PROVENANCE[kind]
+    return OutputMarker(
+        payload=WatermarkPayload.for_job(server_id=settings.ISAMURAI_SERVER_ID, job_id=output_id),
+        signer=manifest_signer(), digital_source_type=source_type, description=description,
+        label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label, watermark=DwtDctWatermark(),
+        watermark_refresh=settings.ISAMURAI_WATERMARK_REFRESH,
+    )

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ProvenanceConfig(AppConfig):
+    name = "apps.provenance"
+    label = "provenance"
+    verbose_name = "Provenance (C2PA, watermark) and content policy"
+
+    def ready(self) -> None:
+        from .policy import content_policy_startup_check  # settings are ready only now
+
+        content_policy_startup_check()

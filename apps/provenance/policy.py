@@ -1,0 +1,49 @@
+"""The content policy in force: ISAMURAI_CONTENT_POLICY, else block when the NSFW classifier is
+installed and off (with a start-up warning) when it isn't; and what a scan's score means."""
+import logging
+
+from django.conf import settings
+
+from apps.core.exceptions import ApplicationError
+from workers.model_zoo.manifest import ModelManifest
+from workers.provenance.content_policy import NSFW_MODEL
+
+logger = logging.getLogger(__name__)
+
+POLICY_MODES = ("off", "flag", "block")
+
+
+class ContentRefused(ApplicationError):
+    """400: the content policy refused an input; nothing was charged."""
+
+
+def nsfw_model_installed() -> bool:
+    return ModelManifest.load().get(NSFW_MODEL).path_in(settings.ISAMURAI_MODELS_DIR).is_file()
+
+
+def content_policy_mode() -> str:
+    configured = settings.ISAMURAI_CONTENT_POLICY
+    if configured:
+        if configured not in POLICY_MODES:
+            raise ValueError(f"ISAMURAI_CONTENT_POLICY must be one of {', '.join(POLICY_MODES)}, got {configured!r}")
+        return configured
+    return "block" if nsfw_model_installed() else "off"
+
+
+def content_policy_startup_check() -> None:
+    mode = content_policy_mode()
+    if not settings.ISAMURAI_CONTENT_POLICY and mode == "off":
+        logger.warning("content policy is OFF: the NSFW classifier (%s) is not installed; run "
+                       "`manage.py download_models --only %s` or set ISAMURAI_CONTENT_POLICY", NSFW_MODEL, NSFW_MODEL)
+
+
+def content_verdict(*, mode: str, score: float, where: str) -> str:
+    """'' when the content passes, else the reason; raises ContentRefused in block mode."""
+    threshold = settings.ISAMURAI_NSFW_THRESHOLD
+    if mode == "off" or score < threshold:
+        return ""
+    reason = (f"{where[:1].upper()}{where[1:]} looks like sexual content to the server's content check "
+              f"(score {score:.2f}, limit {threshold:.2f})")
+    if mode == "block":
+        raise ContentRefused(f"{reason}, which this server does not accept. Nothing was charged.")
+    return reason
