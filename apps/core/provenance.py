@@ -1,6 +1,7 @@
 """The server's marks on outputs, built from settings: the C2PA signer (one per process) and
 each job's OutputMarker (workers.provenance)."""
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
@@ -15,13 +16,20 @@ from workers.provenance.marking import OutputMarker
 from workers.provenance.payload import WatermarkPayload
 from workers.provenance.watermark import DwtDctWatermark
 
-# What each kind of output is, for its C2PA manifest: (digital source type, action description).
-OUTPUT_PROVENANCE = {
-    "faceswap": (COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap"),
-    "preview": (COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap preview"),
-    "slowmotion": (TRAINED_ALGORITHMIC_MEDIA, "slow motion with generated in-between frames"),
-    "restore": (TRAINED_ALGORITHMIC_MEDIA, "photo restoration"),
-}
+
+@dataclass(frozen=True)
+class OutputProvenance:
+    """What an output is, for its C2PA manifest. Each job kind states its own (JobKindSpec)."""
+
+    digital_source_type: str
+    description: str
+
+
+# A face swap puts generated pixels into the caller's picture; the other outputs are generated whole.
+FACE_SWAP_PROVENANCE = OutputProvenance(COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap")
+PREVIEW_PROVENANCE = OutputProvenance(COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap preview")
+SLOW_MOTION_PROVENANCE = OutputProvenance(TRAINED_ALGORITHMIC_MEDIA, "slow motion with generated in-between frames")
+RESTORE_PROVENANCE = OutputProvenance(TRAINED_ALGORITHMIC_MEDIA, "photo restoration")
 
 
 @lru_cache(maxsize=1)
@@ -32,12 +40,12 @@ def manifest_signer() -> ManifestSigner:
     return ManifestSigner(credentials, generator_version=settings.SPECTACULAR_SETTINGS["VERSION"])
 
 
-def output_marker(*, output_id: uuid.UUID, kind: str, label: bool | None = None) -> OutputMarker:
+def output_marker(*, output_id: uuid.UUID, provenance: OutputProvenance, label: bool | None = None) -> OutputMarker:
     """The marks of one output (a job, a preview, a restore): ``label`` None = the server default."""
-    source_type, description = OUTPUT_PROVENANCE[kind]
     return OutputMarker(
         payload=WatermarkPayload.for_job(server_id=settings.ISAMURAI_SERVER_ID, job_id=output_id),
-        signer=manifest_signer(), digital_source_type=source_type, description=description,
+        signer=manifest_signer(), digital_source_type=provenance.digital_source_type,
+        description=provenance.description,
         label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label, watermark=DwtDctWatermark(),
         watermark_refresh=settings.ISAMURAI_WATERMARK_REFRESH,
     )

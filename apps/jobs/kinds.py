@@ -13,6 +13,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.provenance import OutputProvenance
+
 from .models import Job
 
 
@@ -31,6 +33,7 @@ class JobKindSpec:
     pipeline: str  # "package.module:function" run on a GPU worker (see workers.pipelines.context)
     price: Callable[[Any], int]  # credits to start a Draft job of this kind
     output_serializer: type[serializers.Serializer]  # the job object of API answers and webhooks
+    provenance: OutputProvenance  # what its outputs are, for their C2PA manifest
     variant: JobVariant | None = None  # what a job whose is_multi() is true is called
 
     @property

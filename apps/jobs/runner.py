@@ -133,7 +133,7 @@ def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
             check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
             models=model_registry(),
             limits=pipeline_limits(),
-            marker=output_marker(output_id=job.id, kind=job.kind, label=job.label),
+            marker=output_marker(output_id=job.id, provenance=job_kind_get(job.kind).provenance, label=job.label),
         )
         with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
             pipeline = pipeline_load(pipeline_path_for(job.kind))

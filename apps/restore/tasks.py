@@ -7,7 +7,7 @@ from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
-from apps.core.provenance import output_marker
+from apps.core.provenance import RESTORE_PROVENANCE, output_marker
 from apps.core.storage import media_storage
 from workers.faces.analyser import FaceAnalyser, largest
 from workers.imaging.codec import ImageDecoder, JpegEncoder
@@ -23,7 +23,7 @@ def _load(relpath: str):
 def restore_image_task(*, image: str, mode: str, output_id: str) -> dict:
     def work() -> dict:
         result = restore_image(model_registry(), _load(image), RestoreOptions(mode=mode))
-        marker = output_marker(output_id=uuid.UUID(output_id), kind="restore")
+        marker = output_marker(output_id=uuid.UUID(output_id), provenance=RESTORE_PROVENANCE)
         jpeg = marker.seal_bytes(JpegEncoder(quality=92).encode(marker.mark_frame(result.image)),
                                  mime_type="image/jpeg")
         return {"image_base64": base64.b64encode(jpeg).decode(), "faces": result.faces_restored}

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
-from apps.core.provenance import output_marker
+from apps.core.provenance import PREVIEW_PROVENANCE, output_marker
 from apps.core.storage import media_storage
 from workers.choices import FACE_SELECTIONS
 from workers.faces.analyser import FaceAnalyser
@@ -81,7 +81,7 @@ def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhan
         sources = _swap_sources(models, persons, photos, _from_b64)
         result = swap_image(models, target=target_image, sources=sources, face_selection=face_selection,
                             processing=FrameProcessing.from_options({**(quality_options or {}), "enhance": enhance}))
-        marker = output_marker(output_id=uuid.UUID(output_id), kind="preview", label=label)
+        marker = output_marker(output_id=uuid.UUID(output_id), provenance=PREVIEW_PROVENANCE, label=label)
         jpeg = marker.seal_bytes(JpegEncoder(quality=90).encode(marker.mark_frame(result)), mime_type="image/jpeg")
         return {"image_base64": base64.b64encode(jpeg).decode(), "content": None}
 

@@ -3,10 +3,12 @@ create a key and use it with the API, submit a job and watch it reach Done, canc
 the refund. Screenshots go to $ISAMURAI_ARTIFACTS (or <tmp>/console-screens)."""
 from pathlib import Path
 
+import cv2
 import pytest
 import requests
 
 from apps.accounts.models import ApiKey
+from apps.core.provenance import FACE_SWAP_PROVENANCE, output_marker
 from apps.jobs.models import JobStatus
 from apps.jobs.services import job_cancel
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
@@ -238,14 +240,10 @@ def _text_of(browser, selector: str) -> str:
 
 def test_verify_page_reads_the_marks_of_an_output(browser, live_server, console_user, console_worker, testdata,
                                                   tmp_path, screenshots):
-    import cv2
-
-    from apps.core.provenance import output_marker
-
     By = _by()
     user = console_user("vera", credits=5)
-    job = FaceSwapJob.objects.create(user=user, kind="faceswap", inputs={}, media_type="image")
-    marker = output_marker(output_id=job.id, kind="faceswap", label=True)
+    job = FaceSwapJob.objects.create(user=user, kind=FaceSwapJob.KIND, inputs={}, media_type="image")
+    marker = output_marker(output_id=job.id, provenance=FACE_SWAP_PROVENANCE, label=True)
     photo = cv2.imread(str(testdata / "images" / "biden.jpg"))
     signed = tmp_path / "swapped.jpg"
     signed.write_bytes(marker.seal_bytes(cv2.imencode(".jpg", marker.mark_frame(photo))[1].tobytes(),

@@ -10,9 +10,9 @@ import cv2
 import pytest
 
 from apps.accounts.models import User
-from apps.jobs.models import FaceSwapJob
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.provenance.policy import content_policy_mode, content_policy_startup_check
+from apps.swap.models import FaceSwapJob
 from tests.standin_models import write_standins
 from tests.worker_process import WorkerPool, broker_purge
 

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
+from apps.swap.models import FaceSwapJob
 from workers.provenance.c2pa_signing import CLAIM_GENERATOR
 from workers.provenance.label import label_box
 
@@ -150,8 +151,6 @@ def test_restore_output_is_signed_as_trained_algorithmic_media(swap_worker, make
 
 def test_server_label_setting_is_the_default_and_the_request_overrides_it(swap_worker, make_user, images, derived,
                                                                          settings):
-    from apps.jobs.models import FaceSwapJob
-
     settings.ISAMURAI_VISIBLE_LABEL = True
     user, key = make_user(credits=0)
     client = api(key)
