@@ -10,11 +10,8 @@ import pytest
 
 from tests.standin_models import write_standins
 from workers.errors import ModelUnavailable
-from workers.interpolation.base import (
-    CrossFadeInterpolator,
-    build_interpolator,
-    resolve_interpolator_name,
-)
+from workers.interpolation.base import CrossFadeInterpolator
+from workers.interpolation.factory import build_interpolator, resolve_interpolator_name
 from workers.interpolation.flow import FlowInterpolator
 from workers.interpolation.rife import RifeInterpolator, scale_for
 from workers.interpolation.scene_cut import SceneCutDetector

@@ -14,16 +14,11 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from typing import Any
 
 import cv2
 import numpy as np
 
-from workers.choices import INTERPOLATORS
-
 # The names a job may ask for (workers.choices), and what "auto" resolves to.
-INTERPOLATOR_CHOICES = INTERPOLATORS.values
-RIFE_MODEL_NAME = "rife_4.9"
 
 
 class FrameInterpolator(abc.ABC):
@@ -67,38 +62,3 @@ class CrossFadeInterpolator(FrameInterpolator):
         self, frame0: np.ndarray, frame1: np.ndarray, timesteps: list[float]
     ) -> list[np.ndarray]:
         return [cv2.addWeighted(frame0, 1.0 - t, frame1, t, 0.0) for t in timesteps]
-
-
-def resolve_interpolator_name(choice: str, models: Any) -> str:
-    """``"rife"`` or ``"flow"`` for a job's ``interpolator`` option.
-
-    ``auto`` picks RIFE when its weights are installed and the classical flow interpolator
-    otherwise, so a server without the weight file still serves slow motion.
-    """
-    choice = (choice or INTERPOLATORS.default).strip().lower()
-    if choice not in INTERPOLATOR_CHOICES:
-        raise ValueError(f"interpolator must be one of {', '.join(INTERPOLATOR_CHOICES)}, "
-                         f"got {choice!r}")
-    if choice == "auto":
-        available = models is not None and models.is_available(RIFE_MODEL_NAME)
-        return "rife" if available else "flow"
-    return choice
-
-
-def build_interpolator(choice: str, models: Any = None) -> FrameInterpolator:
-    """The interpolator for a job's ``interpolator`` option (``auto``/``rife``/``flow``).
-
-    ``rife`` without installed weights raises ``ModelUnavailable`` (through the registry),
-    which the HTTP layer turns into a clear 503.
-    """
-    name = resolve_interpolator_name(choice, models)
-    if name == "rife":
-        # Imported here so the flow path never needs ONNX Runtime at import time.
-        from workers.interpolation.rife import RifeInterpolator
-
-        if models is None:
-            raise ValueError("the RIFE interpolator needs a model registry")
-        return RifeInterpolator(models.session(RIFE_MODEL_NAME))
-    from workers.interpolation.flow import FlowInterpolator
-
-    return FlowInterpolator()

@@ -32,12 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from workers.errors import ModelUnavailable
-from workers.interpolation.base import (
-    CrossFadeInterpolator,
-    FrameInterpolator,
-    build_interpolator,
-    resolve_interpolator_name,
-)
+from workers.interpolation.base import CrossFadeInterpolator, FrameInterpolator
+from workers.interpolation.factory import build_interpolator, resolve_interpolator_name
 from workers.interpolation.scene_cut import FrameSignature, SceneCutDetector
 from workers.pipelines.context import PipelineContext, PipelineResult
 from workers.pipelines.options import SlowMotionOptions

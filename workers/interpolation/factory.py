@@ -1,0 +1,42 @@
+"""Which interpolator a slow-motion job runs: its ``interpolator`` option resolved against the
+installed models. Apart from ``base`` so the interface imports none of its implementations."""
+from __future__ import annotations
+
+from typing import Any
+
+from workers.choices import INTERPOLATORS
+from workers.interpolation.base import FrameInterpolator
+from workers.interpolation.flow import FlowInterpolator
+from workers.interpolation.rife import RifeInterpolator
+
+RIFE_MODEL_NAME = "rife_4.9"
+
+
+def resolve_interpolator_name(choice: str, models: Any) -> str:
+    """``"rife"`` or ``"flow"`` for a job's ``interpolator`` option.
+
+    ``auto`` picks RIFE when its weights are installed and the classical flow interpolator
+    otherwise, so a server without the weight file still serves slow motion.
+    """
+    choice = (choice or INTERPOLATORS.default).strip().lower()
+    if choice not in INTERPOLATORS.values:
+        raise ValueError(f"interpolator must be one of {', '.join(INTERPOLATORS.values)}, "
+                         f"got {choice!r}")
+    if choice == "auto":
+        available = models is not None and models.is_available(RIFE_MODEL_NAME)
+        return "rife" if available else "flow"
+    return choice
+
+
+def build_interpolator(choice: str, models: Any = None) -> FrameInterpolator:
+    """The interpolator for a job's ``interpolator`` option (``auto``/``rife``/``flow``).
+
+    ``rife`` without installed weights raises ``ModelUnavailable`` (through the registry),
+    which the HTTP layer turns into a clear 503.
+    """
+    name = resolve_interpolator_name(choice, models)
+    if name == "rife":
+        if models is None:
+            raise ValueError("the RIFE interpolator needs a model registry")
+        return RifeInterpolator(models.session(RIFE_MODEL_NAME))
+    return FlowInterpolator()
