@@ -72,8 +72,8 @@ def faceswap_job_create(
 
         entries = source_entries(source=source, persons=persons, store=stored)
         for entry in entries:  # each photo decodes (400 naming its field otherwise)
-            for relpath, label in zip(entry["sources"], entry["labels"], strict=True):
-                image_file_check(media_root() / relpath, field=label)
+            for relpath, field in zip(entry["sources"], entry["labels"], strict=True):
+                image_file_check(media_root() / relpath, field=field)
         inputs = {"target": folder.save_upload(target, stem="target")}
         media = media_file_check(media_root() / inputs["target"], field="target_media")
 
