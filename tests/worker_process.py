@@ -79,6 +79,11 @@ class WorkerProcess:
                 self.kill_hard()
 
 
+def media_file(url: str) -> Path:
+    """The local file behind an output link (signed: ``/api/media/<path>?expires=..&signature=..``)."""
+    return Path(settings.ISAMURAI_MEDIA_ROOT) / url.split("?", 1)[0].removeprefix("/api/media/")
+
+
 def broker_purge() -> None:
     from isamurai_server.celery import app
 

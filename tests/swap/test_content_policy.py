@@ -143,5 +143,5 @@ def test_flagged_job_runs_and_is_filterable_in_the_admin(policy_worker, policy, 
     assert clean.status_code == 201
     admin = User.objects.create_superuser("policy-admin", "a@example.com", "pw-for-tests-only")
     client.force_login(admin)
-    page = client.get("/admin/jobs/faceswapjob/", {"content_flagged__exact": "1"}).content.decode()
+    page = client.get("/admin/swap/faceswapjob/", {"content_flagged__exact": "1"}).content.decode()
     assert str(job.id) in page and clean.json()["faceswap"]["id"] not in page

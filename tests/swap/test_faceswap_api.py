@@ -10,17 +10,12 @@ from django.conf import settings
 
 from apps.jobs.models import Job, JobStatus
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
-from tests.worker_process import wait_finished, wait_for
+from tests.worker_process import media_file, wait_finished, wait_for
 from workers.video.probe import MediaProbe
 
 from .conftest import api, b64
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def _media_path(url: str) -> Path:
-    assert url.startswith("/api/media/") and "signature=" in url
-    return Path(settings.ISAMURAI_MEDIA_ROOT) / url.split("?", 1)[0].removeprefix("/api/media/")
 
 
 def _upload(client, source: Path, target: Path, **data):
@@ -50,7 +45,7 @@ def test_full_process_swap_video_like_the_sdk(swap_worker, make_user, images, vi
     assert job["credits_charged"] == 6  # 7.2 s: ceil(7.2 x 50 / 60)
     body = _poll_until_finished(client, job["id"])
     assert body["status"] == "Done", body
-    output = MediaProbe().probe(_media_path(body["output_media_url"]))
+    output = MediaProbe().probe(media_file(body["output_media_url"]))
     source = MediaProbe().probe(videos / "liveportrait_d18.mp4")
     assert output.frame_count == source.frame_count == 216
     assert abs(output.duration_seconds - source.duration_seconds) < 0.1
@@ -82,7 +77,7 @@ def test_image_target_gives_an_image(swap_worker, make_user, images):
     assert response.json()["faceswap"]["media_type"] == "image" and response.json()["faceswap"]["credits_charged"] == 2
     body = _poll_until_finished(client, response.json()["faceswap"]["id"])
     assert body["status"] == "Done", body
-    out = cv2.imread(str(_media_path(body["output_media_url"])))
+    out = cv2.imread(str(media_file(body["output_media_url"])))
     assert cv2.imread(str(images / "biden2.jpg")).shape == (1200, 1200, 3)
     assert out is not None and out.shape == (1080, 1080, 3)  # 1080p: shorter side scaled down to 1080
     assert credit_balance_get(user=user) == 8

@@ -10,10 +10,10 @@ import c2pa
 import cv2
 import numpy as np
 import pytest
-from django.conf import settings
 
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.swap.models import FaceSwapJob
+from tests.worker_process import media_file
 from workers.provenance.c2pa_signing import CLAIM_GENERATOR
 from workers.provenance.label import label_box
 
@@ -21,10 +21,6 @@ from .conftest import api, b64
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
-
-
-def _media_path(url: str) -> Path:
-    return Path(settings.ISAMURAI_MEDIA_ROOT) / url.removeprefix("/api/media/")
 
 
 def _swap(client, source: Path, target: Path, **data) -> dict:
@@ -61,7 +57,7 @@ def test_image_swap_output_is_signed_watermarked_labelled_and_verified(swap_work
     user, key = make_user(credits=10)
     client = api(key)
     body = _swap(client, images / "obama.jpg", images / "biden2.jpg", gquality="720p", label="true")
-    output = _media_path(body["output_media_url"])
+    output = media_file(body["output_media_url"])
     with c2pa.Reader(str(output)) as reader:
         assert reader.get_validation_state() == "Valid"
         manifest = reader.get_active_manifest()
@@ -95,7 +91,7 @@ def test_video_swap_output_is_signed_and_its_watermark_survives_crf_28(swap_work
     user, key = make_user(credits=10)
     client = api(key)
     body = _swap(client, images / "obama.jpg", derived / "talking_2s.mp4", gquality="480p")
-    output = _media_path(body["output_media_url"])
+    output = media_file(body["output_media_url"])
     with c2pa.Reader(str(output)) as reader:
         assert reader.get_validation_state() == "Valid"
     first_frame = cv2.VideoCapture(str(output)).read()[1]

@@ -9,6 +9,7 @@ through the workers' analyser on the same model files, and cost what one photo c
 """
 import base64
 import json
+import uuid
 from pathlib import Path
 
 import cv2
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
+from apps.core.provenance import PREVIEW_PROVENANCE, output_marker
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.restore.models import GallerySource
 from apps.swap.models import FaceSwapJob
@@ -153,7 +155,9 @@ def test_json_preview_with_source_images_and_source_ids_uses_the_mean(swap_worke
                             cv2.IMREAD_COLOR)
 
     made = decoded(averaged).astype(int)
-    _, jpeg = cv2.imencode(".jpg", expected, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    # with the marks every preview carries (its own watermark payload, from its id)
+    marker = output_marker(output_id=uuid.UUID(averaged.json()["preview_id"]), provenance=PREVIEW_PROVENANCE)
+    _, jpeg = cv2.imencode(".jpg", marker.mark_frame(expected), [cv2.IMWRITE_JPEG_QUALITY, 90])
     assert np.abs(made - cv2.imdecode(jpeg, cv2.IMREAD_COLOR).astype(int)).max() <= 1
     assert np.abs(made - decoded(single).astype(int)).mean() > 0.05  # another identity than one photo
 
