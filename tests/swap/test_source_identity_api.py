@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from apps.core.provenance import PREVIEW_PROVENANCE, output_marker
+from apps.core.provenance import FACE_SWAP_PROVENANCE, PREVIEW_PROVENANCE, output_marker
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.restore.models import GallerySource
 from apps.swap.models import FaceSwapJob
@@ -89,7 +89,8 @@ def test_the_gpu_worker_reuses_the_submission_analysis_and_matches_the_old_path(
     # The old path (the pipeline analysing the source image itself) makes the same picture.
     old = faceswap.run(PipelineContext(
         inputs={"target": _media(job.inputs["target"]), "source": images / "obama.jpg"},
-        options={"gquality": "720p", "media_type": "image"}, output_dir=tmp_path, models=models))
+        options={"gquality": "720p", "media_type": "image"}, output_dir=tmp_path, models=models,
+        marker=output_marker(output_id=job.id, provenance=FACE_SWAP_PROVENANCE, label=job.label)))
     assert old.report.source_embedding == "computed"
     reused, computed = cv2.imread(str(_media(job.output_file))), cv2.imread(str(old.output))
     assert reused.shape == computed.shape and np.array_equal(reused, computed)
