@@ -84,6 +84,18 @@ def media_file(url: str) -> Path:
     return Path(settings.ISAMURAI_MEDIA_ROOT) / url.split("?", 1)[0].removeprefix("/api/media/")
 
 
+def job_done_body(client, job_id: str, timeout: float = 150) -> dict:
+    """Polls swap-progress/ as the official SDK does until the job ends; it must end Done."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get("/api/swap-progress/", {"id": job_id}).json()
+        if body["status"] in ("Done", "Failed", "Cancelled"):
+            assert body["status"] == "Done", body
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
 def broker_purge() -> None:
     from isamurai_server.celery import app
 

@@ -3,7 +3,6 @@ finds (also after re-encoding), the visible label, through the HTTP API and a re
 import base64
 import io
 import subprocess
-import time
 from pathlib import Path
 
 import c2pa
@@ -13,7 +12,7 @@ import pytest
 
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.swap.models import FaceSwapJob
-from tests.worker_process import media_file
+from tests.worker_process import job_done_body, media_file
 from workers.provenance.c2pa_signing import CLAIM_GENERATOR
 from workers.provenance.label import label_box
 
@@ -27,15 +26,7 @@ def _swap(client, source: Path, target: Path, **data) -> dict:
     with open(source, "rb") as src, open(target, "rb") as tgt:
         response = client.post("/api/full-process-swap/", {"source_image": src, "target_media": tgt, **data})
     assert response.status_code == 201, response.json()
-    job_id = response.json()["faceswap"]["id"]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        body = client.get("/api/swap-progress/", {"id": job_id}).json()
-        if body["status"] in ("Done", "Failed", "Cancelled"):
-            assert body["status"] == "Done", body
-            return body
-        time.sleep(0.1)
-    raise AssertionError("job did not finish")
+    return job_done_body(client, response.json()["faceswap"]["id"], timeout=120)
 
 
 def _verify(client, path: Path) -> dict:

@@ -9,7 +9,6 @@ import base64
 import json
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import cv2
@@ -21,7 +20,7 @@ from django.test import Client
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.swap.models import FaceSwapJob
 from tests.standin_models import build_round_trip_inswapper, write_standins
-from tests.worker_process import WorkerPool, broker_purge, media_file
+from tests.worker_process import WorkerPool, broker_purge, job_done_body, media_file
 from workers.faces.analyser import FaceAnalyser
 from workers.faces.color import to_lab
 from workers.model_zoo.registry import ModelRegistry
@@ -69,17 +68,6 @@ def _client(key: str) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
 
 
-def _finished(client, job_id: str, timeout: float = 150) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get("/api/swap-progress/", {"id": job_id}).json()
-        if body["status"] in ("Done", "Failed", "Cancelled"):
-            assert body["status"] == "Done", body
-            return body
-        time.sleep(0.1)
-    raise AssertionError("job did not finish")
-
-
 def _swap_image_job(client, source: Path, target: Path, endpoint="/api/full-process-swap/", **options):
     with open(source, "rb") as src, open(target, "rb") as tgt:
         response = client.post(endpoint, {"source_image": src, "target_media": tgt, "gquality": "1080p",
@@ -89,7 +77,7 @@ def _swap_image_job(client, source: Path, target: Path, endpoint="/api/full-proc
 
 
 def _result_image(client, job_id: str) -> np.ndarray:
-    return cv2.imread(str(media_file(_finished(client, job_id)["output_media_url"])), cv2.IMREAD_COLOR)
+    return cv2.imread(str(media_file(job_done_body(client, job_id)["output_media_url"])), cv2.IMREAD_COLOR)
 
 
 def _inner(face, shape, fraction=0.25):
@@ -240,7 +228,7 @@ def test_video_stability_swaps_through_frames_where_the_face_is_hidden(
         response = client.post("/api/full-process-swap/", {"source_image": src, "target_media": tgt,
                                                            "gquality": "480p", "video_stability": "true"})
     assert response.status_code == 201, response.json()
-    output = media_file(_finished(client, response.json()["faceswap"]["id"])["output_media_url"])
+    output = media_file(job_done_body(client, response.json()["faceswap"]["id"])["output_media_url"])
     with VideoFrameReader(clip) as reader:
         inputs = [frame.copy() for frame in reader]
     with VideoFrameReader(output) as reader:
