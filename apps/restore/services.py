@@ -14,6 +14,7 @@ from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
+from apps.provenance.services import content_policy_check
 
 from .models import GallerySource, RestoredImage
 from .pricing import restore_price
@@ -34,6 +35,7 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
     try:
         source = upload.save_upload(image, stem="image")
         image_file_check(media_root() / source, field="image")
+        content_policy_check(images={"the image": source})  # block mode refuses; nothing is kept to flag
         record_id = uuid.uuid4()
         answer = fast_task_call(restore_image_task, kwargs={"image": source, "mode": mode, "output_id": str(record_id)})
         output.path.mkdir(parents=True, exist_ok=True)

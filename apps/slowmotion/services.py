@@ -9,6 +9,7 @@ from apps.accounts.models import User
 from apps.core.uploads import UploadFolder, media_file_check, media_root
 from apps.jobs.services import job_start
 from apps.ops.webhooks import webhook_url_validate
+from apps.provenance.services import content_policy_check
 
 from .models import SlowMotionJob
 
@@ -22,11 +23,13 @@ def slowmotion_project_create(
     try:
         source = folder.save_upload(source_video, stem="source")
         media = media_file_check(media_root() / source, field="source_video", allow_image=False)
+        flag_reason = content_policy_check(video=source, video_name="the video")
         with transaction.atomic():
             return SlowMotionJob.objects.create(
                 user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
                 quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
-                label=settings.ISAMURAI_VISIBLE_LABEL,
+                label=settings.ISAMURAI_VISIBLE_LABEL, content_flagged=bool(flag_reason),
+                content_flag_reason=flag_reason,
             )
     except BaseException:
         folder.remove()

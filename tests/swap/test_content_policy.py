@@ -12,6 +12,7 @@ import pytest
 from apps.accounts.models import User
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.provenance.policy import content_policy_mode, content_policy_startup_check
+from apps.slowmotion.models import SlowMotionJob
 from apps.swap.models import FaceSwapJob
 from tests.standin_models import write_standins
 from tests.worker_process import WorkerPool, broker_purge
@@ -145,3 +146,40 @@ def test_flagged_job_runs_and_is_filterable_in_the_admin(policy_worker, policy, 
     client.force_login(admin)
     page = client.get("/admin/swap/faceswapjob/", {"content_flagged__exact": "1"}).content.decode()
     assert str(job.id) in page and clean.json()["faceswap"]["id"] not in page
+
+
+def _slowmotion(client, video: Path):
+    with open(video, "rb") as upload:
+        return client.post("/api/slowmotion/", {"source_video": upload, "slowdown_factor": "2",
+                                               "quality": "480p", "mode": "slowmo"})
+
+
+def test_slow_motion_upload_is_scanned_before_the_project_exists(policy_worker, policy, make_user,
+                                                                 red_middle_clip, derived, nothing_left_behind):
+    policy("block")
+    user, key = make_user(credits=10)
+    response = _slowmotion(api(key), red_middle_clip)
+    assert response.status_code == 400, response.json()
+    assert "the video at 1 s looks like sexual content" in response.json()["error"].lower()
+    nothing_left_behind(user, balance=10)
+    policy("flag")
+    flagged = _slowmotion(api(key), red_middle_clip)
+    assert flagged.status_code == 201, flagged.json()
+    project = SlowMotionJob.objects.get(id=flagged.json()["slowmotion"]["id"])
+    assert project.content_flagged and "video at 1 s" in project.content_flag_reason
+    clean = _slowmotion(api(key), derived / "talking_2s.mp4")
+    assert clean.status_code == 201
+    assert SlowMotionJob.objects.get(id=clean.json()["slowmotion"]["id"]).content_flagged is False
+
+
+def test_restore_upload_is_scanned_before_anything_is_charged(policy_worker, policy, make_user, red_source, images):
+    policy("block")
+    user, key = make_user(credits=10)
+    with open(red_source, "rb") as photo:
+        refused = api(key).post("/api/restore-image/", {"image": photo, "mode": "face_enhance"})
+    assert refused.status_code == 400 and "the image looks like sexual content" in refused.json()["error"].lower()
+    assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 10
+    with open(images / "obama.jpg", "rb") as photo:
+        accepted = api(key).post("/api/restore-image/", {"image": photo, "mode": "face_enhance"})
+    assert accepted.status_code == 200, accepted.json()
+    assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 9

@@ -77,8 +77,10 @@ def frames_per_second(path: str | Path, *, ffmpeg: str = "ffmpeg") -> Iterator[n
             process.wait()
 
 
-def content_scan(models, *, images: dict[str, np.ndarray], video: str | Path | None = None) -> ContentScore:
-    """The highest NSFW score over ``images`` (name -> BGR) and one frame per second of ``video``."""
+def content_scan(models, *, images: dict[str, np.ndarray], video: str | Path | None = None,
+                 video_name: str = "the target video") -> ContentScore:
+    """The highest NSFW score over ``images`` (name -> BGR) and one frame per second of ``video``
+    (named ``video_name`` in the answer's ``where``)."""
     classifier = NsfwClassifier.from_registry(models)
     best = ContentScore(score=0.0, where="")
     names, batch = list(images), list(images.values())
@@ -94,7 +96,7 @@ def content_scan(models, *, images: dict[str, np.ndarray], video: str | Path | N
             nonlocal best
             for offset, score in enumerate(classifier.scores(pending)):
                 if score > best.score:
-                    best = ContentScore(score=float(score), where=f"the target video at {first_second + offset} s")
+                    best = ContentScore(score=float(score), where=f"{video_name} at {first_second + offset} s")
             pending.clear()
 
         for frame in frames_per_second(video):
