@@ -1,6 +1,7 @@
 """The content policy in force: ISAMURAI_CONTENT_POLICY, else block when the NSFW classifier is
 installed and off (with a start-up warning) when it isn't; and what a scan's score means."""
 import logging
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -17,8 +18,15 @@ class ContentRefused(ApplicationError):
     """400: the content policy refused an input; nothing was charged."""
 
 
+@lru_cache(maxsize=1)
+def _manifest() -> ModelManifest:
+    """The manifest ships with the code, so it is read once per process; only the file check
+    below runs on each request (an operator may install the model while the server runs)."""
+    return ModelManifest.load()
+
+
 def nsfw_model_installed() -> bool:
-    return ModelManifest.load().get(NSFW_MODEL).path_in(settings.ISAMURAI_MODELS_DIR).is_file()
+    return _manifest().get(NSFW_MODEL).path_in(settings.ISAMURAI_MODELS_DIR).is_file()
 
 
 def content_policy_mode() -> str:

@@ -122,6 +122,17 @@ def test_frames_are_writable_and_queue_is_bounded(videos_dir: Path):
                 break  # leaving early must stop ffmpeg cleanly
 
 
+def test_sampled_reader_gives_one_frame_a_second_at_the_asked_size(videos_dir: Path):
+    path = videos_dir / "liveportrait_d18.mp4"  # 216 frames at 30 fps: 7.2 s
+    info = MediaProbe().probe(path)
+    with VideoFrameReader(path, output_size=(96, 96), sample_fps=1) as reader:
+        frames = list(reader)
+    assert abs(len(frames) - info.duration_seconds) <= 1
+    assert len(frames) < info.frame_count / 20
+    assert all(frame.shape == (96, 96, 3) for frame in frames)
+    assert reader.frame_rate == 1
+
+
 def test_text_file_named_mp4_is_rejected(tmp_path: Path):
     fake = tmp_path / "notes.mp4"
     fake.write_text("this is not a video\n" * 50)

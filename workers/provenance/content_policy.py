@@ -6,15 +6,13 @@ run through the model registry like every other model.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from workers.errors import MediaError
-from workers.video.reader import ffmpeg_spawn
+from workers.video.reader import VideoFrameReader
 
 NSFW_MODEL = "nsfw_vit"
 INPUT_SIZE = 384
@@ -51,32 +49,6 @@ class NsfwClassifier:
         return probabilities[:, 1]
 
 
-def frames_per_second(path: str | Path, *, ffmpeg: str = "ffmpeg") -> Iterator[np.ndarray]:
-    """One frame per second of a video, already at the classifier's size (ffmpeg does the work)."""
-    command = [ffmpeg, "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0",
-               "-vf", f"fps=1,scale={INPUT_SIZE}:{INPUT_SIZE}", "-an", "-sn",
-               "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]
-    process, stderr = ffmpeg_spawn(command, writes_frames=False)
-    size = INPUT_SIZE * INPUT_SIZE * 3
-    try:
-        while True:
-            data = bytearray()
-            while len(data) < size:  # the pipe is unbuffered: reads may come back short
-                chunk = process.stdout.read(size - len(data))
-                if not chunk:
-                    break
-                data += chunk
-            if len(data) < size:
-                break
-            yield np.frombuffer(bytes(data), np.uint8).reshape(INPUT_SIZE, INPUT_SIZE, 3)
-        if process.wait() != 0:
-            raise MediaError("The target video could not be read for the content check.", detail=stderr.text())
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
 def content_scan(models, *, images: dict[str, np.ndarray], video: str | Path | None = None,
                  video_name: str = "the target video") -> ContentScore:
     """The highest NSFW score over ``images`` (name -> BGR) and one frame per second of ``video``
@@ -99,11 +71,12 @@ def content_scan(models, *, images: dict[str, np.ndarray], video: str | Path | N
                     best = ContentScore(score=float(score), where=f"{video_name} at {first_second + offset} s")
             pending.clear()
 
-        for frame in frames_per_second(video):
-            pending.append(frame)
-            if len(pending) == BATCH:
-                flush(second)
-                second += BATCH
+        with VideoFrameReader(video, output_size=(INPUT_SIZE, INPUT_SIZE), sample_fps=1) as reader:
+            for frame in reader:
+                pending.append(frame)
+                if len(pending) == BATCH:
+                    flush(second)
+                    second += BATCH
         flush(second)
     return best
 

@@ -56,8 +56,9 @@ class VideoFrameReader:
     """Decodes a video on its own thread into a bounded queue of BGR ``uint8`` frames.
 
     Frames come out upright (ffmpeg applies the rotation metadata) and, when ``output_size``
-    is given, scaled to it. Memory use is bounded by ``queue_frames`` whatever the video's
-    length. Use as a context manager and iterate::
+    is given, scaled to it; with ``sample_fps``, only that many frames a second (ffmpeg's
+    ``fps`` filter). Memory use is bounded by ``queue_frames`` whatever the video's length.
+    Use as a context manager and iterate::
 
         with VideoFrameReader(path, output_size=(1280, 720)) as reader:
             for frame in reader:
@@ -70,6 +71,7 @@ class VideoFrameReader:
         *,
         info: MediaInfo | None = None,
         output_size: tuple[int, int] | None = None,
+        sample_fps: float | None = None,
         queue_frames: int = 8,
         ffmpeg: str = "ffmpeg",
         probe: MediaProbe | None = None,
@@ -77,7 +79,8 @@ class VideoFrameReader:
         self.path = Path(path)
         self.info = info or (probe or MediaProbe()).probe(self.path)
         self.width, self.height = output_size or (self.info.width, self.info.height)
-        self.frame_rate = self.info.frame_rate
+        self.sample_fps = sample_fps
+        self.frame_rate = sample_fps or self.info.frame_rate
         self.frames_read = 0
         self._ffmpeg = ffmpeg
         self._process: subprocess.Popen | None = None
@@ -97,12 +100,12 @@ class VideoFrameReader:
 
     def _command(self) -> list[str]:
         command = [self._ffmpeg, "-v", "error", "-nostdin", "-i", str(self.path), "-map", "0:v:0"]
-        filters = []
+        filters = [f"fps={self.sample_fps}"] if self.sample_fps else []
         if (self.width, self.height) != (self.info.width, self.info.height):
             filters.append(f"scale={self.width}:{self.height}:flags=bicubic")
         filters.append("setsar=1")
         command += ["-vf", ",".join(filters)]
-        if self.info.is_variable_frame_rate:
+        if self.info.is_variable_frame_rate and not self.sample_fps:
             # Resample variable frame rate to a constant one so frame index <-> time is simple.
             command += ["-fps_mode", "cfr", "-r", str(self.frame_rate)]
         else:
