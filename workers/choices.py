@@ -45,6 +45,11 @@ class OptionChoices(Generic[Value]):
         return iter(self.values)
 
 
+MEDIA_IMAGE, MEDIA_VIDEO = "image", "video"
+# What a face swap's target is (told by the upload check; a job stores it).
+MEDIA_TYPES: OptionChoices[str] = OptionChoices(
+    "media_type", ((MEDIA_IMAGE, "Image"), (MEDIA_VIDEO, "Video")), MEDIA_VIDEO)
+
 QUALITIES: OptionChoices[str] = OptionChoices(
     "quality", (("480p", "480p"), ("720p", "720p"), ("1080p", "1080p")), "720p")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from workers.choices import MEDIA_IMAGE, MEDIA_VIDEO
 from workers.errors import MediaError
 from workers.imaging.codec import ImageDecoder, ImageHeader
 from workers.video.probe import MediaInfo, VideoLimits, VideoValidator
@@ -72,7 +73,7 @@ class UploadFolder:
 
 @dataclass(frozen=True)
 class MediaCheck:
-    media_type: str  # "image" | "video"
+    media_type: str  # workers.choices.MEDIA_TYPES
     duration_seconds: float | None
     video: MediaInfo | None
 
@@ -112,7 +113,7 @@ def media_file_check(path: Path, *, field: str, allow_image: bool = True) -> Med
             message = "An image was uploaded where a video is needed; upload an MP4 or MOV video."
             raise ApplicationError(f"{field}: {message}", details={field: [message]})
         image_file_check(path, field=field)
-        return MediaCheck(media_type="image", duration_seconds=None, video=None)
+        return MediaCheck(media_type=MEDIA_IMAGE, duration_seconds=None, video=None)
     limits = VideoLimits(
         max_duration_seconds=settings.ISAMURAI_MAX_VIDEO_SECONDS,
         max_pixels=settings.ISAMURAI_MAX_VIDEO_PIXELS,
@@ -121,7 +122,7 @@ def media_file_check(path: Path, *, field: str, allow_image: bool = True) -> Med
         info = VideoValidator(limits).validate(path)
     except MediaError as exc:
         raise ApplicationError(f"{field}: {exc.user_message}", details={field: [exc.user_message]}) from None
-    return MediaCheck(media_type="video", duration_seconds=info.duration_seconds, video=info)
+    return MediaCheck(media_type=MEDIA_VIDEO, duration_seconds=info.duration_seconds, video=info)
 
 
 _BASE64_STANDARD = frozenset(string.ascii_letters + string.digits + "+/")

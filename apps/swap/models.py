@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.jobs.models import Job
-from workers.choices import FACE_SELECTIONS, QUALITIES
+from workers.choices import FACE_SELECTIONS, MEDIA_TYPES, QUALITIES
 from workers.pipelines.options import FaceSwapOptions
 
 
@@ -13,16 +13,12 @@ class FaceSwapJob(Job):
 
     KIND = "faceswap"
 
-    class MediaType(models.TextChoices):
-        VIDEO = "video"
-        IMAGE = "image"
-
     name = models.CharField(max_length=20, blank=True)
     description = models.CharField(max_length=20, blank=True)
     gquality = models.CharField(max_length=8, choices=QUALITIES.pairs(), default=QUALITIES.default)
     enhance = models.BooleanField(default=False)
     multi = models.BooleanField(default=False)
-    media_type = models.CharField(max_length=8, choices=MediaType.choices, default=MediaType.VIDEO)
+    media_type = models.CharField(max_length=8, choices=MEDIA_TYPES.pairs(), default=MEDIA_TYPES.default)
     duration_seconds = models.FloatField(null=True, blank=True)
     # What the submission-time check found in the sources, written once and reused by the GPU run:
     # workers.pipelines.sources.SwapSources as JSON, one entry per person ("source" for a single

@@ -2,6 +2,7 @@
 import math
 
 from apps.jobs.pricing import billable_seconds, price_table
+from workers.choices import MEDIA_IMAGE
 
 from .models import FaceSwapJob
 
@@ -17,7 +18,7 @@ def faceswap_image_price() -> int:
 
 def faceswap_price(job: FaceSwapJob) -> int:
     """What starting `job` costs (the kind's price in its JobKindSpec)."""
-    if job.media_type == FaceSwapJob.MediaType.IMAGE:
+    if job.media_type == MEDIA_IMAGE:
         return faceswap_image_price()
     return faceswap_video_price(duration_seconds=job.duration_seconds or 0)
 

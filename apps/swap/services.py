@@ -27,7 +27,7 @@ from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 from apps.ops.webhooks import webhook_url_validate
 from apps.provenance.policy import content_policy_mode, content_verdict
-from workers.choices import FACE_SELECTIONS
+from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE
 
 from .models import FaceSwapJob, Preview
 from .pricing import faceswap_price, preview_price
@@ -90,7 +90,7 @@ def faceswap_job_create(
         check_kwargs: dict = {"persons": entries, "quality_options": job.quality_options}
         policy = content_policy_mode()
         if policy != "off":
-            check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == FaceSwapJob.MediaType.IMAGE,
+            check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == MEDIA_IMAGE,
                                 refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == "block" else None)
         checked = fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
         if checked.get("content"):  # block mode raises here: nothing saved, nothing charged

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from workers.choices import FACE_SELECTIONS
+from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE, MEDIA_TYPES, MEDIA_VIDEO
 from workers.faces.analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser
 from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
 from workers.faces.stability import FaceStabiliser
@@ -171,8 +171,8 @@ _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 def _is_image(path: Path, media_type: str | None) -> bool:
-    if media_type in ("image", "video"):
-        return media_type == "image"
+    if media_type in MEDIA_TYPES:
+        return media_type == MEDIA_IMAGE
     with open(path, "rb") as handle:
         head = handle.read(16)
     # Anything that isn't a still image we know is treated as a video; the probe decides.
@@ -203,7 +203,7 @@ def _swap_image_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
     partial.write_bytes(encoded.tobytes())
     os.replace(partial, output)
     ctx.report_progress(1.0)
-    return PipelineResult(output, FaceSwapReport("image", 1, swapper.frames_with_faces,
+    return PipelineResult(output, FaceSwapReport(MEDIA_IMAGE, 1, swapper.frames_with_faces,
                                                  swapper.faces_swapped, width, height))
 
 
@@ -226,7 +226,7 @@ def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
             progress.update(done)
         if swapper.frames_with_faces == 0:
             raise PipelineError(NO_TARGET_FACE.format(kind="video"))
-    return PipelineResult(output, FaceSwapReport("video", writer.frames_written, swapper.frames_with_faces,
+    return PipelineResult(output, FaceSwapReport(MEDIA_VIDEO, writer.frames_written, swapper.frames_with_faces,
                                                  swapper.faces_swapped, width, height))
 
 

@@ -11,13 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-from workers.choices import FACE_SELECTIONS, INTERPOLATORS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+from workers.choices import (
+    FACE_SELECTIONS,
+    INTERPOLATORS,
+    MEDIA_TYPES,
+    QUALITIES,
+    RESTORE_MODES,
+    SLOWDOWN_FACTORS,
+    SLOWMOTION_MODES,
+)
 from workers.pipelines.context import PipelineError
 from workers.pipelines.sources import SwapSources
 from workers.processors.chain import QUALITY_OPTION_NAMES, FrameProcessing
 
 OptionsT = TypeVar("OptionsT", bound="PipelineOptions")
-MEDIA_TYPES = ("image", "video")
 
 
 def _word(value: object) -> str:
