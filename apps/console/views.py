@@ -174,10 +174,8 @@ def faceswap_new(request: HttpRequest) -> HttpResponse:
                 user=request.user, source_id=source_id,
                 photos=[(label, upload.read()) for label, upload in uploads], count_field="source_image")
             job = faceswap_job_create(
-                user=request.user, target=values["target_media"], gquality=values["gquality"], source=source,
-                name=values["name"], description=values["description"], enhance=values["enhance"],
-                face_selection=values["face_selection"], start="save_draft" not in request.POST,
-                quality_options=form.quality_options(),
+                user=request.user, target=values["target_media"], options=form.options(), source=source,
+                name=values["name"], description=values["description"], start="save_draft" not in request.POST,
             )
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))
@@ -196,9 +194,8 @@ def multiswap_new(request: HttpRequest) -> HttpResponse:
             persons = analysis_results_parse(
                 user=request.user, raw=form.analysis_results(data=request.POST, files=request.FILES))
             job = faceswap_job_create(
-                user=request.user, target=values["target_media"], gquality=values["gquality"], persons=persons,
-                name=values["name"], description=values["description"], enhance=values["enhance"],
-                quality_options=form.quality_options(),
+                user=request.user, target=values["target_media"], options=form.options(), persons=persons,
+                name=values["name"], description=values["description"],
             )
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))
@@ -216,10 +213,8 @@ def slowmotion_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         try:
-            project = slowmotion_project_create(
-                user=request.user, source_video=values["source_video"], slowdown_factor=values["slowdown_factor"],
-                quality=values["quality"], mode=values["mode"],
-            )
+            project = slowmotion_project_create(user=request.user, source_video=values["source_video"],
+                                                options=form.options())
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))
         else:
@@ -245,7 +240,7 @@ def restore(request: HttpRequest) -> HttpResponse:
             before = f"data:{content_type};base64,{base64.b64encode(image.read()).decode()}"
             image.seek(0)
         try:
-            record, _ = restore_image_create(user=request.user, image=image, mode=form.cleaned_data["mode"])
+            record, _ = restore_image_create(user=request.user, image=image, mode=form.options().mode)
         except SERVICE_ERRORS as exc:
             form.add_error(None, _error_text(exc))
         else:

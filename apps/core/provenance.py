@@ -1,20 +1,8 @@
-"""The server's marks on outputs, built from settings: the C2PA signer (one per process) and
-each job's OutputMarker (workers.provenance)."""
-import uuid
+"""What each kind of output is, for its C2PA manifest (light: the job kinds name these; the marks
+themselves are built on a worker by ``apps.core.marking``)."""
 from dataclasses import dataclass
-from functools import lru_cache
 
-from django.conf import settings
-
-from workers.provenance.c2pa_signing import (
-    COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
-    TRAINED_ALGORITHMIC_MEDIA,
-    ManifestSigner,
-    SigningCredentials,
-)
-from workers.provenance.marking import OutputMarker
-from workers.provenance.payload import WatermarkPayload
-from workers.provenance.watermark import DwtDctWatermark
+from workers.provenance.source_types import COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, TRAINED_ALGORITHMIC_MEDIA
 
 
 @dataclass(frozen=True)
@@ -30,22 +18,3 @@ FACE_SWAP_PROVENANCE = OutputProvenance(COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
 PREVIEW_PROVENANCE = OutputProvenance(COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap preview")
 SLOW_MOTION_PROVENANCE = OutputProvenance(TRAINED_ALGORITHMIC_MEDIA, "slow motion with generated in-between frames")
 RESTORE_PROVENANCE = OutputProvenance(TRAINED_ALGORITHMIC_MEDIA, "photo restoration")
-
-
-@lru_cache(maxsize=1)
-def manifest_signer() -> ManifestSigner:
-    credentials = SigningCredentials.load(cert_path=settings.ISAMURAI_C2PA_CERT or None,
-                                          key_path=settings.ISAMURAI_C2PA_KEY or None,
-                                          generated_dir=settings.ISAMURAI_C2PA_GENERATED_DIR)
-    return ManifestSigner(credentials, generator_version=settings.SPECTACULAR_SETTINGS["VERSION"])
-
-
-def output_marker(*, output_id: uuid.UUID, provenance: OutputProvenance, label: bool | None = None) -> OutputMarker:
-    """The marks of one output (a job, a preview, a restore): ``label`` None = the server default."""
-    return OutputMarker(
-        payload=WatermarkPayload.for_job(server_id=settings.ISAMURAI_SERVER_ID, job_id=output_id),
-        signer=manifest_signer(), digital_source_type=provenance.digital_source_type,
-        description=provenance.description,
-        label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label, watermark=DwtDctWatermark(),
-        watermark_refresh=settings.ISAMURAI_WATERMARK_REFRESH,
-    )

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from workers.options import Price
+
 
 def price_table() -> dict[str, int]:
     return settings.ISAMURAI_PRICES
@@ -13,3 +15,8 @@ def price_table() -> dict[str, int]:
 
 def billable_seconds(duration_seconds: float) -> Decimal:
     return Decimal(str(round(max(duration_seconds, 0.0), 3)))
+
+
+def price_get(price: Price) -> int:
+    """A declared price (an option value's, a kind's base) as the operator's table sets it."""
+    return int(price_table().get(price.setting, price.default))

@@ -6,11 +6,15 @@ from django.core.files.uploadedfile import UploadedFile
 from apps.accounts.models import User
 from apps.core.fast import fast_task_call
 from apps.core.uploads import UploadFolder
+from workers.choices import ContentPolicyMode
 from workers.provenance.payload import server_tag
 
 from .policy import content_policy_mode, content_verdict
 from .selectors import output_id_for_watermark
-from .tasks import content_scan_task, provenance_inspect_task
+
+# The fast tasks this app sends, by name (apps/provenance/tasks.py runs them on a worker).
+PROVENANCE_INSPECT = "provenance.inspect"
+CONTENT_SCAN = "provenance.content_scan"
 
 
 def content_policy_check(*, images: dict[str, str] | None = None, video: str | None = None,
@@ -19,17 +23,17 @@ def content_policy_check(*, images: dict[str, str] | None = None, video: str | N
     before anything is charged: '' when they pass or the policy is off, the reason to flag them
     in flag mode; in block mode a refusal raises ContentRefused (400)."""
     mode = content_policy_mode()
-    if mode == "off":
+    if mode == ContentPolicyMode.OFF:
         return ""
-    answer = fast_task_call(content_scan_task, kwargs={"images": images or {}, "video": video,
-                                                       "video_name": video_name})
+    answer = fast_task_call(CONTENT_SCAN, kwargs={"images": images or {}, "video": video,
+                                                  "video_name": video_name})
     return content_verdict(mode=mode, **answer["content"])[:255]
 
 
 def media_verify(*, user: User, upload: UploadedFile) -> dict:
     folder = UploadFolder.create()
     try:
-        answer = fast_task_call(provenance_inspect_task, kwargs={"media": folder.save_upload(upload, stem="verify")})
+        answer = fast_task_call(PROVENANCE_INSPECT, kwargs={"media": folder.save_upload(upload, stem="verify")})
     finally:
         folder.remove()
     mark = answer["watermark"]

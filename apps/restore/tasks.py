@@ -6,23 +6,27 @@ from celery import shared_task
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
+from apps.core.marking import output_marker
 from apps.core.model_access import model_registry
-from apps.core.provenance import RESTORE_PROVENANCE, output_marker
+from apps.core.provenance import RESTORE_PROVENANCE
 from apps.core.storage import media_storage
 from workers.faces.analyser import FaceAnalyser, largest
 from workers.imaging.codec import ImageDecoder, JpegEncoder
+from workers.options import options_parse
 from workers.pipelines.options import RestoreOptions
 from workers.pipelines.restore import restore_image
+
+from .services import GALLERY_ANALYSE_SOURCE, RESTORE_IMAGE
 
 
 def _load(relpath: str):
     return ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS).decode_file(media_storage().fetch(relpath))
 
 
-@shared_task(name="restore.image")
+@shared_task(name=RESTORE_IMAGE)
 def restore_image_task(*, image: str, mode: str, output_id: str) -> dict:
     def work() -> dict:
-        result = restore_image(model_registry(), _load(image), RestoreOptions(mode=mode))
+        result = restore_image(model_registry(), _load(image), options_parse(RestoreOptions, mode=mode))
         marker = output_marker(output_id=uuid.UUID(output_id), provenance=RESTORE_PROVENANCE)
         jpeg = marker.seal_bytes(JpegEncoder(quality=92).encode(marker.mark_frame(result.image)),
                                  mime_type="image/jpeg")
@@ -31,7 +35,7 @@ def restore_image_task(*, image: str, mode: str, output_id: str) -> dict:
     return fast_task_answer(work)
 
 
-@shared_task(name="gallery.analyse_source")
+@shared_task(name=GALLERY_ANALYSE_SOURCE)
 def gallery_analyse_source_task(*, image: str) -> dict:
     """Face count and the largest face's embedding of an uploaded source."""
 

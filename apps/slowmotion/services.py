@@ -10,12 +10,13 @@ from apps.core.uploads import UploadFolder, media_file_check, media_root
 from apps.jobs.services import job_start
 from apps.ops.webhooks import webhook_url_validate
 from apps.provenance.services import content_policy_check
+from workers.pipelines.options import SlowMotionOptions
 
 from .models import SlowMotionJob
 
 
 def slowmotion_project_create(
-    *, user: User, source_video: UploadedFile, slowdown_factor: int, quality: str, mode: str, webhook_url: str = ""
+    *, user: User, source_video: UploadedFile, options: SlowMotionOptions, webhook_url: str = ""
 ) -> SlowMotionJob:
     if webhook_url:
         webhook_url_validate(webhook_url)
@@ -26,8 +27,9 @@ def slowmotion_project_create(
         flag_reason = content_policy_check(video=source, video_name="the video")
         with transaction.atomic():
             return SlowMotionJob.objects.create(
-                user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
-                quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
+                user=user, inputs={"source": source}, slowdown_factor=int(options.slowdown_factor),
+                quality=options.quality.value, mode=options.mode.value,
+                duration_seconds=media.duration_seconds, webhook_url=webhook_url,
                 label=settings.ISAMURAI_VISIBLE_LABEL, content_flagged=bool(flag_reason),
                 content_flag_reason=flag_reason,
             )

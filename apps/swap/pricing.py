@@ -1,8 +1,10 @@
 """Face swap prices: jobs (video per minute, image flat) and previews."""
 import math
 
-from apps.jobs.pricing import billable_seconds, price_table
+from apps.jobs.pricing import billable_seconds, price_get, price_table
 from workers.choices import MEDIA_IMAGE
+from workers.options import OptionsSchema, chosen_prices
+from workers.pipelines.options import PREVIEW_PRICE
 
 from .models import FaceSwapJob
 
@@ -23,5 +25,6 @@ def faceswap_price(job: FaceSwapJob) -> int:
     return faceswap_video_price(duration_seconds=job.duration_seconds or 0)
 
 
-def preview_price(*, enhance: bool) -> int:
-    return price_table()["preview_enhance" if enhance else "preview"]
+def preview_price(options: OptionsSchema) -> int:
+    """A preview's base price, or the highest price one of its chosen values declares (enhance)."""
+    return max(price_get(price) for price in [PREVIEW_PRICE, *chosen_prices(options)])

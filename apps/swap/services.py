@@ -3,9 +3,7 @@ then create (and charge) the job, or run a preview. Any failure leaves no files 
 and charges nothing."""
 import base64
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -27,12 +25,18 @@ from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 from apps.ops.webhooks import webhook_url_validate
 from apps.provenance.policy import content_policy_mode, content_verdict
-from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE
+from workers.choices import MEDIA_IMAGE, ContentPolicyMode
+from workers.pipelines.options import FaceSwapBaseOptions
 
-from .models import FaceSwapJob, Preview
+from .models import FaceSwapJob, Preview, options_json
 from .pricing import faceswap_price, preview_price
 from .sources import PersonInput, SourceInput, analysis_results_parse, source_entries  # noqa: F401 (callers)
-from .tasks import swap_analyse_frame_task, swap_check_sources_task, swap_preview_task
+
+# The fast tasks this app sends, by name (apps/swap/tasks.py runs them on a worker; the web
+# process never imports that module, nor what it loads).
+SWAP_CHECK_SOURCES = "swap.check_sources"
+SWAP_PREVIEW = "swap.preview"
+SWAP_ANALYSE_FRAME = "swap.analyse_frame"
 
 
 def _require_credits(*, user: User, price: int) -> None:
@@ -49,20 +53,18 @@ def faceswap_job_create(
     *,
     user: User,
     target: UploadedFile,
-    gquality: str,
+    options: FaceSwapBaseOptions,
     source: SourceInput | None = None,
     persons: list[PersonInput] | None = None,
     name: str = "",
     description: str = "",
-    enhance: bool = False,
-    face_selection: str = FACE_SELECTIONS.default,
     start: bool = True,
     webhook_url: str = "",
-    quality_options: Mapping[str, Any] | None = None,
     label: bool | None = None,
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
-    here (on a fast worker); the job keeps what was found and its GPU run reuses it."""
+    here (on a fast worker), which also loads every model the options need (503 naming a missing
+    one, before any charge); the job keeps what was found and its GPU run reuses it."""
     if webhook_url:
         webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
@@ -78,21 +80,21 @@ def faceswap_job_create(
         media = media_file_check(media_root() / inputs["target"], field="target_media")
 
         job = FaceSwapJob(
-            user=user, inputs=inputs, name=name, description=description, gquality=gquality,
-            enhance=enhance, multi=persons is not None, media_type=media.media_type,
-            duration_seconds=media.duration_seconds, face_selection=face_selection, webhook_url=webhook_url,
-            quality_options=dict(quality_options or {}),
+            user=user, inputs=inputs, name=name, description=description, multi=persons is not None,
+            media_type=media.media_type, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
             label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label,
         )
+        job.options_store(options)
         price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
-        check_kwargs: dict = {"persons": entries, "quality_options": job.quality_options}
+        check_kwargs: dict = {"persons": entries, "options": job.pipeline_options().model_dump(mode="json")}
         policy = content_policy_mode()
-        if policy != "off":
+        if policy != ContentPolicyMode.OFF:
             check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == MEDIA_IMAGE,
-                                refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == "block" else None)
-        checked = fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
+                                refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == ContentPolicyMode.BLOCK
+                                else None)
+        checked = fast_task_call(SWAP_CHECK_SOURCES, kwargs=check_kwargs)
         if checked.get("content"):  # block mode raises here: nothing saved, nothing charged
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
             job.content_flagged = bool(job.content_flag_reason)
@@ -116,28 +118,25 @@ def swap_preview_create(
     *,
     user: User,
     target_b64: str,
+    options: FaceSwapBaseOptions,
     source: SourceInput | None = None,
     persons: list[PersonInput] | None = None,
-    enhance: bool = False,
-    face_selection: str = FACE_SELECTIONS.default,
     instance: uuid.UUID | None = None,
-    quality_options: Mapping[str, Any] | None = None,
     label: bool | None = None,
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
     preview_id = uuid.uuid4()
-    kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection,
+    kwargs: dict = {"target": _b64(target), "options": options.model_dump(mode="json"),
                     "output_id": str(preview_id), "label": label,
-                    "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data)),
-                    "quality_options": dict(quality_options or {})}
+                    "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data))}
     job = job_get_for_user(user=user, job_id=instance) if instance else None
-    price = preview_price(enhance=enhance)
+    price = preview_price(options)
     _require_credits(user=user, price=price)
     policy = content_policy_mode()
-    if policy == "block":  # "flag" marks jobs; a preview is not kept, so only "block" applies
+    if policy == ContentPolicyMode.BLOCK:  # FLAG marks jobs; a preview is not kept, so only BLOCK applies
         kwargs["content_threshold"] = settings.ISAMURAI_NSFW_THRESHOLD
-    answer = fast_task_call(swap_preview_task, kwargs=kwargs)
+    answer = fast_task_call(SWAP_PREVIEW, kwargs=kwargs)
     if answer.get("content"):
         content_verdict(mode=policy, **answer["content"])
     image_b64 = answer["image_base64"]
@@ -148,8 +147,8 @@ def swap_preview_create(
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="preview", job_id=preview_id, note="preview")
             preview = Preview.objects.create(id=preview_id, user=user, job=job, multi=persons is not None,
-                                             enhance=enhance, credits_charged=price, output_file=output_rel,
-                                             quality_options=kwargs["quality_options"])
+                                             enhance=getattr(options, "enhance", False), credits_charged=price,
+                                             output_file=output_rel, quality_options=options_json(options))
     except BaseException:
         folder.remove()
         raise
@@ -158,7 +157,7 @@ def swap_preview_create(
 
 def frame_analyse(*, target_b64: str) -> list[dict]:
     target = base64_image_decode(target_b64, field="target_image_base64")
-    return fast_task_call(swap_analyse_frame_task, kwargs={"target": _b64(target)})["analysis"]
+    return fast_task_call(SWAP_ANALYSE_FRAME, kwargs={"target": _b64(target)})["analysis"]
 
 
 def _b64(data: bytes) -> str:

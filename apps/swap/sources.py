@@ -17,8 +17,7 @@ from apps.core.exceptions import ApplicationError
 from apps.core.uploads import base64_image_decode
 from apps.jobs.selectors import job_id_parse
 from apps.restore.services import gallery_source_bytes, gallery_source_get
-from workers.faces.matching import SINGLE_SOURCE_KEY
-from workers.pipelines.sources import MAX_SOURCE_PHOTOS
+from workers.pipelines.source_limits import MAX_SOURCE_PHOTOS, SINGLE_SOURCE_KEY
 
 PERSON_ID = re.compile(r"^P[1-9][0-9]{0,3}$")
 

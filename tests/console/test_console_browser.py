@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from apps.accounts.models import ApiKey
-from apps.core.provenance import FACE_SWAP_PROVENANCE, output_marker
+from apps.core.marking import output_marker
+from apps.core.provenance import FACE_SWAP_PROVENANCE
 from apps.jobs.models import JobStatus
 from apps.jobs.services import job_cancel
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get

@@ -32,10 +32,10 @@ from workers.faces.matching import (
 )
 from workers.faces.swapper import InSwapper
 from workers.pipelines.context import PipelineError
+from workers.pipelines.source_limits import MAX_SOURCE_PHOTOS  # noqa: F401 (re-exported)
 
 EMBEDDING_SIZE = 512
 # Photos of one person averaged into one identity, at most (each is decoded, detected and embedded).
-MAX_SOURCE_PHOTOS = 10
 NO_SOURCE_FACE = ("No face was found in the source image; upload a photo where one face is clearly "
                   "visible and not too small.")
 

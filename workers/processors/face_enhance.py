@@ -1,10 +1,23 @@
 """The enhance step: GFPGAN restores the (already swapped) face in the frame."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import numpy as np
 
-from workers.faces.enhancer import GfpganEnhancer
+from workers.model_zoo.names import ENHANCER_MODEL
+from workers.options import Option, OptionsSchema, Price
 from workers.processors.base import FaceTarget
+from workers.processors.registry import ProcessorSetup, ProcessorSpec
+
+if TYPE_CHECKING:
+    from workers.faces.enhancer import GfpganEnhancer
+
+
+class FaceEnhanceOptions(OptionsSchema):
+    enhance: Annotated[bool, Option(
+        "Enhance faces (GFPGAN)", help="Restore the swapped face with GFPGAN.",
+        models={True: (ENHANCER_MODEL,)}, prices={True: Price("preview_enhance", 2)})] = False
 
 
 class FaceEnhanceProcessor:
@@ -15,3 +28,14 @@ class FaceEnhanceProcessor:
 
     def process(self, frame: np.ndarray, target: FaceTarget) -> None:
         self.enhancer.enhance(frame, target.face)
+
+
+def build(setup: ProcessorSetup, options: FaceEnhanceOptions) -> FaceEnhanceProcessor | None:
+    if not options.enhance:
+        return None
+    from workers.faces.enhancer import GfpganEnhancer  # ONNX: on a worker only
+
+    return FaceEnhanceProcessor(GfpganEnhancer.from_registry(setup.models))
+
+
+PROCESSOR = ProcessorSpec(name="face_enhance", order=60, options=FaceEnhanceOptions, build=build)
