@@ -173,6 +173,8 @@ def required_models(options: OptionsSchema) -> list[str]:
     """Every model the chosen values need, in declaration order, each once."""
     names: dict[str, None] = {}
     for spec in option_fields(type(options), public_only=False):
+        if not spec.option.models:
+            continue
         for value in _chosen(getattr(options, spec.name)):
             for model in spec.option.models.get(value, ()):
                 names[model] = None
@@ -181,7 +183,7 @@ def required_models(options: OptionsSchema) -> list[str]:
 
 def chosen_prices(options: OptionsSchema) -> list[Price]:
     """The :class:`Price` of each chosen value that has one."""
-    return [spec.option.prices[value] for spec in option_fields(type(options), public_only=False)
+    return [spec.option.prices[value] for spec in option_fields(type(options), public_only=False) if spec.option.prices
             for value in _chosen(getattr(options, spec.name)) if value in spec.option.prices]
 
 

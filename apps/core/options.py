@@ -29,7 +29,7 @@ class ChoiceListField(serializers.Field):
 
     def __init__(self, *, choices: OptionChoices, **kwargs: Any) -> None:
         self.option_choices = choices
-        self.default_error_messages = {"invalid_choice": choices.invalid_message()}
+        kwargs["error_messages"] = {"invalid_choice": choices.invalid_message(), **kwargs.get("error_messages", {})}
         super().__init__(**kwargs)
 
     def get_value(self, dictionary: Mapping[str, Any]) -> Any:
