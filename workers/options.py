@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
 
-import annotated_types
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
@@ -116,6 +115,13 @@ def _option_of(info: FieldInfo) -> Option | None:
     return next((item for item in info.metadata if isinstance(item, Option)), None)
 
 
+def _bounds(info: FieldInfo) -> tuple[Any, Any]:
+    """A field's ``Field(ge=, le=)`` (pydantic keeps them as metadata items with ``ge`` / ``le``)."""
+    minimum = next((item.ge for item in info.metadata if hasattr(item, "ge")), None)
+    maximum = next((item.le for item in info.metadata if hasattr(item, "le")), None)
+    return minimum, maximum
+
+
 def _is_many(annotation: Any) -> bool:
     return get_origin(annotation) is tuple
 
@@ -130,11 +136,9 @@ def option_fields(schema: type[OptionsSchema], *, public_only: bool = True) -> l
         annotation = info.annotation
         many = _is_many(annotation)
         kind = get_args(annotation)[0] if many else annotation
-        bounds = {type(item): item for item in info.metadata}
-        found.append(OptionField(
-            name=name, kind=kind, default=info.default, option=option, many=many,
-            minimum=getattr(bounds.get(annotated_types.Ge), "ge", None),
-            maximum=getattr(bounds.get(annotated_types.Le), "le", None)))
+        minimum, maximum = _bounds(info)
+        found.append(OptionField(name=name, kind=kind, default=info.default, option=option, many=many,
+                                 minimum=minimum, maximum=maximum))
     return found
 
 
@@ -159,9 +163,9 @@ def _sentence(schema: type[OptionsSchema], exc: ValidationError) -> str:
     if error["type"] == "value_error":  # the choices' own wording (OptionChoices.invalid_message)
         return str(error["ctx"]["error"])
     info = schema.model_fields.get(name)
-    bounds = {type(item): item for item in (info.metadata if info else [])}
-    if annotated_types.Ge in bounds and annotated_types.Le in bounds:
-        return f"{name} must be between {bounds[annotated_types.Ge].ge} and {bounds[annotated_types.Le].le}."
+    minimum, maximum = _bounds(info) if info else (None, None)
+    if minimum is not None and maximum is not None:
+        return f"{name} must be between {minimum} and {maximum}."
     return f"{name}: {error['msg']}."
 
 
