@@ -216,8 +216,7 @@
     button.addEventListener("click", function () {
       var sourceFile = form.querySelector("#id_source_image").files[0];
       var sourceId = form.querySelector("#id_source_id").value;
-      var body = formOptions(form);
-      delete body.gquality;  // a preview swaps the frame as it is
+      var body = formOptions(form);  // options a preview doesn't take (gquality) are ignored by the API
       var target;
       try { target = picker.grab(); } catch (e) { setText("preview-status", e.message, true); return; }
       body.target_image_base64 = target;
@@ -328,7 +327,6 @@
       });
       Promise.all(entries).then(function (results) {
         var body = formOptions(document);
-        delete body.gquality;  // a preview swaps the frame as it is
         body.target_image_base64 = state.frame;
         body.analysis_results = results;
         return postJSON("/api/multi-preview-swap-api/", body);
