@@ -1,7 +1,7 @@
 """A web process is light (issue 19): importing the URLconf and every app's models, reading every
 option schema (with the processors' declarations) and building the OpenAPI document, in a fresh
-interpreter, loads neither ONNX Runtime nor OpenCV (nor the onnx package): those belong to the
-workers, which the web process reaches through the fast queue by task name."""
+interpreter, loads neither ONNX Runtime nor OpenCV (nor the onnx package, nor numpy): those
+belong to the workers, which the web process reaches through the fast queue by task name."""
 import json
 import os
 import subprocess
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("onnxruntime", "cv2", "onnx")
+HEAVY = ("onnxruntime", "cv2", "onnx", "numpy")
 
 WEB_PROCESS = """
 import json, sys
@@ -31,7 +31,7 @@ print(json.dumps({"models": len(models), "options": [f.name for f in fields],
 """
 
 
-def test_urls_models_options_and_openapi_load_no_onnxruntime_and_no_opencv():
+def test_urls_models_options_and_openapi_load_no_onnxruntime_no_opencv_no_numpy():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "isamurai_server.settings", "PYTHONPATH": str(REPO)}
     env.pop("ISAMURAI_PROCESSOR_MODULES", None)
     done = subprocess.run([sys.executable, "-c", WEB_PROCESS], cwd=REPO, env=env, capture_output=True,

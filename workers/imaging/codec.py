@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from workers.errors import MediaError
+
+if TYPE_CHECKING:  # numpy: on a worker only
+    import numpy as np
 
 _UNSUPPORTED = "The file is not a JPEG, PNG or WebP image; upload one of those formats."
 _DAMAGED = "The image could not be decoded; the file may be damaged or truncated."
@@ -95,6 +97,7 @@ class ImageDecoder:
                 f"{self.max_pixels:,} pixels, so downscale it and upload it again."
             )
         import cv2
+        import numpy as np
 
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
         if image is None or image.size == 0:
@@ -114,6 +117,8 @@ class JpegEncoder:
         self.quality = quality
 
     def encode(self, image: np.ndarray) -> bytes:
+        import numpy as np
+
         if image.dtype != np.uint8 or image.ndim not in (2, 3):
             raise ValueError(f"expected a uint8 image, got {image.dtype} with shape {image.shape}")
         import cv2

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # the web process reads the processors' declarations without numpy or OpenCV
+    import numpy as np
 
-if TYPE_CHECKING:  # the web process reads the processors' declarations without OpenCV
     from workers.faces.analyser import Face
 
 

@@ -1,13 +1,14 @@
 """The colour-match step: the swapped crop takes the target face's LAB mean and spread."""
 from __future__ import annotations
 
-from typing import Annotated
-
-import numpy as np
+from typing import TYPE_CHECKING, Annotated
 
 from workers.options import Option, OptionsSchema
 from workers.processors.base import FaceTarget
 from workers.processors.registry import ProcessorSetup, ProcessorSpec
+
+if TYPE_CHECKING:  # numpy: on a worker only
+    import numpy as np
 
 
 class ColorMatchOptions(OptionsSchema):

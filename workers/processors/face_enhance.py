@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-
 from workers.model_zoo.names import ENHANCER_MODEL
 from workers.options import Option, OptionsSchema, Price
 from workers.processors.base import FaceTarget
 from workers.processors.registry import ProcessorSetup, ProcessorSpec
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the rest: on a worker only
+    import numpy as np
+
     from workers.faces.enhancer import GfpganEnhancer
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 from pydantic import Field
 
 from workers.choices import (
@@ -27,7 +26,9 @@ from workers.options import Option, OptionsSchema
 from workers.processors.base import FaceTarget
 from workers.processors.registry import ProcessorSetup, ProcessorSpec
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the rest: on a worker only
+    import numpy as np
+
     from workers.faces.masks import BisenetFaceParser, XsegOccluder
 
 
@@ -67,6 +68,8 @@ class FaceMaskProcessor:
         self.occluder, self.parser = occluder, parser
 
     def process(self, frame: np.ndarray, target: FaceTarget) -> None:
+        import numpy as np
+
         from workers.faces.masks import box_mask  # OpenCV: on a worker only
 
         crop = target.crop

@@ -13,14 +13,14 @@ import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-
 from workers.choices import PIXEL_BOOSTS, PixelBoost
 from workers.options import Option, OptionsSchema
 from workers.processors.base import FaceCrop, FaceTarget
 from workers.processors.registry import ProcessorSetup, ProcessorSpec
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the rest: on a worker only
+    import numpy as np
+
     from workers.faces.align import FaceAligner
     from workers.faces.swapper import InSwapper
 
@@ -44,6 +44,8 @@ def boosted_aligner(size: int) -> FaceAligner:
 
 def auto_size(keypoints: np.ndarray) -> int:
     """The boost for a face: the frame pixels across its 128 crop, rounded up to 128s."""
+    import numpy as np
+
     matrix = boosted_aligner(MODEL_SIZE).matrix(keypoints)
     scale = math.sqrt(abs(float(np.linalg.det(matrix[:, :2]))))  # frame px -> crop px
     covered = MODEL_SIZE / max(scale, 1e-6)
@@ -52,11 +54,15 @@ def auto_size(keypoints: np.ndarray) -> int:
 
 def pixel_unshuffle(crop: np.ndarray, factor: int) -> list[np.ndarray]:
     """The factor^2 sub-crops of ``crop``, row-major over the (i, j) phase."""
+    import numpy as np
+
     return [np.ascontiguousarray(crop[i::factor, j::factor]) for i in range(factor) for j in range(factor)]
 
 
 def pixel_shuffle(parts: list[np.ndarray], factor: int) -> np.ndarray:
     """The inverse of :func:`pixel_unshuffle`."""
+    import numpy as np
+
     height, width = parts[0].shape[:2]
     crop = np.empty((height * factor, width * factor) + parts[0].shape[2:], parts[0].dtype)
     for index, part in enumerate(parts):

@@ -1,13 +1,14 @@
 """The mouth-mask step: the target's own mouth shows through (speech and teeth stay real)."""
 from __future__ import annotations
 
-from typing import Annotated
-
-import numpy as np
+from typing import TYPE_CHECKING, Annotated
 
 from workers.options import Option, OptionsSchema
 from workers.processors.base import FaceTarget
 from workers.processors.registry import ProcessorSetup, ProcessorSpec
+
+if TYPE_CHECKING:  # numpy: on a worker only
+    import numpy as np
 
 
 class MouthMaskOptions(OptionsSchema):

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from workers.options import OptionsSchema
 from workers.processors.base import FaceTarget
 from workers.processors.registry import ProcessorSetup, ProcessorSpec
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the rest: on a worker only
+    import numpy as np
+
     from workers.faces.paste import FacePaster
 
 

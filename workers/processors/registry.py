@@ -11,8 +11,9 @@ modules are). Its spec says everything the rest of the server needs:
 
 The models a step needs are declared on its options (``Option(models=...)``). A processor module
 is read by the web process too (for its options), so it imports at module level only what is
-light (pydantic, ``workers.options``, ``workers.choices``, ``workers.model_zoo.names``, numpy);
-what runs a model or OpenCV is imported in ``build`` (only a worker calls it).
+light (pydantic, ``workers.options``, ``workers.choices``, ``workers.model_zoo.names``; numpy
+only for annotations, under ``TYPE_CHECKING``); what runs numpy, a model or OpenCV is imported
+in ``build`` or the method that uses it (only a worker calls those).
 
 Steps outside this package (tests, plug-ins) are loaded with :func:`processor_module_load`
 (the server's ``ISAMURAI_PROCESSOR_MODULES``).
