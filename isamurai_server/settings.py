@@ -84,8 +84,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "apps.membership.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.membership.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -379,8 +379,13 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     **json.loads(env_str("ISAMURAI_ACCOUNT_RATE_LIMITS_JSON", "") or "{}"),
 }
+# Behind N reverse proxies the client's address is the N-th from the right of X-Forwarded-For;
+# 0 (direct) uses the connection's address. Per-address limits need this right behind a proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ISAMURAI_TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("ISAMURAI_MFA_ISSUER", "iSamurai")
+# One 30 s step either side for phones whose clocks drift; a used code is still refused again.
+MFA_TOTP_TOLERANCE = 1
 # Optional sign-in with a company identity provider (OpenID Connect), off unless configured.
 ISAMURAI_OIDC_SERVER_URL = env_str("ISAMURAI_OIDC_SERVER_URL", "")
 SOCIALACCOUNT_ONLY = False
