@@ -8,6 +8,8 @@ import base64
 import logging
 import uuid
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,9 +18,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
 
 from apps.accounts.services import api_key_revoke
 from apps.core.errors import error_rule
