@@ -103,6 +103,8 @@ def test_closed_sign_up_lets_nobody_in(client, mailbox, settings):
     assert not User.objects.filter(email="nobody@example.test").exists()
     assert mailbox.to("nobody@example.test") == []
     assert b"sign-up-link" not in client.get(reverse("console:login")).content
+    settings.ISAMURAI_SIGNUP = "open"
+    assert b"sign-up-link" in client.get(reverse("console:login")).content
 
 
 def test_invite_codes_are_single_use(client, mailbox, settings, admin_client):

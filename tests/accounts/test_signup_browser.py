@@ -1,0 +1,63 @@
+"""The stranger's whole way in, in headless Chromium: sign up on an open server, receive the mail
+on the loopback SMTP server, follow its link, confirm, sign in, make an API key on the profile
+page, and call the API with it as the official SDK does (GET /api/user-credits/)."""
+import pytest
+import requests
+
+from tests.console.conftest import browser, screenshots  # noqa: F401  (fixtures)
+from tests.worker_process import wait_for
+
+from .conftest import PASSWORD, mail_links
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def _by():
+    from selenium.webdriver.common.by import By
+
+    return By
+
+
+def _wait(browser, predicate, message: str):  # noqa: F811
+    return wait_for(lambda: predicate(browser), timeout=20, what=message)
+
+
+def test_stranger_signs_up_verifies_signs_in_and_calls_the_api(browser, live_server, mailbox, settings,  # noqa: F811
+                                                               screenshots):  # noqa: F811
+    settings.ISAMURAI_SIGNUP, settings.ISAMURAI_SIGNUP_CREDITS = "open", 3
+    By = _by()
+    address = "browser-stranger@example.test"
+    browser.delete_all_cookies()
+    browser.get(f"{live_server.url}/login/")
+    browser.find_element(By.ID, "sign-up-link").click()
+    _wait(browser, lambda b: "/accounts/signup/" in b.current_url, "the sign-up page")
+    browser.find_element(By.ID, "id_email").send_keys(address)
+    browser.find_element(By.ID, "id_password1").send_keys(PASSWORD)
+    browser.find_element(By.ID, "id_password2").send_keys(PASSWORD)
+    browser.save_screenshot(str(screenshots / "accounts-01-sign-up.png"))
+    browser.find_element(By.ID, "sign-up").click()
+    _wait(browser, lambda b: "/accounts/confirm-email/" in b.current_url, "the 'check your mail' page")
+
+    link = next(link for link in mail_links(mailbox.wait_for(address)[0]) if "/accounts/confirm-email/" in link)
+    assert link.startswith(live_server.url)
+    browser.get(link)
+    browser.save_screenshot(str(screenshots / "accounts-02-confirm.png"))
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    _wait(browser, lambda b: "/login/" in b.current_url, "the sign-in page after confirming")
+
+    browser.find_element(By.ID, "id_login").send_keys(address)
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "sign-in").click()
+    _wait(browser, lambda b: b.current_url == f"{live_server.url}/jobs/", "the jobs page after sign-in")
+    assert browser.find_element(By.ID, "balance").text == "3"
+
+    browser.get(f"{live_server.url}/profile/")
+    browser.find_element(By.ID, "id_name").send_keys("my laptop")
+    browser.find_element(By.ID, "create-key").click()
+    key_box = _wait(browser, lambda b: b.find_elements(By.ID, "new-key"), "the new key")[0]
+    full_key = key_box.get_attribute("value")
+    browser.save_screenshot(str(screenshots / "accounts-03-new-key.png"))
+    assert full_key.startswith("isk_")
+    answer = requests.get(f"{live_server.url}/api/user-credits/", headers={"Authorization": f"Api-Key {full_key}"},
+                          timeout=10)
+    assert answer.status_code == 200 and answer.json()["credits"] == 3
