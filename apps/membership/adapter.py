@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
 
-from .services import InviteUnusable, signup_record_create
+from .services import InviteUnusable, signup_credits_grant, signup_record_create
 
 EMAIL_VERIFICATION_STAGE = "allauth.account.stages.EmailVerificationStage"
 
@@ -56,4 +56,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         with transaction.atomic():
             user = super().save_user(request, sociallogin, form)
             signup_record_create(user=user, invite_code=None)
+            # An address the provider vouches for arrives verified, without allauth's email_confirmed.
+            signup_credits_grant(user=user)
         return user
