@@ -17,8 +17,9 @@ def test_mail_goes_to_the_console_unless_an_smtp_host_is_set():
 
 
 def test_smtp_settings_from_the_environment():
-    starttls = mail_settings_from_env({"ISAMURAI_EMAIL_HOST": "smtp.example.test", "ISAMURAI_EMAIL_USER": "u",
-                                       "ISAMURAI_EMAIL_PASSWORD": "p@ss:/word", "ISAMURAI_EMAIL_FROM": "Ops <o@x.test>"})
+    starttls = mail_settings_from_env({
+        "ISAMURAI_EMAIL_HOST": "smtp.example.test", "ISAMURAI_EMAIL_USER": "u",
+        "ISAMURAI_EMAIL_PASSWORD": "p@ss:/word", "ISAMURAI_EMAIL_FROM": "Ops <o@x.test>"})
     assert (starttls.backend, starttls.host, starttls.port, starttls.use_tls, starttls.use_ssl) == (
         SMTP_BACKEND, "smtp.example.test", 587, True, False)
     assert (starttls.user, starttls.password, starttls.from_address) == ("u", "p@ss:/word", "Ops <o@x.test>")
@@ -28,7 +29,8 @@ def test_smtp_settings_from_the_environment():
                                     "ISAMURAI_EMAIL_USE_TLS": "false"})
     assert (plain.port, plain.use_tls) == (25, False)
     with pytest.raises(ValueError, match="exclusive"):
-        mail_settings_from_env({"ISAMURAI_EMAIL_HOST": "h", "ISAMURAI_EMAIL_USE_SSL": "1", "ISAMURAI_EMAIL_USE_TLS": "1"})
+        mail_settings_from_env({"ISAMURAI_EMAIL_HOST": "h", "ISAMURAI_EMAIL_USE_SSL": "1",
+                                "ISAMURAI_EMAIL_USE_TLS": "1"})
 
 
 def test_sign_ups_from_one_address_are_limited(mailbox, settings):
