@@ -61,3 +61,37 @@ def test_stranger_signs_up_verifies_signs_in_and_calls_the_api(browser, live_ser
     answer = requests.get(f"{live_server.url}/api/user-credits/", headers={"Authorization": f"Api-Key {full_key}"},
                           timeout=10)
     assert answer.status_code == 200 and answer.json()["credits"] == 3
+
+
+def test_staff_sign_in_to_the_admin_with_two_factor(browser, live_server, make_user, settings,  # noqa: F811
+                                                    screenshots):  # noqa: F811
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from .test_sign_in_protection import _totp
+
+    settings.ISAMURAI_STAFF_2FA = True
+    By = _by()
+    chief, _ = make_user("chief")
+    chief.is_staff = chief.is_superuser = True
+    chief.set_password(PASSWORD)
+    chief.save()
+    secret = generate_totp_secret()
+    TOTP.activate(chief, secret)
+
+    browser.delete_all_cookies()
+    browser.get(f"{live_server.url}/admin/")
+    _wait(browser, lambda b: "/login/?next=" in b.current_url and "admin" in b.current_url,
+          "the console's sign-in for the admin")
+    browser.find_element(By.ID, "id_login").send_keys("chief")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "sign-in").click()
+    _wait(browser, lambda b: "/accounts/2fa/authenticate/" in b.current_url, "the two-factor step")
+    browser.save_screenshot(str(screenshots / "accounts-04-two-factor.png"))
+    browser.find_element(By.ID, "id_code").send_keys(_totp(secret))
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    _wait(browser, lambda b: b.current_url == f"{live_server.url}/admin/", "the admin after two-factor")
+    assert "Site administration" in browser.page_source
+
+    browser.get(f"{live_server.url}/profile/")
+    assert "Two-factor authentication: on" in browser.find_element(By.ID, "two-factor").text
+    browser.save_screenshot(str(screenshots / "accounts-05-profile.png"))
