@@ -8,7 +8,6 @@ from typing import BinaryIO
 
 from allauth.account.models import EmailAddress
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -36,10 +35,6 @@ def email_verification_pending(*, user: User) -> bool:
     made (admin, create_api_user) have none and are trusted as they are."""
     addresses = EmailAddress.objects.filter(user=user)
     return addresses.exists() and not addresses.filter(verified=True).exists()
-
-
-def accounts_by_signup_list() -> QuerySet[User]:
-    return User.objects.order_by("-date_joined")
 
 
 LEDGER_CSV_COLUMNS = ("created_at", "kind", "delta", "balance_after", "job_kind", "job_id", "note")
