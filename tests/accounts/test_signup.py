@@ -73,7 +73,7 @@ def test_a_stranger_signs_up_verifies_by_mail_signs_in_and_uses_a_new_key(client
     assert full_key and full_key.startswith("isk_")
     api = Client(HTTP_AUTHORIZATION=f"Api-Key {full_key}")
     answer = api.get("/api/user-credits/")
-    assert answer.status_code == 200 and answer.json()["credits"] == 7
+    assert answer.status_code == 200 and answer.json()["user_credits"] == 7
 
 
 def test_signing_in_by_username_still_works_for_operator_made_accounts(client, make_user):

@@ -60,7 +60,7 @@ def test_stranger_signs_up_verifies_signs_in_and_calls_the_api(browser, live_ser
     assert full_key.startswith("isk_")
     answer = requests.get(f"{live_server.url}/api/user-credits/", headers={"Authorization": f"Api-Key {full_key}"},
                           timeout=10)
-    assert answer.status_code == 200 and answer.json()["credits"] == 3
+    assert answer.status_code == 200 and answer.json()["user_credits"] == 3
 
 
 def test_staff_sign_in_to_the_admin_with_two_factor(browser, live_server, make_user, settings,  # noqa: F811
