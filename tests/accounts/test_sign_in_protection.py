@@ -91,6 +91,8 @@ def test_staff_must_set_up_two_factor_before_the_admin_then_sign_in_with_it(make
     setup = client.get(reverse("mfa_activate_totp"))
     secret = client.session["mfa.totp.secret"]
     assert setup.status_code == 200 and secret in setup.content.decode()
+    qr_code = setup.content.split(b'id="totp-qr"', 1)[1].split(b"</div>", 1)[0]
+    assert b"<svg" in qr_code and b"data:image" not in setup.content  # inline SVG: no CSP exception
     assert client.post(reverse("mfa_activate_totp"), {"code": _totp(secret)}).status_code == 302
     assert Authenticator.objects.filter(user__username="ops", type=Authenticator.Type.TOTP).exists()
     assert client.get("/admin/").status_code == 200
