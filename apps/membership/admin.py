@@ -49,6 +49,11 @@ class MembershipUserAdmin(IsamuraiUserAdmin):
     actions = [*IsamuraiUserAdmin.actions, "suspend_accounts", "unsuspend_accounts", "download_data",
                "delete_accounts"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # Removing the row would take the ledger with it (it is protected): "Delete accounts"
+        # removes the person and keeps the books.
+        return False
+
     @admin.display(boolean=True, description="suspended")
     def suspended(self, obj: User) -> bool:
         return hasattr(obj, "suspension")
