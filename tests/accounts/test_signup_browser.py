@@ -95,3 +95,35 @@ def test_staff_sign_in_to_the_admin_with_two_factor(browser, live_server, make_u
     browser.get(f"{live_server.url}/profile/")
     assert "Two-factor authentication: on" in browser.find_element(By.ID, "two-factor").text
     browser.save_screenshot(str(screenshots / "accounts-05-profile.png"))
+
+
+def test_delete_my_account_from_the_profile_page(browser, live_server, make_user, screenshots):  # noqa: F811
+    from apps.accounts.models import User
+
+    By = _by()
+    leaver, key = make_user("browser-leaver")
+    leaver.set_password(PASSWORD)
+    leaver.save()
+    browser.delete_all_cookies()
+    browser.get(f"{live_server.url}/login/")
+    browser.find_element(By.ID, "id_login").send_keys("browser-leaver")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "sign-in").click()
+    _wait(browser, lambda b: b.current_url == f"{live_server.url}/jobs/", "the jobs page after sign-in")
+    browser.get(f"{live_server.url}/profile/")
+    assert browser.find_element(By.ID, "download-data").is_displayed()
+    browser.find_element(By.ID, "delete-account-link").click()
+    _wait(browser, lambda b: "/account/delete/" in b.current_url, "the delete page")
+    browser.find_element(By.ID, "id_password").send_keys("wrong-password")
+    browser.find_element(By.ID, "delete-account").click()
+    errors = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".errors"), "the wrong-password error")
+    assert "not your password" in errors[0].text
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.save_screenshot(str(screenshots / "accounts-06-delete.png"))
+    browser.find_element(By.ID, "delete-account").click()
+    _wait(browser, lambda b: "/login/" in b.current_url, "the sign-in page after deleting")
+    assert "were deleted" in browser.find_element(By.CSS_SELECTOR, ".messages").text
+    assert User.objects.get(pk=leaver.pk).username == f"deleted-{leaver.pk}"
+    answer = requests.get(f"{live_server.url}/api/user-credits/", headers={"Authorization": f"Api-Key {key}"},
+                          timeout=10)
+    assert answer.status_code == 401
