@@ -1,6 +1,7 @@
-"""The stranger's whole way in, in headless Chromium: sign up on an open server, receive the mail
-on the loopback SMTP server, follow its link, confirm, sign in, make an API key on the profile
-page, and call the API with it as the official SDK does (GET /api/user-credits/)."""
+"""The account pages in headless Chromium. The stranger's whole way in: sign up on an open server,
+receive the mail on the loopback SMTP server, follow its link, confirm, sign in, make an API key
+on the profile page, and call the API with it as the official SDK does (GET /api/user-credits/).
+Staff signing in to the admin with two-factor; deleting one's account from the profile."""
 import pytest
 import requests
 
