@@ -1,6 +1,7 @@
 """Console pages of the account's lifecycle: download my data, delete my account."""
 import tempfile
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -35,6 +36,11 @@ def data_export(request: HttpRequest) -> FileResponse:
 @login_required
 def account_delete_view(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and not ratelimit.consume(request, action="reauthenticate", user=request.user):
+        # The password check is a way to guess it from a borrowed session: allauth's limit for
+        # re-entering a password applies.
+        form.add_error(None, "Too many attempts; wait a minute and try again.")
+        return render(request, "membership/account_delete.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         account_delete(user=request.user)
         logout(request)

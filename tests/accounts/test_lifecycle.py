@@ -219,6 +219,18 @@ def test_delete_my_account_leaves_nothing_but_anonymous_ledger_rows(make_user, m
                          ).status_code == 200
 
 
+def test_guessing_the_password_on_the_delete_page_is_limited(make_user, settings):
+    user, key = _person(make_user, "borrowed")
+    client = Client()
+    client.force_login(user)
+    limit = int(settings.ACCOUNT_RATE_LIMITS["reauthenticate"].split("/")[0])
+    for _ in range(limit):
+        assert client.post(reverse("membership:account-delete"), {"password": "guess"}).status_code == 200
+    stopped = client.post(reverse("membership:account-delete"), {"password": PASSWORD})
+    assert stopped.status_code == 429 and b"Too many attempts" in stopped.content
+    assert User.objects.get(pk=user.pk).username == "borrowed"
+
+
 def test_admin_deletes_an_account_after_confirming(make_user, admin_client):
     user, key = _person(make_user, "removed")
     confirm = _admin_action(admin_client, "delete_accounts", [user])
