@@ -38,6 +38,24 @@ class SuspensionAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "suspended_at", "suspended_by")
 
 
+class AccountOriginFilter(admin.SimpleListFilter):
+    title = "account"
+    parameter_name = "account"
+
+    def lookups(self, request, model_admin):
+        return [("signed_up", "Signed up themselves"), ("operator", "Made by the operator"),
+                ("suspended", "Suspended")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "signed_up":
+            return queryset.filter(signup_record__isnull=False)
+        if self.value() == "operator":
+            return queryset.filter(signup_record__isnull=True)
+        if self.value() == "suspended":
+            return queryset.filter(suspension__isnull=False)
+        return queryset
+
+
 admin.site.unregister(User)
 
 
@@ -45,6 +63,7 @@ admin.site.unregister(User)
 class MembershipUserAdmin(IsamuraiUserAdmin):
     list_display = (*IsamuraiUserAdmin.list_display, "suspended")
     ordering = ("-date_joined",)
+    list_filter = (AccountOriginFilter, *IsamuraiUserAdmin.list_filter)
     date_hierarchy = "date_joined"
     actions = [*IsamuraiUserAdmin.actions, "suspend_accounts", "unsuspend_accounts", "download_data",
                "delete_accounts"]

@@ -23,7 +23,7 @@ from apps.jobs.services import job_queue
 from apps.ledger.models import LedgerEntry
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import credits_charge
-from apps.membership.models import Suspension
+from apps.membership.models import SignupRecord, Suspension
 from apps.membership.signals import account_deleted
 from apps.restore.models import GallerySource, RestoredImage
 from apps.swap.models import Preview
@@ -145,6 +145,9 @@ def test_admin_lists_accounts_newest_sign_up_first(make_user, admin_client):
     assert names.index("newer") < names.index("older")
     assert b"Suspend" in page.content and b"Delete accounts" in page.content
     assert b"delete_selected" not in page.content  # a row delete would take the ledger with it
+    SignupRecord.objects.create(user=User.objects.get(username="newer"))
+    signed_up = admin_client.get(reverse("admin:accounts_user_changelist") + "?account=signed_up")
+    assert [u.username for u in signed_up.context["cl"].result_list] == ["newer"]
 
 
 # --- download my data ------------------------------------------------------------------------
