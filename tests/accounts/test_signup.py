@@ -79,7 +79,9 @@ def test_a_stranger_signs_up_verifies_by_mail_signs_in_and_uses_a_new_key(client
 def test_signing_in_by_username_still_works_for_operator_made_accounts(client, make_user):
     user, key = make_user("operator-made")
     user.set_password(PASSWORD)
+    user.email = "operator-made@example.test"
     user.save()
+    assert _sign_in(Client(), "operator-made@example.test")["Location"] == reverse("console:jobs")  # by email
     assert _sign_in(client, "operator-made")["Location"] == reverse("console:jobs")
     assert client.post(reverse("console:key-create"), {"name": "x"}).status_code == 302
     assert client.get(reverse("console:profile")).context["new_key"]
