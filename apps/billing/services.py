@@ -413,7 +413,7 @@ def _payment_for_charge(charge: dict[str, Any]) -> Payment | None:
                ("invoice_id", _id(charge.get("invoice")))]
     for field, value in lookups:
         if value:
-            payment = Payment.objects.select_for_update().filter(**{field: value}).select_related("user").first()
+            payment = Payment.objects.select_for_update().filter(**{field: value}).first()
             if payment is not None:
                 if not payment.charge_id and charge.get("id"):
                     payment.charge_id = _id(charge["id"])
