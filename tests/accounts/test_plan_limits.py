@@ -34,7 +34,8 @@ def _swap(client: Client, source, target, **data):
 def _refused(response, *, limit: str, plan: Plan) -> dict:
     assert response.status_code == 403, response.content
     body = response.json()
-    assert body["success"] is False and f"plan '{plan.name}'" in body["error"] and "nothing was charged" in body["error"]
+    assert body["success"] is False and f"plan '{plan.name}'" in body["error"]
+    assert "nothing was charged" in body["error"]
     assert body["details"]["plan_limit"]["limit"] == limit
     assert body["details"]["plan_limit"]["plan"] == plan.name and body["details"]["plan_limit"]["plan_id"] == plan.pk
     return body["details"]["plan_limit"]
