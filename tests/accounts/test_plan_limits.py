@@ -93,6 +93,7 @@ def test_the_default_plan_limits_accounts_without_a_plan(make_user, images, deri
              limit="max_quality", plan=default)
     body = _api(key).get("/api/user-credits/").json()
     assert body["plan_id"] is None and body["plan_name"] is None  # the contract: the user's own plan
+    assert body["plan_limits"]["plan_name"] == "Free" and body["plan_limits"]["max_quality"] == "480p"
 
 
 def test_one_default_plan(db):
@@ -124,6 +125,7 @@ def test_a_job_within_the_limits_runs_and_one_past_them_is_refused(swap_worker, 
     assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 20 - finished.credits_charged
     body = client.get("/api/user-credits/").json()
     assert body["plan_id"] == plan.pk and body["plan_name"] == "Basic"
+    assert body["plan_limits"]["max_quality"] == "720p" and body["plan_limits"]["queue_priority"] == 0
 
 
 def test_each_plan_keeps_jobs_for_its_own_retention(make_user, make_job, clip, settings):
