@@ -79,6 +79,8 @@ def test_buy_a_package_through_checkout_credits_once_however_often_stripe_retrie
     receipts = client.get("/billing/receipts/").content.decode()
     assert "pi_test_buy" in receipts and "9.99 USD" in receipts
     assert "pi_test_buy" in client.get(f"/billing/receipts/{payment.pk}/").content.decode()
+    stranger, _ = make_user()
+    assert _signed_in(stranger).get(f"/billing/receipts/{payment.pk}/").status_code == 404
     csv_text = b"".join(client.get("/billing/usage.csv").streaming_content).decode()
     assert csv_text.splitlines()[0].startswith("created_at,kind,delta")
     assert ",purchase,100,100,,,pi_test_buy," in csv_text
