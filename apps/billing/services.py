@@ -138,6 +138,14 @@ def billing_subscription_cancel(*, user: User) -> int:
     return cancelled
 
 
+def billing_account_deleted(sender, user: User, **kwargs) -> None:
+    """Receiver of apps.membership's account_deleted (inside the deletion's transaction): the
+    subscription is cancelled at Stripe and the link to the Stripe Customer forgotten. Payments
+    stay for the books (they hold no personal data beyond the anonymised user)."""
+    billing_subscription_cancel(user=user)
+    StripeCustomer.objects.filter(user=user).delete()
+
+
 # --- webhook events -------------------------------------------------------------------------------
 
 def stripe_event_process(*, event: dict[str, Any]) -> bool:

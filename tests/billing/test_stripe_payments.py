@@ -268,3 +268,26 @@ def test_the_pricing_page_is_public_and_lists_plans_and_packages(stripe_on, plan
     text = page.content.decode()
     assert "Pro" in text and "19.00 USD" in text and "Starter" in text and "9.99 USD" in text
     assert "Sign in to buy" in text
+
+
+def test_deleting_an_account_cancels_its_subscription_at_stripe(stripe_on, make_user, plans):
+    from django.apps import apps
+
+    from apps.billing.models import StripeCustomer
+    from apps.billing.services import billing_account_deleted
+
+    _, pro = plans
+    user, _ = make_user()
+    _signed_in(user).post("/billing/portal/")  # makes the Stripe Customer
+    post_event(stripe_event("invoice.paid", _invoice(subscription_id="sub_test_del", user=user, plan=pro,
+                                                     invoice_id="in_test_del", period_end=int(time.time()) + 999)))
+    if apps.is_installed("apps.membership"):  # the account deletion itself sends account_deleted
+        from apps.membership.services import account_delete
+
+        account_delete(user=user)
+    else:
+        billing_account_deleted(sender=type(user), user=user)
+    assert [r.method for r in stripe_on.requests if r.path == "/v1/subscriptions/sub_test_del"] == ["DELETE"]
+    assert Subscription.objects.get(stripe_subscription_id="sub_test_del").ended
+    assert not StripeCustomer.objects.filter(user=user).exists()
+    assert Payment.objects.filter(invoice_id="in_test_del").exists()  # the books keep the payment
