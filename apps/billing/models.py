@@ -43,6 +43,7 @@ class StripeCustomer(models.Model):
 
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", "Pending"  # Checkout opened, not paid (yet)
+    EXPIRED = "expired", "Expired"  # Checkout left unpaid
     PAID = "paid", "Paid"
     PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
     REFUNDED = "refunded", "Refunded"

@@ -23,7 +23,7 @@ def subscription_current_get(*, user: User) -> Subscription | None:
 
 def payments_list_for_user(*, user: User) -> QuerySet[Payment]:
     """Receipts: payments that went through (a Checkout opened and left is not one)."""
-    return Payment.objects.filter(user=user).exclude(status=PaymentStatus.PENDING)
+    return Payment.objects.filter(user=user).exclude(status__in=(PaymentStatus.PENDING, PaymentStatus.EXPIRED))
 
 
 def payment_get_for_user(*, user: User, payment_id: uuid.UUID) -> Payment:

@@ -223,7 +223,8 @@ def _invoice_paid(invoice: dict[str, Any]) -> None:
                                         customer_id=_id(invoice.get("customer")))
     if subscription is None or subscription.user is None:
         return
-    plan = subscription.plan or _plan_from_invoice(invoice)
+    # A plan changed in the portal shows as another Price on the invoice (plans with a stripe_price_id).
+    plan = _plan_from_invoice(invoice) or subscription.plan
     if plan is None:
         logger.warning("stripe: invoice %s of subscription %s names no plan; ignored", invoice["id"], subscription_id)
         return
@@ -332,8 +333,15 @@ def subscriptions_end_due() -> int:
     return count
 
 
+def _checkout_session_expired(session: dict[str, Any]) -> None:
+    """Checkout left unpaid for 24 h: the pending payment is marked so (it never was a receipt)."""
+    Payment.objects.filter(checkout_session_id=session["id"], status=PaymentStatus.PENDING) \
+        .update(status=PaymentStatus.EXPIRED)
+
+
 EVENT_HANDLERS = {
     "checkout.session.completed": _checkout_session_completed,
+    "checkout.session.expired": _checkout_session_expired,
     "checkout.session.async_payment_succeeded": _checkout_session_completed,
     "invoice.paid": _invoice_paid,
     "charge.refunded": _charge_refunded,

@@ -291,3 +291,46 @@ def test_deleting_an_account_cancels_its_subscription_at_stripe(stripe_on, make_
     assert Subscription.objects.get(stripe_subscription_id="sub_test_del").ended
     assert not StripeCustomer.objects.filter(user=user).exists()
     assert Payment.objects.filter(invoice_id="in_test_del").exists()  # the books keep the payment
+
+
+def test_older_api_versions_shapes_are_understood_too(stripe_on, make_user, plans):
+    """Before 2025-03 an invoice named its subscription and PaymentIntent at the top level; the
+    subscription's Checkout Session may also arrive before its first invoice."""
+    _, pro = plans
+    user, _ = make_user()
+    client = _signed_in(user)
+    client.post(f"/billing/checkout/plan/{pro.pk}/")
+    assert len(stripe_on.calls("POST", "/v1/checkout/sessions")) == 1
+    session_id = next(key for key in stripe_on.objects if key.startswith("cs_"))
+    session = {**stripe_on.objects[session_id], "status": "complete", "payment_status": "paid",
+               "subscription": "sub_test_old"}
+    post_event(stripe_event("checkout.session.completed", session))
+    assert Subscription.objects.get(stripe_subscription_id="sub_test_old").user == user
+    assert _balance(user) == 0  # a subscription's credits come with its paid invoice
+    old_invoice = {"id": "in_test_old", "object": "invoice", "subscription": "sub_test_old", "customer": "cus_x",
+                   "payment_intent": "pi_test_old", "charge": "ch_test_old", "amount_paid": 1900, "currency": "usd",
+                   "period_end": int(time.time()),
+                   "lines": {"data": [{"period": {"end": int(time.time()) + 30 * 86400}}]}}
+    post_event(stripe_event("invoice.paid", old_invoice))
+    user.refresh_from_db()
+    assert user.plan == pro and _balance(user) == 500
+    # Refunded by charge id: the month's credits go back.
+    post_event(stripe_event("charge.refunded", {"id": "ch_test_old", "amount": 1900, "amount_refunded": 1900,
+                                                "refunded": True}))
+    assert _balance(user) == 0
+    assert LedgerEntry.objects.get(account__user=user, kind="reversal").reference == "in_test_old"
+    # A second subscription while this one lives is refused (409), nothing opened at Stripe.
+    again = client.post(f"/billing/checkout/plan/{pro.pk}/", follow=True)
+    assert "already have a subscription" in again.content.decode()
+    assert len(stripe_on.calls("POST", "/v1/checkout/sessions")) == 1
+
+
+def test_an_abandoned_checkout_expires_and_is_no_receipt(stripe_on, make_user, package):
+    user, _ = make_user()
+    client = _signed_in(user)
+    session = _buy(client, stripe_on, package)
+    post_event(stripe_event("checkout.session.expired", {**session, "status": "expired"}))
+    assert Payment.objects.get(checkout_session_id=session["id"]).status == PaymentStatus.EXPIRED
+    post_event(stripe_event("checkout.session.completed", completed_session(session)))  # too late: nothing
+    assert _balance(user) == 0
+    assert "No payments yet" in client.get("/billing/receipts/").content.decode()
