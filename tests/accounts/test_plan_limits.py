@@ -141,3 +141,17 @@ def test_each_plan_keeps_jobs_for_its_own_retention(make_user, make_job, clip, s
     assert job_brief.pk in due and job_server.pk not in due
     assert job_expires_at_get(job=job_brief) == job_brief.finished_at + timedelta(hours=1)
     assert job_expires_at_get(job=job_server) == job_server.finished_at + timedelta(hours=72)
+
+
+def test_the_console_shows_the_plan_limit_as_a_form_error(make_user, images, derived):
+    plan = _plan("Console SD", max_quality="480p")
+    user, _ = make_user(credits=50, plan=plan.name)
+    client = Client()
+    client.force_login(user)
+    with open(images / "obama.jpg", "rb") as source, open(derived / "talking_2s.mp4", "rb") as target:
+        response = client.post("/new/faceswap/", {"source_image": source, "target_media": target,
+                                                  "gquality": "720p", "face_selection": "reference"})
+    assert response.status_code == 200
+    assert "Quality 720p is above the highest allowed, 480p" in response.content.decode()
+    assert "Console SD" in response.content.decode()
+    assert credit_balance_get(user=user) == 50 and not Job.objects.filter(user=user).exists()
