@@ -5,9 +5,11 @@ in the same transaction that records the event id as handled (so a retried event
 Event objects are read with .get() on both shapes Stripe has used: an invoice names its
 subscription at `subscription` (older API versions) or at `parent.subscription_details`."""
 import logging
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -49,8 +51,10 @@ def stripe_customer_get_or_create(*, user: User) -> str:
     if existing is not None:
         return existing.customer_id
     stripe = stripe_module()
+    # The key names this deployment too: two servers on one Stripe account must not share customers.
     customer = _stripe_call(stripe.Customer.create, email=user.email or None, name=user.get_username(),
-                            metadata={"user_id": str(user.pk)}, idempotency_key=f"isamurai-customer-{user.pk}")
+                            metadata={"user_id": str(user.pk)},
+                            idempotency_key=f"isamurai-{settings.ISAMURAI_SERVER_ID}-customer-{user.pk}")
     try:
         with transaction.atomic():
             StripeCustomer.objects.create(user=user, customer_id=customer["id"])
@@ -74,15 +78,19 @@ def checkout_package_start(*, user: User, package_id: int, success_url: str, can
     )
     metadata = {"payment_id": str(payment.id), "user_id": str(user.pk), "package_id": str(package.pk)}
     stripe = stripe_module()
-    session = _stripe_call(
-        stripe.checkout.Session.create,
-        mode="payment", customer=customer_id, client_reference_id=str(user.pk), metadata=metadata,
-        payment_intent_data={"metadata": metadata},
-        line_items=[{"quantity": 1, "price_data": {
-            "currency": payment.currency, "unit_amount": payment.amount,
-            "product_data": {"name": payment.description}}}],
-        success_url=success_url, cancel_url=cancel_url, idempotency_key=f"isamurai-checkout-{payment.id}",
-    )
+    try:
+        session = _stripe_call(
+            stripe.checkout.Session.create,
+            mode="payment", customer=customer_id, client_reference_id=str(user.pk), metadata=metadata,
+            payment_intent_data={"metadata": metadata},
+            line_items=[{"quantity": 1, "price_data": {
+                "currency": payment.currency, "unit_amount": payment.amount,
+                "product_data": {"name": payment.description}}}],
+            success_url=success_url, cancel_url=cancel_url, idempotency_key=f"isamurai-checkout-{payment.id}",
+        )
+    except ServiceUnavailable:
+        payment.delete()  # no Checkout was opened: nothing to remember
+        raise
     Payment.objects.filter(pk=payment.pk).update(checkout_session_id=session["id"])
     return session["url"]
 
@@ -172,8 +180,9 @@ def _checkout_session_completed(session: dict[str, Any]) -> None:
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return  # a delayed method (bank debit): checkout.session.async_payment_succeeded brings it
     metadata = session.get("metadata") or {}
-    payment = (Payment.objects.select_for_update().filter(checkout_session_id=session["id"]).first()
-               or Payment.objects.select_for_update().filter(pk=metadata.get("payment_id") or None).first())
+    payment = Payment.objects.select_for_update().filter(checkout_session_id=session["id"]).first()
+    if payment is None and _uuid(metadata.get("payment_id")) is not None:
+        payment = Payment.objects.select_for_update().filter(pk=_uuid(metadata["payment_id"])).first()
     if payment is None:
         logger.warning("stripe: checkout session %s matches no payment of this server; ignored", session["id"])
         return
@@ -358,6 +367,13 @@ def _id(value: Any) -> str | None:
     if isinstance(value, dict):
         return value.get("id")
     return value or None
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _int(value: Any) -> int | None:

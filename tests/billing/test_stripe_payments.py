@@ -334,3 +334,15 @@ def test_an_abandoned_checkout_expires_and_is_no_receipt(stripe_on, make_user, p
     post_event(stripe_event("checkout.session.completed", completed_session(session)))  # too late: nothing
     assert _balance(user) == 0
     assert "No payments yet" in client.get("/billing/receipts/").content.decode()
+
+
+def test_stripe_unreachable_is_said_and_leaves_nothing(stripe_on, settings, make_user, package):
+    import socket
+
+    with socket.socket() as closed:  # a loopback port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        settings.ISAMURAI_STRIPE_API_BASE = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    user, _ = make_user()
+    response = _signed_in(user).post(f"/billing/checkout/package/{package.pk}/", follow=True)
+    assert "The payment provider could not be reached" in response.content.decode()
+    assert not Payment.objects.exists() and _balance(user) == 0
