@@ -13,6 +13,15 @@ from apps.accounts.services import plan_save, user_get_or_create
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.selectors import job_expires_at_get, jobs_due_for_expiry_list
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
+from tests.jobs.conftest import clip, make_job  # noqa: F401  (fixtures)
+from tests.swap.conftest import (  # noqa: F401  (fixtures: the face swap API's worker, models and media)
+    api_models_dir,
+    derived,
+    images,
+    nothing_left_behind,
+    swap_worker,
+    videos,
+)
 from tests.worker_process import wait_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,8 +50,8 @@ def _refused(response, *, limit: str, plan: Plan) -> dict:
     return body["details"]["plan_limit"]
 
 
-def test_a_video_longer_than_the_plan_allows_is_refused_before_any_charge(make_user, images, derived,
-                                                                        nothing_left_behind):
+def test_a_video_longer_than_the_plan_allows_is_refused_before_any_charge(make_user, images, derived,  # noqa: F811
+                                                                        nothing_left_behind):  # noqa: F811
     plan = _plan("Short clips", max_video_seconds=1)
     user, key = make_user(credits=50, plan=plan.name)
     response = _swap(_api(key), images / "obama.jpg", derived / "talking_2s.mp4", gquality="480p")
@@ -51,7 +60,7 @@ def test_a_video_longer_than_the_plan_allows_is_refused_before_any_charge(make_u
     nothing_left_behind(user, balance=50)
 
 
-def test_a_quality_above_the_plan_is_refused(make_user, images, derived, nothing_left_behind):
+def test_a_quality_above_the_plan_is_refused(make_user, images, derived, nothing_left_behind):  # noqa: F811
     plan = _plan("SD", max_quality="480p")
     user, key = make_user(credits=50, plan=plan.name)
     response = _swap(_api(key), images / "obama.jpg", derived / "talking_2s.mp4", gquality="1080p")
@@ -60,8 +69,8 @@ def test_a_quality_above_the_plan_is_refused(make_user, images, derived, nothing
     nothing_left_behind(user, balance=50)
 
 
-def test_an_image_larger_than_the_plan_allows_is_refused_for_swap_and_restore(make_user, images,
-                                                                             nothing_left_behind):
+def test_an_image_larger_than_the_plan_allows_is_refused_for_swap_and_restore(make_user, images,  # noqa: F811
+                                                                             nothing_left_behind):  # noqa: F811
     plan = _plan("Small images", max_image_pixels=10_000)
     user, key = make_user(credits=50, plan=plan.name)
     client = _api(key)
@@ -73,7 +82,7 @@ def test_an_image_larger_than_the_plan_allows_is_refused_for_swap_and_restore(ma
     nothing_left_behind(user, balance=50)
 
 
-def test_slow_motion_past_the_plan_is_refused_at_upload(make_user, derived, nothing_left_behind):
+def test_slow_motion_past_the_plan_is_refused_at_upload(make_user, derived, nothing_left_behind):  # noqa: F811
     plan = _plan("Tiny", max_video_seconds=1, max_quality="720p")
     user, key = make_user(credits=50, plan=plan.name)
     with open(derived / "talking_2s.mp4", "rb") as video:
@@ -83,7 +92,7 @@ def test_slow_motion_past_the_plan_is_refused_at_upload(make_user, derived, noth
     nothing_left_behind(user, balance=50)
 
 
-def test_the_default_plan_limits_accounts_without_a_plan(make_user, images, derived):
+def test_the_default_plan_limits_accounts_without_a_plan(make_user, images, derived):  # noqa: F811
     default = _plan("Free", is_default=True, max_quality="480p")
     user, key = make_user(credits=50)
     user.refresh_from_db()
@@ -107,7 +116,7 @@ def test_one_default_plan(db):
 
 
 @pytest.mark.slow
-def test_a_job_within_the_limits_runs_and_one_past_them_is_refused(swap_worker, make_user, images, derived):
+def test_a_job_within_the_limits_runs_and_one_past_them_is_refused(swap_worker, make_user, images, derived):  # noqa: F811
     plan = _plan("Basic", max_video_seconds=5, max_quality="720p", visible_label_required=True,
                  price_monthly=Decimal("5"), monthly_credits=100)
     user, key = make_user(credits=20, plan=plan.name)
@@ -128,7 +137,7 @@ def test_a_job_within_the_limits_runs_and_one_past_them_is_refused(swap_worker, 
     assert body["plan_limits"]["max_quality"] == "720p" and body["plan_limits"]["queue_priority"] == 0
 
 
-def test_each_plan_keeps_jobs_for_its_own_retention(make_user, make_job, clip, settings):
+def test_each_plan_keeps_jobs_for_its_own_retention(make_user, make_job, clip, settings):  # noqa: F811
     settings.ISAMURAI_RETENTION_HOURS = 72
     brief = _plan("Brief", retention_hours=1)
     user_brief, _ = make_user(plan=brief.name)
@@ -143,7 +152,7 @@ def test_each_plan_keeps_jobs_for_its_own_retention(make_user, make_job, clip, s
     assert job_expires_at_get(job=job_server) == job_server.finished_at + timedelta(hours=72)
 
 
-def test_the_console_shows_the_plan_limit_as_a_form_error(make_user, images, derived):
+def test_the_console_shows_the_plan_limit_as_a_form_error(make_user, images, derived):  # noqa: F811
     plan = _plan("Console SD", max_quality="480p")
     user, _ = make_user(credits=50, plan=plan.name)
     client = Client()
