@@ -6,9 +6,11 @@ import json
 
 import pytest
 import requests
+from django.conf import settings
+from django.test import Client
 
 from apps.ledger.services import credits_charge
-from tests.console.conftest import PASSWORD, browser, console_user, screenshots  # noqa: F401  (fixtures)
+from tests.console.conftest import browser, console_user, screenshots  # noqa: F401  (fixtures)
 
 from .conftest import WEBHOOK_PATH, WEBHOOK_SECRET, completed_session, stripe_event
 from .fake_stripe import stripe_signature
@@ -50,11 +52,11 @@ def test_buy_credits_in_the_browser_and_see_them_once(browser, live_server, stri
     assert "9.99 USD" in package_row.text and "Sign in to buy" in package_row.text
     browser.save_screenshot(str(screenshots / "billing-pricing.png"))
 
-    browser.get(f"{live_server.url}/login/")
-    browser.find_element(By.ID, "id_username").send_keys("buyer")
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "sign-in").click()
-    _wait(browser, lambda b: b.find_elements(By.ID, "sign-out"), "signed in")
+    # Signed in through a session (the sign-in pages are tested with the accounts).
+    client = Client()
+    client.force_login(user)
+    browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "path": "/",
+                        "value": client.cookies[settings.SESSION_COOKIE_NAME].value})
 
     browser.get(f"{live_server.url}/profile/")
     assert browser.find_element(By.ID, "plan").text == "Free"
