@@ -346,3 +346,14 @@ def test_stripe_unreachable_is_said_and_leaves_nothing(stripe_on, settings, make
     response = _signed_in(user).post(f"/billing/checkout/package/{package.pk}/", follow=True)
     assert "The payment provider could not be reached" in response.content.decode()
     assert not Payment.objects.exists() and _balance(user) == 0
+
+
+def test_the_plans_api_lists_plans_and_packages_without_a_key(settings, plans, package):
+    settings.ISAMURAI_STRIPE_SECRET_KEY = ""
+    body = Client().get("/api/plans/").json()
+    assert body["success"] is True and body["payments_enabled"] is False
+    assert [plan["name"] for plan in body["plans"]] == ["Free", "Pro"]
+    assert body["plans"][0]["max_quality"] == "720p" and body["plans"][0]["is_default"] is True
+    assert body["plans"][1]["price_monthly"] == "19.00" and body["plans"][1]["monthly_credits"] == 500
+    assert body["packages"] == [{"id": package.pk, "name": "Starter", "credits": 100, "price": "9.99",
+                                 "currency": "usd"}]
