@@ -48,7 +48,9 @@ def test_a_bad_option_is_400_naming_the_field_and_its_values(api_client, make_us
 
 
 def test_model_fields_forms_and_serializers_take_the_same_values():
-    from apps.console.forms import FaceSwapForm, RestoreForm, SlowMotionForm
+    from apps.restore.forms import RestoreForm
+    from apps.slowmotion.forms import SlowMotionForm
+    from apps.swap.forms import FaceSwapForm
 
     assert [v for v, _ in FaceSwapJob._meta.get_field("gquality").choices] == list(QUALITIES.values)
     assert [v for v, _ in FaceSwapJob._meta.get_field("face_selection").choices] == list(FACE_SELECTIONS.values)

@@ -6,7 +6,6 @@ from apps.jobs.kinds import job_kind_get
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.selectors import job_concrete, job_expires_at_get, job_queue_position_get, jobs_list_for_user
 from apps.jobs.serializers import job_error, job_output_media_url
-from apps.restore.models import GallerySource, RestoredImage
 
 
 def api_keys_list(*, user: User) -> QuerySet[ApiKey]:
@@ -17,17 +16,10 @@ def api_key_get_for_user(*, user: User, key_id) -> ApiKey | None:
     return ApiKey.objects.filter(user=user, pk=key_id).first()
 
 
-def gallery_sources_list(*, user: User) -> QuerySet[GallerySource]:
-    return GallerySource.objects.filter(user=user)
-
-
-def restored_images_list(*, user: User) -> QuerySet[RestoredImage]:
-    return RestoredImage.objects.filter(user=user).exclude(output_file="")  # "": deleted by retention
-
-
-def console_jobs_list(*, user: User) -> QuerySet[Job]:
-    """The user's jobs with their kind's row joined, newest first."""
-    return jobs_list_for_user(user=user)
+def console_jobs_list(*, user: User, kind: str | None = None) -> QuerySet[Job]:
+    """The user's jobs with their kind's row joined, newest first; only ``kind``'s when given."""
+    jobs = jobs_list_for_user(user=user)
+    return jobs.filter(kind=kind) if kind else jobs
 
 
 def job_start_price_get(*, job: Job) -> int | None:

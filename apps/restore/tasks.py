@@ -7,12 +7,14 @@ from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
-from apps.core.provenance import RESTORE_PROVENANCE, output_marker
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.faces.analyser import FaceAnalyser, largest
 from workers.imaging.codec import ImageDecoder, JpegEncoder
 from workers.pipelines.options import RestoreOptions
 from workers.pipelines.restore import restore_image
+
+from .provenance import RESTORE_PROVENANCE
 
 
 def _load(relpath: str):

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
-from apps.core.provenance import PREVIEW_PROVENANCE, output_marker
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.choices import FACE_SELECTIONS
 from workers.faces.analyser import FaceAnalyser
@@ -20,6 +20,8 @@ from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_
 from workers.pipelines.sources import FaceIdentity, SwapSources, sources_analyse
 from workers.processors.chain import FrameProcessing
 from workers.provenance.content_policy import content_scan
+
+from .provenance import PREVIEW_PROVENANCE
 
 
 def _decoder() -> ImageDecoder:

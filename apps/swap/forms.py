@@ -1,11 +1,12 @@
-"""Console forms: input validation only; the work is done by the apps' services."""
+"""The face swap pages' forms: input validation only; the work is done by the services."""
 import base64
 import json
 
 from django import forms
 
 from apps.accounts.models import User
-from apps.swap.options import QUALITY_OPTION_FIELDS
+from apps.console.console_forms import VIDEO_OR_IMAGE, MultipleImageField
+from apps.restore.selectors import gallery_sources_list
 from workers.choices import (
     FACE_MASK_BLUR_RANGE,
     FACE_MASK_PADDING_RANGE,
@@ -13,17 +14,11 @@ from workers.choices import (
     FACE_SELECTIONS,
     PIXEL_BOOSTS,
     QUALITIES,
-    RESTORE_MODES,
-    SLOWDOWN_FACTORS,
-    SLOWMOTION_MODES,
 )
 from workers.faces.masks import DEFAULT_BLUR, DEFAULT_PADDING
 from workers.pipelines.sources import MAX_SOURCE_PHOTOS
 
-from .selectors import gallery_sources_list
-
-VIDEO_OR_IMAGE = "video/mp4,video/quicktime,.mp4,.mov,image/jpeg,image/png,.jpg,.jpeg,.png"
-IMAGE = "image/jpeg,image/png,.jpg,.jpeg,.png"
+from .options import QUALITY_OPTION_FIELDS
 
 
 def _gallery_choices(user: User) -> list[tuple[str, str]]:
@@ -31,11 +26,6 @@ def _gallery_choices(user: User) -> list[tuple[str, str]]:
         (str(source.id), f"{source.created_at:%Y-%m-%d %H:%M} · {source.faces_detected} face(s)")
         for source in gallery_sources_list(user=user)
     ]
-
-
-class ApiKeyCreateForm(forms.Form):
-    name = forms.CharField(max_length=64, required=False, label="Key name",
-                           widget=forms.TextInput(attrs={"placeholder": "e.g. laptop, CI"}))
 
 
 class _JobOptionsForm(forms.Form):
@@ -66,22 +56,6 @@ class _JobOptionsForm(forms.Form):
         values = {name: self.cleaned_data.get(name) for name in QUALITY_OPTION_FIELDS}
         return {name: defaults[name] if value in (None, "", []) and name in defaults else value
                 for name, value in values.items()}
-
-
-class MultipleImageInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleImageField(forms.FileField):
-    """Several files in one field (one or more photos of the same person)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": IMAGE, "multiple": True}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, (list, tuple)) else [data] if data else []
-        return [super(MultipleImageField, self).clean(item, initial) for item in files]
 
 
 class FaceSwapForm(_JobOptionsForm):
@@ -140,41 +114,3 @@ class MultiSwapForm(_JobOptionsForm):
                 item["source_id"] = data.get(f"source_id_{person_id}")
             results.append(item)
         return results
-
-
-class SlowMotionForm(forms.Form):
-    source_video = forms.FileField(label="Video", widget=forms.ClearableFileInput(
-        attrs={"accept": "video/mp4,video/quicktime,.mp4,.mov"}))
-    slowdown_factor = forms.TypedChoiceField(choices=SLOWDOWN_FACTORS.pairs(), coerce=int,
-                                             initial=SLOWDOWN_FACTORS.default, label="Factor")
-    quality = forms.ChoiceField(choices=QUALITIES.pairs(), initial=QUALITIES.default)
-    mode = forms.ChoiceField(choices=SLOWMOTION_MODES.pairs(), initial=SLOWMOTION_MODES.default)
-
-
-class VerifyForm(forms.Form):
-    file = forms.FileField(label="Image or video (JPG, PNG, WebP, MP4, MOV)",
-                           widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE + ",image/webp,.webp"}))
-
-
-class RestoreForm(forms.Form):
-    image = forms.FileField(label="Photo (JPG or PNG)", widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
-    mode = forms.ChoiceField(choices=RESTORE_MODES.pairs(), initial=RESTORE_MODES.default)
-
-
-class _MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class _MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("widget", _MultipleFileInput(attrs={"accept": IMAGE}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)) and data:
-            return [super(_MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)]
-
-
-class GalleryUploadForm(forms.Form):
-    images = _MultipleFileField(label="Face images (one or more)")
