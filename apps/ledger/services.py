@@ -2,9 +2,9 @@
 and the new cached balance in one transaction, so balance == sum(entries) always holds."""
 import uuid
 
+from django.contrib.auth.base_user import AbstractBaseUser as User  # AUTH_USER_MODEL; ledger sits below accounts
 from django.db import IntegrityError, transaction
 
-from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
 from workers.errors import ErrorCategory
 

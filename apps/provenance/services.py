@@ -10,8 +10,10 @@ from workers.provenance.payload import server_tag
 
 from .policy import content_policy_mode, content_verdict
 from .selectors import output_id_for_watermark
-from .tasks import content_scan_task, provenance_inspect_task
 
+# The fast tasks this app's services send (by name; apps/provenance/tasks.py defines them).
+PROVENANCE_INSPECT_TASK = "provenance.inspect"
+CONTENT_SCAN_TASK = "provenance.content_scan"
 
 def content_policy_check(*, images: dict[str, str] | None = None, video: str | None = None,
                          video_name: str = "the video") -> str:
@@ -21,7 +23,7 @@ def content_policy_check(*, images: dict[str, str] | None = None, video: str | N
     mode = content_policy_mode()
     if mode == "off":
         return ""
-    answer = fast_task_call(content_scan_task, kwargs={"images": images or {}, "video": video,
+    answer = fast_task_call(CONTENT_SCAN_TASK, kwargs={"images": images or {}, "video": video,
                                                        "video_name": video_name})
     return content_verdict(mode=mode, **answer["content"])[:255]
 
@@ -29,7 +31,7 @@ def content_policy_check(*, images: dict[str, str] | None = None, video: str | N
 def media_verify(*, user: User, upload: UploadedFile) -> dict:
     folder = UploadFolder.create()
     try:
-        answer = fast_task_call(provenance_inspect_task, kwargs={"media": folder.save_upload(upload, stem="verify")})
+        answer = fast_task_call(PROVENANCE_INSPECT_TASK, kwargs={"media": folder.save_upload(upload, stem="verify")})
     finally:
         folder.remove()
     mark = answer["watermark"]

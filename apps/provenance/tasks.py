@@ -10,8 +10,10 @@ from workers.imaging.codec import ImageDecoder
 from workers.provenance.content_policy import content_scan
 from workers.provenance.verification import media_inspect
 
+from .services import CONTENT_SCAN_TASK, PROVENANCE_INSPECT_TASK
 
-@shared_task(name="provenance.inspect")
+
+@shared_task(name=PROVENANCE_INSPECT_TASK)
 def provenance_inspect_task(*, media: str) -> dict:
     def work() -> dict:
         inspection = media_inspect(media_storage().fetch(media), max_image_pixels=settings.ISAMURAI_MAX_IMAGE_PIXELS)
@@ -28,7 +30,7 @@ def provenance_inspect_task(*, media: str) -> dict:
     return fast_task_answer(work)
 
 
-@shared_task(name="provenance.content_scan")
+@shared_task(name=CONTENT_SCAN_TASK)
 def content_scan_task(*, images: dict[str, str], video: str | None = None, video_name: str = "the video") -> dict:
     """The content policy's score of stored uploads (name -> media path) and of one frame a second of ``video``."""
 
