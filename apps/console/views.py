@@ -11,13 +11,14 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.services import api_key_create, api_key_revoke
+from apps.core.exceptions import NotFound
 from apps.jobs.kinds import job_kind_get, job_kinds
 from apps.jobs.selectors import job_concrete, job_get_for_user, jobs_list_for_user
 from apps.jobs.services import job_cancel, job_start
@@ -177,7 +178,7 @@ def api_key_create_view(request: HttpRequest) -> HttpResponse:
 def api_key_revoke_view(request: HttpRequest, key_id: uuid.UUID) -> HttpResponse:
     api_key = api_key_get_for_user(user=request.user, key_id=key_id)
     if api_key is None:
-        raise Http404("No such API key.")
+        return error_page(request, NotFound("No such API key: it isn't one of yours, or it was deleted."))
     api_key_revoke(api_key=api_key)
     messages.success(request, f"Key isk_{api_key.prefix}… revoked; requests with it now get 401.")
     return redirect(reverse("console:profile") + "#api-keys")

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.exceptions import ApplicationError
+from apps.core.schema import raises
 from workers.errors import ErrorCategory
 
 from .models import IdempotencyRecord
@@ -122,8 +123,9 @@ def _claim(request: Request, key: str, fingerprint: dict[str, str]) -> Idempoten
 
 
 def idempotent(handler):
-    """Wraps an APIView method (post)."""
+    """Wraps an APIView method (post); the schema lists the 409 and 422 it may answer."""
 
+    @raises(ErrorCategory.CONFLICT, ErrorCategory.MISMATCH)
     @functools.wraps(handler)
     def wrapper(view, request: Request, *args, **kwargs):
         key = request.headers.get(HEADER, "").strip()
