@@ -14,7 +14,7 @@ from workers.pipelines.context import pipeline_load
 
 def test_each_product_kind_is_registered_once_with_a_loadable_pipeline():
     specs = {spec.kind: spec for spec in job_kinds()}
-    assert set(specs) == {"faceswap", "slowmotion"}
+    assert {"faceswap", "slowmotion"} <= set(specs)  # (and the toy kind of tests/toykind)
     assert specs["faceswap"].model is FaceSwapJob and specs["slowmotion"].model is SlowMotionJob
     for spec in specs.values():
         assert issubclass(spec.model, Job) and spec.model.KIND == spec.kind and spec.label
