@@ -175,7 +175,7 @@ def test_a_key_left_processing_by_a_killed_worker_is_freed_after_its_lease(make_
 
     from django.utils import timezone
 
-    from apps.ops.models import IdempotencyRecord
+    from apps.core.models import IdempotencyRecord
 
     user, key = make_user(credits=50)
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
@@ -202,8 +202,8 @@ def test_a_key_whose_lease_ran_out_goes_to_one_retry_only(make_user, clip, setti
     user, key = make_user(credits=50)
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
     _request_killed_mid_way(client, clip, "race")
-    from apps.ops.idempotency import _take_over
-    from apps.ops.models import IdempotencyRecord
+    from apps.core.idempotency import _take_over
+    from apps.core.models import IdempotencyRecord
 
     stale = IdempotencyRecord.objects.get(user=user, key="race")
     settings.ISAMURAI_IDEMPOTENCY_LEASE_SECONDS = 330

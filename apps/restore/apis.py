@@ -7,9 +7,9 @@ from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
 from apps.core.exceptions import ApplicationError
+from apps.core.idempotency import idempotent
 from apps.core.schema import raises, with_errors
 from apps.jobs.selectors import job_id_parse
-from apps.ops.idempotency import idempotent
 from workers.choices import RESTORE_MODES
 from workers.errors import ErrorCategory
 

@@ -6,10 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
+from apps.core.idempotency import idempotent
 from apps.core.schema import raises, with_errors
 from apps.jobs.apis import JobProgressByPathApi
 from apps.jobs.selectors import job_id_parse
-from apps.ops.idempotency import idempotent
 from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 from workers.errors import ErrorCategory
 

@@ -3,12 +3,10 @@ import uuid
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 from apps.accounts.models import User
 from apps.core.uploads import UploadFolder, media_file_check, media_root
-from apps.jobs.services import job_start
-from apps.ops.webhooks import webhook_url_validate
+from apps.jobs.services import job_start, job_submit
 from apps.provenance.services import content_policy_check
 
 from .models import SlowMotionJob
@@ -17,20 +15,18 @@ from .models import SlowMotionJob
 def slowmotion_project_create(
     *, user: User, source_video: UploadedFile, slowdown_factor: int, quality: str, mode: str, webhook_url: str = ""
 ) -> SlowMotionJob:
-    if webhook_url:
-        webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
     try:
         source = folder.save_upload(source_video, stem="source")
         media = media_file_check(media_root() / source, field="source_video", allow_image=False)
         flag_reason = content_policy_check(video=source, video_name="the video")
-        with transaction.atomic():
-            return SlowMotionJob.objects.create(
-                user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
-                quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
-                label=settings.ISAMURAI_VISIBLE_LABEL, content_flagged=bool(flag_reason),
-                content_flag_reason=flag_reason,
-            )
+        project = SlowMotionJob(
+            user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
+            quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
+            label=settings.ISAMURAI_VISIBLE_LABEL, content_flagged=bool(flag_reason),
+            content_flag_reason=flag_reason,
+        )
+        return job_submit(job=project, start=False)
     except BaseException:
         folder.remove()
         raise

@@ -6,11 +6,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
+from apps.core.idempotency import idempotent
 from apps.core.schema import raises, with_errors
 from apps.core.uploads import base64_image_decode
 from apps.jobs.apis import JobProgressApi
 from apps.jobs.selectors import job_id_parse
-from apps.ops.idempotency import idempotent
 from workers.choices import FACE_SELECTIONS, QUALITIES
 from workers.errors import ErrorCategory
 

@@ -22,10 +22,9 @@ from apps.core.uploads import (
     media_root,
 )
 from apps.jobs.selectors import job_get_for_user, retention_period
-from apps.jobs.services import job_queue, job_start
+from apps.jobs.services import job_start, job_submit
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from apps.ops.webhooks import webhook_url_validate
 from apps.provenance.policy import content_policy_mode, content_verdict
 from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE
 
@@ -66,8 +65,6 @@ def faceswap_job_create(
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
     here (on a fast worker); the job keeps what was found and its GPU run reuses it."""
-    if webhook_url:
-        webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
     try:
         def stored(data: bytes, name: str) -> str:
@@ -100,11 +97,7 @@ def faceswap_job_create(
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
             job.content_flagged = bool(job.content_flag_reason)
         job.analysis = checked["sources"]
-        with transaction.atomic():
-            job.save()
-            if start:
-                job = job_queue(job=job, price=price)
-        return job
+        return job_submit(job=job, start=start)
     except BaseException:
         folder.remove()
         raise

@@ -4,8 +4,8 @@ import pytest
 
 from apps.core.errors import ERROR_RULES, JobOutcome
 from apps.core.exceptions import NotFound, ServerError, ServiceUnavailable, api_exception_handler
+from apps.core.idempotency import IdempotencyConflict
 from apps.ledger.services import InsufficientCredits
-from apps.ops.idempotency import IdempotencyConflict
 from workers.errors import (
     ErrorCategory,
     JobCancelled,

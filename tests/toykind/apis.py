@@ -5,8 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
+from apps.core.idempotency import idempotent
 from apps.core.schema import with_errors
-from apps.ops.idempotency import idempotent
 
 from .serializers import ToyEnvelopeSerializer, ToyJobOutputSerializer
 from .services import toy_job_create

@@ -1,17 +1,10 @@
-from django.db import transaction
-
 from apps.accounts.models import User
-from apps.jobs.services import job_queue
-from apps.ops.webhooks import webhook_url_validate
+from apps.jobs.services import job_submit
 
 from .models import ToyJob
-from .pricing import toy_price
 
 
 def toy_job_create(*, user: User, word: str, webhook_url: str = "") -> ToyJob:
-    """Saves the job and charges its price in one transaction (the engine queues and dispatches it)."""
-    if webhook_url:
-        webhook_url_validate(webhook_url)
-    with transaction.atomic():
-        job = ToyJob.objects.create(user=user, word=word, webhook_url=webhook_url)
-        return job_queue(job=job, price=toy_price(job))
+    """Saves the job, charges its price and queues it, through the engine (which lets ops check
+    the webhook_url first, and dispatches it to a worker)."""
+    return job_submit(job=ToyJob(user=user, word=word, webhook_url=webhook_url), start=True)

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('jobs', '0007_job_label_content_flag'),
+        ('jobs', '0001_initial'),  # only needs the Job table: keeps tests/jobs/test_kind_migrations' history free
     ]
 
     operations = [

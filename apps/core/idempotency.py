@@ -3,7 +3,10 @@ twice. Only successful answers are kept: a failed request charged nothing, so it
 for the retry. The key is bound to its request: the same key with another endpoint or body is
 refused (422, naming what differs), as Stripe does. A request in flight holds its key for a lease
 a little past the web server's timeout; a key whose holder died (its worker killed) is taken over
-by the next retry once the lease has run out."""
+by the next retry once the lease has run out.
+
+Part of the HTTP contract (with the error table), so the product apps that take charging POSTs
+depend on core only; ops prunes old records."""
 import functools
 import hashlib
 import json
@@ -15,11 +18,11 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.exceptions import ApplicationError
-from apps.core.schema import raises
 from workers.errors import ErrorCategory
 
+from .exceptions import ApplicationError
 from .models import IdempotencyRecord
+from .schema import raises
 
 HEADER = "Idempotency-Key"
 
