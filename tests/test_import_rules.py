@@ -4,8 +4,8 @@ a product app is one whose AppConfig.ready() registers a job kind.
 
 - the apps import each other in one direction: no cycle between apps;
 - core imports no other app and names no product; the jobs engine (apps/jobs) imports only core,
-  accounts and ledger; ops and provenance import no product app (they find kinds through the
-  registry and react to the engine's signals);
+  accounts and ledger; ops and provenance import no product app and no product app imports
+  them (they find kinds through the registry and react to the engine's signals);
 - a services module never imports a tasks module (tasks wrap services; services send tasks by name);
 - workers/ imports nothing from Django, DRF, Celery, apps or the wiring;
 - apps/ imports no project module inside a function (the way to dodge a cycle), except in an
@@ -131,6 +131,13 @@ def test_the_jobs_engine_imports_only_core_accounts_and_ledger():
 def test_ops_and_provenance_import_no_product_app():
     offenders = [line for app in ("apps.ops", "apps.provenance")
                  for line in _offenders(app, allowed=set(_project_apps()) - set(_product_apps()))]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_product_apps_import_neither_ops_nor_provenance():
+    """They react to the engine (signals, the kind registry); products submit jobs through the engine."""
+    offenders = [line for app in _product_apps()
+                 for line in _offenders(app, allowed=set(_project_apps()) - {"apps.ops", "apps.provenance"})]
     assert not offenders, "\n".join(offenders)
 
 

@@ -8,13 +8,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_check
 from apps.core.exceptions import NotFound
 from apps.core.fast import fast_task_call
 from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from apps.provenance.services import content_policy_check
 
 from .models import GallerySource, RestoredImage
 from .pricing import restore_price

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_check
 from apps.core.uploads import UploadFolder, media_file_check, media_root
 from apps.jobs.services import job_start, job_submit
-from apps.provenance.services import content_policy_check
 
 from .models import SlowMotionJob
 

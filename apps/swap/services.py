@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_mode, content_verdict
 from apps.core.fast import fast_task_call
 from apps.core.uploads import (
     UploadFolder,
@@ -25,7 +26,6 @@ from apps.jobs.selectors import job_get_for_user, retention_period
 from apps.jobs.services import job_start, job_submit
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from apps.provenance.policy import content_policy_mode, content_verdict
 from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE
 
 from .models import FaceSwapJob, Preview

@@ -1,17 +1,23 @@
 """The content policy in force: ISAMURAI_CONTENT_POLICY, else block when the NSFW classifier is
-installed and off (with a start-up warning) when it isn't; and what a scan's score means."""
+installed and off (with a start-up warning) when it isn't; what a scan's score means; and the
+check of stored uploads before anything is charged. One of the upload checks (with
+core.uploads), so every kind's app can run it without depending on another app."""
 import logging
 from functools import lru_cache
 
 from django.conf import settings
 
-from apps.core.exceptions import ApplicationError
 from workers.model_zoo.manifest import ModelManifest
 from workers.provenance.content_policy import NSFW_MODEL
+
+from .exceptions import ApplicationError
+from .fast import fast_task_call
 
 logger = logging.getLogger(__name__)
 
 POLICY_MODES = ("off", "flag", "block")
+# The fast task that scores uploads (apps/core/tasks.py), sent by name.
+CONTENT_SCAN_TASK = "content_policy.scan"
 
 
 class ContentRefused(ApplicationError):
@@ -55,3 +61,16 @@ def content_verdict(*, mode: str, score: float, where: str) -> str:
     if mode == "block":
         raise ContentRefused(f"{reason}, which this server does not accept. Nothing was charged.")
     return reason
+
+
+def content_policy_check(*, images: dict[str, str] | None = None, video: str | None = None,
+                         video_name: str = "the video") -> str:
+    """The content policy on stored uploads (name -> media path; a video at one frame a second),
+    before anything is charged: '' when they pass or the policy is off, the reason to flag them
+    in flag mode; in block mode a refusal raises ContentRefused (400)."""
+    mode = content_policy_mode()
+    if mode == "off":
+        return ""
+    answer = fast_task_call(CONTENT_SCAN_TASK, kwargs={"images": images or {}, "video": video,
+                                                       "video_name": video_name})
+    return content_verdict(mode=mode, **answer["content"])[:255]
