@@ -74,6 +74,10 @@ def test_the_toy_kind_runs_through_the_api_and_sends_its_webhook(toy_worker, mak
     assert done["progress_percentage"] == 100 and done["multi"] is False
     image = ImageDecoder(10_000_000).decode_file(media_file(done["output_media_url"]))
     assert image.shape == (96, 128, 3)
+    console = Client()
+    console.force_login(user)
+    page = console.get(f"/jobs/{toy['id']}/").content.decode()
+    assert '<img src="' in page and 'id="output-player"' not in page  # a picture, seen from the file
 
     wait_for(lambda: WebhookDelivery.objects.filter(job_id=toy["id"], status="delivered").exists(),
              timeout=60, what="the toy job's webhook")
