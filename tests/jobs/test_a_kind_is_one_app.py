@@ -118,6 +118,7 @@ def test_the_console_and_the_admin_show_the_toy_kind(toy_worker, make_user):
     assert f'data-job-id="{job.id}"' not in console.get("/jobs/?kind=faceswap").content.decode()
     detail = console.get(f"/jobs/{job.id}/").content.decode()
     assert "<dt>Word</dt><dd>console</dd>" in detail  # the kind's detail rows, no template edit
+    assert f'href="/jobs/{job.id}/"' in console.get("/profile/").content.decode()  # its charge links the job
 
     admin = Client()
     admin.force_login(User.objects.create_superuser("toy-admin", "admin@example.com", "pw-toy-admin-1"))

@@ -1,6 +1,6 @@
 from django import template
 
-from apps.jobs.kinds import ConsolePage, all_kinds
+from apps.jobs.kinds import ConsolePage, all_kinds, job_kind_for_name
 from apps.ledger.selectors import credit_balance_get
 
 register = template.Library()
@@ -22,3 +22,10 @@ def kind_pages() -> list[ConsolePage]:
 @register.filter
 def status_class(status: str) -> str:
     return f"status-{str(status).lower()}"
+
+
+@register.filter
+def has_job_page(job_kind: str) -> bool:
+    """Whether a ledger entry's ``job_kind`` names a queued kind (its id is a job with a page),
+    rather than an instant output (a preview, a restore)."""
+    return job_kind_for_name(job_kind) is not None
