@@ -15,7 +15,7 @@ from apps.ledger.services import (
     credits_refund,
 )
 
-from .conftest import is_postgres
+from ..conftest import is_postgres
 
 
 def _assert_consistent(user) -> None:

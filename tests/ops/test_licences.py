@@ -14,7 +14,7 @@ from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from tests.standin_models import write_standins
 from workers.model_zoo.manifest import DEFAULT_MANIFEST_PATH, ManifestError, ModelManifest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_manifest_entry_states_its_licence_and_commercial_use():

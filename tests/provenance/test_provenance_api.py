@@ -12,11 +12,10 @@ import pytest
 
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.swap.models import FaceSwapJob
+from tests.swap.conftest import api, b64
 from tests.worker_process import job_done_body, media_file
 from workers.provenance.c2pa_signing import CLAIM_GENERATOR
 from workers.provenance.label import label_box
-
-from .conftest import api, b64
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"

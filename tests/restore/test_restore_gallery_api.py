@@ -7,8 +7,7 @@ import pytest
 
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.restore.models import GallerySource
-
-from .conftest import api, b64
+from tests.swap.conftest import api, b64
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

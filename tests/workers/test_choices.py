@@ -13,7 +13,7 @@ from apps.swap.models import FaceSwapJob
 from workers import choices
 from workers.choices import FACE_SELECTIONS, QUALITIES, RESTORE_MODES, SLOWDOWN_FACTORS, SLOWMOTION_MODES, OptionChoices
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ALL_CHOICES = [value for value in vars(choices).values() if isinstance(value, OptionChoices)]
 
 

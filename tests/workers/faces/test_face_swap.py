@@ -17,7 +17,7 @@ from workers.faces.swapper import InSwapper
 from workers.pipelines.context import PipelineError
 from workers.pipelines.faceswap import analyse_frame, enhance_faces, source_face_check, swap_image
 
-from .face_helpers import box_mask, inner_box, mean_difference
+from ..face_helpers import box_mask, inner_box, mean_difference
 
 
 @pytest.fixture(scope="module")

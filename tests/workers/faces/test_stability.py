@@ -12,7 +12,7 @@ from workers.pipelines.faceswap import build_frame_swapper
 from workers.processors.chain import FrameProcessing
 from workers.video.reader import VideoFrameReader
 
-from .face_helpers import inner_box, mean_difference
+from ..face_helpers import inner_box, mean_difference
 
 FRAMES = 60
 

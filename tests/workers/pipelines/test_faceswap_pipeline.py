@@ -19,8 +19,8 @@ from workers.video.probe import MediaProbe
 from workers.video.reader import VideoFrameReader
 from workers.video.writer import VideoFrameWriter
 
-from .conftest import run_ffmpeg
-from .face_helpers import box_mask, decode_frames, inner_box, mean_difference
+from ..conftest import run_ffmpeg
+from ..face_helpers import box_mask, decode_frames, inner_box, mean_difference
 
 CHANGED = 10.0  # mean |difference| in the middle of a swapped face (the stand-in shifts colour)
 UNCHANGED = 1.5  # mean |difference| allowed for codec noise where nothing was swapped

@@ -16,7 +16,7 @@ from workers.pipelines.slowmotion import SlowMotionPlan, run
 from workers.video.probe import MediaProbe
 from workers.video.reader import VideoFrameReader
 
-from .conftest import run_ffmpeg
+from ..conftest import run_ffmpeg
 
 probe = MediaProbe()
 

@@ -25,8 +25,8 @@ from workers.pipelines.faceswap import build_frame_swapper, swap_image
 from workers.processors.chain import FrameProcessing
 from workers.processors.face_swap import auto_size, boosted_aligner, pixel_shuffle, pixel_unshuffle
 
-from .face_helpers import box_mask as boxes_mask
-from .face_helpers import inner_box, mean_difference
+from ..face_helpers import box_mask as boxes_mask
+from ..face_helpers import inner_box, mean_difference
 
 
 def _models_dir(tmp_path_factory, testdata, name: str, cast=(0.0, 0.0, 0.0)):

@@ -14,7 +14,7 @@ from workers.video.quality import target_size
 from workers.video.reader import VideoFrameReader
 from workers.video.writer import PROVENANCE_TEXT, VideoFrameWriter
 
-from .conftest import run_ffmpeg
+from ..conftest import run_ffmpeg
 
 probe = MediaProbe()
 
