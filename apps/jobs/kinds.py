@@ -79,6 +79,16 @@ class DetailRow:
     value: str
 
 
+@dataclass(frozen=True)
+class UserFiles:
+    """Rows of a kind, besides its jobs, that belong to a user and hold a file (``file_field``):
+    what "download my data" exports (under ``folder`` of the zip) and "delete my account" deletes."""
+
+    model: type[models.Model]
+    file_field: str
+    folder: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class KindParts:
     """What both shapes of kind register."""
@@ -95,6 +105,7 @@ class KindParts:
     # Files it keeps besides its jobs', each with what deletes the due ones (called by the retention
     # sweep, answers how many it deleted): (("previews", previews_expire_due),).
     retention: tuple[tuple[str, Callable[[], int]], ...] = ()
+    user_files: tuple[UserFiles, ...] = ()  # a user's rows with files, for their export and deletion
 
 
 @dataclass(frozen=True, kw_only=True)

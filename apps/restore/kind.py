@@ -1,10 +1,10 @@
 """restore-image, an instant kind: answered within its request on the fast queue, one
 RestoredImage per call (registered in RestoreConfig.ready). The gallery of reusable sources
 lives in this app too, and comes with its pages."""
-from apps.jobs.kinds import ConsolePage, InstantKindSpec
+from apps.jobs.kinds import ConsolePage, InstantKindSpec, UserFiles
 
 from .console import gallery, gallery_delete, restore
-from .models import RestoredImage
+from .models import GallerySource, RestoredImage
 from .pricing import RESTORE_PRICES
 from .provenance import RESTORE_PROVENANCE
 from .services import restored_images_expire_due
@@ -23,4 +23,5 @@ RESTORE = InstantKindSpec(
                     view=gallery_delete, nav=False),
     ),
     retention=(("restored_images", restored_images_expire_due),),
+    user_files=(UserFiles(RestoredImage, "output_file", "restored"), UserFiles(GallerySource, "file", "gallery")),
 )

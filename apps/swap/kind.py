@@ -1,6 +1,6 @@
 """The face swap job kind: everything the engine, the URLconf, the console, the admin, provenance,
 the webhooks and the retention sweep know about it (registered in SwapConfig.ready)."""
-from apps.jobs.kinds import ConsolePage, JobKindSpec, JobVariant
+from apps.jobs.kinds import ConsolePage, JobKindSpec, JobVariant, UserFiles
 
 from .admin import FaceSwapJobAdmin
 from .console import faceswap_detail_rows, faceswap_new, multiswap_new
@@ -32,4 +32,5 @@ FACESWAP = JobKindSpec(
     admin=FaceSwapJobAdmin,
     marked_outputs=(Preview,),
     retention=(("previews", previews_expire_due),),
+    user_files=(UserFiles(Preview, "output_file", "previews"),),
 )
