@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from celery import current_app
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
 from kombu.exceptions import OperationalError
@@ -30,11 +31,13 @@ def fast_task_answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return {"ok": False, "category": str(exc.category), "error": exc.user_message}
 
 
-def fast_task_call(task, *, kwargs: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
-    """Send `task` to the fast queue and wait for its answer; errors become API errors."""
+def fast_task_call(task: str, *, kwargs: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+    """Send the task named `task` to the fast queue and wait for its answer; errors become API
+    errors. By name: a service never imports its tasks module (tasks wrap services, not the
+    reverse, and the web process never loads what a task imports)."""
     timeout = timeout or settings.ISAMURAI_FAST_TASK_TIMEOUT
     try:
-        result = task.apply_async(kwargs=kwargs, queue="fast", ignore_result=False)
+        result = current_app.send_task(task, kwargs=kwargs, queue="fast", ignore_result=False)
     except OperationalError as exc:
         logger.error("broker unreachable: %s", exc)
         raise ServiceUnavailable("The job queue is unreachable right now; try again shortly.") from exc
@@ -49,7 +52,7 @@ def fast_task_call(task, *, kwargs: dict[str, Any], timeout: float | None = None
     finally:
         result.forget()
     if not isinstance(answer, dict):
-        logger.error("fast task %s failed: %r", task.name, answer)
+        logger.error("fast task %s failed: %r", task, answer)
         raise ServerError("The server failed while processing this request; nothing was charged. Try again.")
     if not answer.get("ok"):
         raise ApplicationError(answer["error"], category=ErrorCategory(answer["category"]))

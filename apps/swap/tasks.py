@@ -10,7 +10,7 @@ from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
-from apps.core.provenance import PREVIEW_PROVENANCE, output_marker
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.choices import FACE_SELECTIONS
 from workers.faces.analyser import FaceAnalyser
@@ -20,6 +20,9 @@ from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_
 from workers.pipelines.sources import FaceIdentity, SwapSources, sources_analyse
 from workers.processors.chain import FrameProcessing
 from workers.provenance.content_policy import content_scan
+
+from .provenance import PREVIEW_PROVENANCE
+from .services import SWAP_ANALYSE_FRAME_TASK, SWAP_CHECK_SOURCES_TASK, SWAP_PREVIEW_TASK
 
 
 def _decoder() -> ImageDecoder:
@@ -66,7 +69,7 @@ def _content_score(*, photos: dict[str, list[np.ndarray]], target: np.ndarray | 
     return {"score": verdict.score, "where": verdict.where}
 
 
-@shared_task(name="swap.preview")
+@shared_task(name=SWAP_PREVIEW_TASK)
 def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhance: bool = False,
                       face_selection: str = FACE_SELECTIONS.default, quality_options: dict | None = None,
                       label: bool | None = None, content_threshold: float | None = None) -> dict:
@@ -88,7 +91,7 @@ def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhan
     return fast_task_answer(work)
 
 
-@shared_task(name="swap.check_sources")
+@shared_task(name=SWAP_CHECK_SOURCES_TASK)
 def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None = None, target: str | None = None,
                             target_is_image: bool = False, refuse_at: float | None = None) -> dict:
     """Submission-time check: each source (and each multi person's thumbnail) has a face, and the
@@ -116,7 +119,7 @@ def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None
     return fast_task_answer(work)
 
 
-@shared_task(name="swap.analyse_frame")
+@shared_task(name=SWAP_ANALYSE_FRAME_TASK)
 def swap_analyse_frame_task(*, target: str) -> dict:
     def work() -> dict:
         persons = analyse_frame(model_registry(), _from_b64(target))
