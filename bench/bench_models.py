@@ -44,7 +44,7 @@ except ImportError:  # optional: only --fp16 needs it, and bench/gpu.sh installs
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.bench_quality import bench_cost, cost_clip  # noqa: E402
+from bench.bench_quality import COST_OPTIONS, bench_cost, cost_clip  # noqa: E402
 from bench.compute_matched_models import BUILDERS, COUNT_SHAPES, REAL_FIGURES, compute_of  # noqa: E402
 from tests.standin_models import BUILDERS as TINY_BUILDERS  # noqa: E402
 from workers.model_zoo.manifest import ModelManifest  # noqa: E402
@@ -112,9 +112,9 @@ def seconds_per_call(model: onnx.ModelProto | Path, name: str, providers: list, 
     return statistics.median(times)
 
 
-def bench_calls(folder: Path, providers: list, calls: int, **variant: bool) -> dict:
+def bench_calls(folder: Path, providers: list, calls: int, names: list[str], **variant: bool) -> dict:
     rows = {}
-    for name in BUILDERS:
+    for name in names:
         path = folder / f"{name}.onnx"
         matched = onnx.load(str(path))
         params, macs = compute_of(name, matched)
@@ -150,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fp16", action="store_true", help="compute-matched models in half precision")
     parser.add_argument("--io-binding", action="store_true", help="inputs and outputs bound on the GPU")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--models", help="comma-separated model names for section 1 (default: all)")
+    parser.add_argument("--options", help="comma-separated labels of bench_quality.COST_OPTIONS to time "
+                                          "(default: all; the baseline always runs first)")
     arguments = parser.parse_args(argv)
     providers = PROVIDERS[arguments.providers]
     results: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
@@ -159,14 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as temporary:
         matched = Path(temporary) / "matched"
         matched.mkdir()
-        for name, build in BUILDERS.items():
-            onnx.save(build(), str(matched / f"{name}.onnx"))
-        results["per_call"] = bench_calls(matched, providers, arguments.calls, fp16=arguments.fp16,
+        names = arguments.models.split(",") if arguments.models else list(BUILDERS)
+        for name in {*names, "det_10g", *([] if arguments.skip_cost else SWAP_MODELS)}:
+            onnx.save(BUILDERS[name](), str(matched / f"{name}.onnx"))
+        results["per_call"] = bench_calls(matched, providers, arguments.calls, [*dict.fromkeys([*names, "det_10g"])],
+                                          fp16=arguments.fp16,
                                           io_binding=arguments.io_binding)
         if not arguments.skip_cost:
             registry = ModelRegistry(registry_folder(Path(temporary) / "models", matched),
                                      providers=arguments.providers)
-            cost = bench_cost(registry, cost_clip(arguments.cost_frames), repeats=1)
+            labels = arguments.options.split(",") if arguments.options else list(COST_OPTIONS)
+            baseline = next(iter(COST_OPTIONS))
+            chosen = {label: COST_OPTIONS[label] for label in [baseline, *labels]}
+            cost = bench_cost(registry, cost_clip(arguments.cost_frames), repeats=1, options_by_label=chosen)
             per_call = results["per_call"]
             extra = (per_call["det_10g"]["compute_matched_ms"] - per_call[REAL_DETECTOR]["real_ms"]) / 1000
             for row in cost.values():
