@@ -28,6 +28,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper, shape_inference
 
+from tests.standin_models import write_standins
 from workers.model_zoo.manifest import STANDIN_METADATA_KEY, ModelManifest
 
 OPSET = 17
@@ -710,15 +711,7 @@ def compute_of(name: str, model: onnx.ModelProto) -> tuple[int, int]:
 def write_compute_matched(folder: str | Path, names: Iterable[str] | None = None,
                           manifest: ModelManifest | None = None) -> dict[str, Path]:
     """Writes compute-matched stand-ins under the manifest's real file names; name -> path."""
-    manifest = manifest or ModelManifest.load()
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for name in names if names is not None else BUILDERS:
-        path = manifest.get(name).path_in(folder)
-        onnx.save(BUILDERS[name](), str(path))
-        written[name] = path
-    return written
+    return write_standins(folder, names, manifest, builders=BUILDERS)
 
 
 def main(argv: list[str] | None = None) -> int:
