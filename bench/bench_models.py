@@ -83,9 +83,10 @@ def half_precision(model: onnx.ModelProto) -> onnx.ModelProto:
 
 
 def seconds_per_call(model: onnx.ModelProto | Path, name: str, providers: list, calls: int,
-                     *, fp16: bool = False, io_binding: bool = False) -> float:
-    """Median seconds per call. ``io_binding`` keeps inputs and outputs on the device (CUDA), so
-    the time has no host copies in it."""
+                     *, fp16: bool = False, io_binding: bool = False) -> tuple[float, float]:
+    """(median wall seconds, median CPU seconds of this process) per call. CPU seconds stay
+    meaningful on a busy shared machine, where wall time also counts other programs' turns.
+    ``io_binding`` keeps inputs and outputs on the device (CUDA): no host copies in the time."""
     if fp16:
         model = half_precision(onnx.load(str(model)) if isinstance(model, Path) else model)
     source = str(model) if isinstance(model, Path) else model.SerializeToString()
@@ -104,12 +105,13 @@ def seconds_per_call(model: onnx.ModelProto | Path, name: str, providers: list, 
         def call() -> None:
             session.run(None, feeds)
     call()  # warm-up: allocations, kernel choice (and TensorRT's engine build)
-    times = []
+    walls, cpus = [], []
     for _ in range(calls):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def bench_calls(folder: Path, providers: list, calls: int, names: list[str], **variant: bool) -> dict:
@@ -118,16 +120,19 @@ def bench_calls(folder: Path, providers: list, calls: int, names: list[str], **v
         path = folder / f"{name}.onnx"
         matched = onnx.load(str(path))
         params, macs = compute_of(name, matched)
-        tiny = seconds_per_call(TINY_BUILDERS[name](), name, providers, calls)
-        heavy = seconds_per_call(path, name, providers, calls, **variant)
+        tiny, _ = seconds_per_call(TINY_BUILDERS[name](), name, providers, calls)
+        heavy, heavy_cpu = seconds_per_call(path, name, providers, calls, **variant)
         real = REAL_FIGURES[name]
         rows[name] = {"at": real.at, "params_millions": round(params / 1e6, 2),
                       "gmacs": round(macs / 1e9, 2), "real_gmacs": round(real.macs / 1e9, 2),
                       "tiny_standin_ms": round(tiny * 1000, 2), "compute_matched_ms": round(heavy * 1000, 1),
+                      "compute_matched_cpu_ms": round(heavy_cpu * 1000, 1),
+                      "gmacs_per_cpu_second": round(macs / 1e9 / heavy_cpu, 1) if heavy_cpu else None,
                       "ratio": round(heavy / tiny, 1)}
         print(f"call {name:18} {json.dumps(rows[name])}", flush=True)
-    detector = seconds_per_call(TESTDATA_MODELS / "det_500m.onnx", "det_10g", providers, calls)
-    rows[REAL_DETECTOR] = {"at": "1x3x640x640", "real_ms": round(detector * 1000, 2)}
+    detector, detector_cpu = seconds_per_call(TESTDATA_MODELS / "det_500m.onnx", "det_10g", providers, calls)
+    rows[REAL_DETECTOR] = {"at": "1x3x640x640", "real_ms": round(detector * 1000, 2),
+                           "real_cpu_ms": round(detector_cpu * 1000, 2)}
     return rows
 
 
