@@ -217,17 +217,8 @@ ISAMURAI_WATERMARK_REFRESH = env_int("ISAMURAI_WATERMARK_REFRESH", 8)
 ISAMURAI_CONTENT_POLICY = env_str("ISAMURAI_CONTENT_POLICY", "").strip().lower()
 ISAMURAI_NSFW_THRESHOLD = float(env_str("ISAMURAI_NSFW_THRESHOLD", "0.8"))
 
-# --- Prices (credits), the contract's pricing table ----------------------------------------
-ISAMURAI_PRICES = {
-    "preview": env_int("ISAMURAI_PRICE_PREVIEW", 1),
-    "preview_enhance": env_int("ISAMURAI_PRICE_PREVIEW_ENHANCE", 2),
-    "video_swap_per_minute": env_int("ISAMURAI_PRICE_VIDEO_SWAP_PER_MINUTE", 50),
-    "image_swap": env_int("ISAMURAI_PRICE_IMAGE_SWAP", 2),
-    "slowmo_2x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_2X", 2),
-    "slowmo_4x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_4X", 3),
-    "slowmo_8x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_8X", 7),
-    "restore": env_int("ISAMURAI_PRICE_RESTORE", 1),
-}
+# Prices (credits) are data of each job kind (apps/<app>/pricing.py); their ISAMURAI_PRICE_*
+# variables are read there, when a price is computed.
 
 # --- Payments (Stripe; apps.billing) ---------------------------------------------------------
 # Without a secret key the server runs without payments: credits come from admin grants.

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from apps.billing.apis import PlansApi, stripe_webhook
 from apps.core.routing import api_route
 from apps.core.views import api_not_found
+from apps.jobs.kinds import all_kinds
 from apps.ops.apis import HealthApi, ModelsApi, WebhookSecretApi, metrics_view
 
 api_patterns = [
@@ -19,9 +20,8 @@ api_patterns = [
     api_route("plans/", PlansApi.as_view(), name="plans"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
-    path("", include("apps.swap.urls")),
-    path("", include("apps.slowmotion.urls")),
-    path("", include("apps.restore.urls")),
+    # Each job kind's routes, from its registration (apps.jobs.kinds): none is named here.
+    *(path("", include(spec.urls)) for spec in all_kinds() if spec.urls),
     path("", include("apps.provenance.urls")),
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^(?P<unknown_path>.*)$", api_not_found),

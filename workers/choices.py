@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum, StrEnum
 from typing import Generic, TypeVar
 
+from workers.errors import InvalidOption
+
 Value = TypeVar("Value", bound=Enum)
 
 
@@ -32,14 +34,14 @@ class OptionChoices(Generic[Value]):
 
     def parse(self, value: object) -> Value:
         """The member a request's value names (``"4x"``, ``" FPS "`` and ``4`` are read as people
-        write them); ValueError with :meth:`invalid_message` otherwise."""
+        write them); InvalidOption (a ValueError) with :meth:`invalid_message` otherwise."""
         if isinstance(value, self.enum):
             return value
         word = str(value).strip().lower()
         for member in self.values:
             if word == str(member.value).lower() or (isinstance(member, int) and word == f"{member.value}x"):
                 return member
-        raise ValueError(self.invalid_message(value))
+        raise InvalidOption(self.invalid_message(value))
 
     @property
     def values(self) -> tuple[Value, ...]:

@@ -3,8 +3,8 @@
 A schema is a pydantic model (:class:`OptionsSchema`); each field is one declaration::
 
     pixel_boost: Annotated[PixelBoost, Option("Pixel boost", choices=PIXEL_BOOSTS, help="...")] = PIXEL_BOOSTS.default
-    enhance: Annotated[bool, Option("Enhance faces", models={True: (ENHANCER_MODEL,)},
-                                    prices={True: Price("preview_enhance", 2)})] = False
+    enhance: Annotated[bool, Option("Enhance faces", models={True: (ENHANCER_MODEL,)}, prices={
+        True: Price("preview with enhance", 2, "ISAMURAI_PRICE_PREVIEW_ENHANCE")})] = False
 
 The field's type (an ``Enum`` of ``workers.choices``, ``bool``, a bounded number, or a tuple of
 an enum for a multiple choice), its default, its bounds (``Field(ge=, le=)``) and the
@@ -22,6 +22,7 @@ and the choices only (no numpy, OpenCV or ONNX): the web process reads every sch
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -36,13 +37,32 @@ from workers.errors import PipelineError
 SchemaT = TypeVar("SchemaT", bound="OptionsSchema")
 
 
+class PriceSettingError(ValueError):
+    """An ``ISAMURAI_PRICE_*`` variable that is not a whole, non-negative number of credits."""
+
+
 @dataclass(frozen=True)
 class Price:
-    """Credits a value costs: the operator's price table entry ``setting`` (``ISAMURAI_PRICES``),
-    ``default`` when the table has none (so a new value never prices as a KeyError)."""
+    """One figure of a price list: whole credits, overridable by the operator through the
+    environment variable ``env`` (read when a price is computed, so no table in settings). The
+    one price type: a kind's base prices (its ``pricing.py``, registered with its JobKindSpec)
+    and the prices an option's values declare (``Option(prices=...)``) are both ``Price``."""
 
-    setting: str
+    label: str  # what it prices, for people: "per second of input at 2x"
     default: int
+    env: str
+
+    def credits(self) -> int:
+        raw = os.environ.get(self.env, "").strip()
+        if not raw:
+            return self.default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise PriceSettingError(f"{self.env}={raw!r} is not a whole number of credits") from None
+        if value < 0:
+            raise PriceSettingError(f"{self.env}={raw!r}: a price can't be negative")
+        return value
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ def fast_task_answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 def fast_task_call(task: str, *, kwargs: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
     """Send the task named `task` to the fast queue and wait for its answer; errors become API
-    errors. By name: the web process never imports a tasks module (nor the models it loads)."""
+    errors. By name: a service never imports its tasks module (tasks wrap services, not the
+    reverse, and the web process never loads what a task imports)."""
     timeout = timeout or settings.ISAMURAI_FAST_TASK_TIMEOUT
     try:
         result = current_app.send_task(task, kwargs=kwargs, queue="fast", ignore_result=False)

@@ -23,7 +23,8 @@ def manifest_signer() -> ManifestSigner:
 
 
 def output_marker(*, output_id: uuid.UUID, provenance: OutputProvenance, label: bool | None = None) -> OutputMarker:
-    """The marks of one output (a job, a preview, a restore): ``label`` None = the server default."""
+    """The marks of one output (a job, or an instant output of a kind): ``label`` None = the server
+    default."""
     return OutputMarker(
         payload=WatermarkPayload.for_job(server_id=settings.ISAMURAI_SERVER_ID, job_id=output_id),
         signer=manifest_signer(), digital_source_type=provenance.digital_source_type,

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from .errors import UNEXPECTED_FAILURE, error_response, is_api_path
+from workers.errors import ErrorCategory
+
+from .errors import TOO_LARGE_MESSAGE, UNEXPECTED_FAILURE, error_response, is_api_path
 
 logger = logging.getLogger("apps.api.errors")
 
@@ -29,7 +31,7 @@ class ApiErrorMiddleware:
             request.path = DOUBLED_SLASHES.sub("/", request.path)
         if "\x00" in request.path:
             message = "No such path: it contains a NUL byte. Check the URL against the API documentation."
-            return error_response(message, status=404)
+            return error_response(message, category=ErrorCategory.NOT_FOUND)
         if is_api_path(request.path_info):
             too_large = self._reject_oversize(request)
             if too_large is not None:
@@ -40,13 +42,13 @@ class ApiErrorMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return error_response("The Content-Length header is not a number.", status=400)
+            return error_response("The Content-Length header is not a number.", category=ErrorCategory.BAD_INPUT)
         limit = settings.ISAMURAI_MAX_UPLOAD_BYTES
         if length > limit:
             return error_response(
                 f"The upload is too large ({length // (1024 * 1024)} MB); "
                 f"the limit is {limit // (1024 * 1024)} MB. Send a smaller or shorter file.",
-                status=413,
+                category=ErrorCategory.TOO_LARGE,
             )
         return None
 
@@ -54,6 +56,6 @@ class ApiErrorMiddleware:
         if not is_api_path(request.path_info):
             return None
         if isinstance(exception, RequestDataTooBig):
-            return error_response("The request is too large; send a smaller file.", status=413)
+            return error_response(TOO_LARGE_MESSAGE, category=ErrorCategory.TOO_LARGE)
         logger.exception("Unhandled error on %s %s", request.method, request.path_info)
-        return error_response(UNEXPECTED_FAILURE, status=500)
+        return error_response(UNEXPECTED_FAILURE, category=ErrorCategory.INTERNAL)

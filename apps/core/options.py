@@ -93,7 +93,7 @@ def option_serializer_field(spec: OptionField, *, required: bool = False) -> ser
 class OptionsSerializer(serializers.Serializer):
     """A request serializer with a schema's public options as fields (besides its own).
 
-    Subclasses set ``options_schema`` (a function answering the schema: the face swap's grows
+    Subclasses set ``options_schema`` (a function answering the schema: a kind's may grow
     with the registered processors), and may list ``options_required`` (sent, no default) and
     ``options_excluded`` (not taken by this endpoint)."""
 
@@ -156,7 +156,32 @@ def _kind_word(spec: OptionField) -> str:
 
 
 def console_options_data(specs: Iterable[OptionField]) -> list[dict[str, Any]]:
-    """What the console script needs to send a form's options to the JSON API (previews)."""
+    """What the console script needs to send a form's options to the JSON API."""
     return [{"name": spec.name, "kind": _kind_word(spec),
              "default": json_value(spec.default.value if isinstance(spec.default, Enum) else spec.default)}
             for spec in specs]
+
+
+class OptionsForm(forms.Form):
+    """A console form whose option fields are a schema's public fields, none declared on the
+    form; ``options()`` answers the schema object. ``options_required`` must be chosen. Each
+    kind's pages (``apps/<kind>/forms.py``) build theirs on it."""
+
+    options_excluded: tuple[str, ...] = ()
+    options_required: tuple[str, ...] = ()
+
+    @staticmethod
+    def options_schema() -> type[OptionsSchema]:
+        raise NotImplementedError
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.option_specs = [spec for spec in option_fields(self.options_schema())
+                             if spec.name not in self.options_excluded]
+        self.fields.update(option_form_fields(self.option_specs))
+        for name in self.options_required:
+            self.fields[name].required = True
+        self.order_fields(self.field_order)
+
+    def options(self, **facts) -> OptionsSchema:
+        return options_from_form(self.options_schema(), self.option_specs, self.cleaned_data, **facts)

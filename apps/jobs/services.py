@@ -23,7 +23,7 @@ from apps.ledger.services import credits_charge, credits_refund
 from .kinds import job_kind_get
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
 from .selectors import job_get_for_user, jobs_due_for_expiry_list
-from .signals import job_finished
+from .signals import job_finished, job_submitting
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,18 @@ def _remove_tree(path: Path) -> None:
 
 
 # --- queue and dispatch --------------------------------------------------------------------
+
+def job_submit(*, job: Job, start: bool) -> Job:
+    """Saves a new job of any kind (a Draft), after the apps that watch submissions had their say
+    (``job_submitting``: a receiver's refusal leaves nothing saved); with ``start``, charges its
+    kind's price and queues it in the same transaction."""
+    job_submitting.send(sender=type(job), job=job)
+    with transaction.atomic():
+        job.save()
+        if start:
+            job = job_queue(job=job, price=job_kind_get(job.kind).price(job))
+    return job
+
 
 def job_queue(*, job: Job, price: int) -> Job:
     """Draft -> Queued, charging `price` credits in the same transaction."""

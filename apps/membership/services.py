@@ -13,13 +13,12 @@ from django.utils import timezone
 from apps.accounts.models import ApiKey, User
 from apps.accounts.services import api_key_create
 from apps.core.exceptions import ApplicationError
+from apps.core.models import IdempotencyRecord
 from apps.core.uploads import UploadFolder
+from apps.jobs.kinds import all_kinds
 from apps.jobs.models import ACTIVE_STATUSES, Job
 from apps.jobs.services import job_cancel, job_expire
 from apps.ledger.services import credits_grant
-from apps.ops.models import IdempotencyRecord
-from apps.restore.models import GallerySource, RestoredImage
-from apps.swap.models import Preview
 from workers.errors import ErrorCategory
 
 from .models import Invite, SignupRecord, Suspension
@@ -120,17 +119,17 @@ def account_delete(*, user: User) -> None:
     _jobs_stop(user)
     for job_id in list(Job.objects.filter(user=user, expired_at__isnull=True).values_list("pk", flat=True)):
         job_expire(job_id=job_id, reason="The account was deleted.")
-    _record_files_remove([r.output_file for r in RestoredImage.objects.filter(user=user).exclude(output_file="")])
-    _record_files_remove([p.output_file for p in Preview.objects.filter(user=user).exclude(output_file="")])
-    _record_files_remove([s.file for s in GallerySource.objects.filter(user=user)])
+    user_files = [files for spec in all_kinds() for files in spec.user_files]  # previews, restores, ...
+    for files in user_files:
+        _record_files_remove(list(files.model.objects.filter(user=user).exclude(**{files.file_field: ""})
+                                  .values_list(files.file_field, flat=True)))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         account_deleted.send(sender=User, user=user)
         # A worker still on a just-stopped job finds no row at its next cancel check and drops its output.
         Job.objects.filter(user=user).delete()
-        Preview.objects.filter(user=user).delete()
-        RestoredImage.objects.filter(user=user).delete()
-        GallerySource.objects.filter(user=user).delete()
+        for files in user_files:
+            files.model.objects.filter(user=user).delete()
         IdempotencyRecord.objects.filter(user=user).delete()
         ApiKey.objects.filter(user=user).delete()
         EmailAddress.objects.filter(user=user).delete()

@@ -8,7 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.errors import error_status
 from apps.core.schema import with_errors
+from workers.errors import ErrorCategory
 
 from .health import health_check
 from .licences import models_installed_list
@@ -32,7 +34,7 @@ class HealthApi(APIView):
                    responses={200: HEALTH_BODY, 503: HEALTH_BODY})
     def get(self, request: Request) -> Response:
         report = health_check(ping_workers=request.query_params.get("workers", "1") != "0")
-        return Response(report.as_dict(), status=200 if report.healthy else 503)
+        return Response(report.as_dict(), status=200 if report.healthy else error_status(ErrorCategory.UNAVAILABLE))
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

@@ -3,7 +3,8 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 
-from .idempotency import idempotency_records_prune
+from apps.core.idempotency import idempotency_records_prune
+
 from .retention import retention_sweep
 from .webhooks import WEBHOOK_DELIVER_TASK, webhook_attempt
 

@@ -102,6 +102,13 @@ def webhook_url_validate(url: str, *, field: str = "webhook_url") -> str:
     return url
 
 
+def webhook_on_job_submitting(sender, *, job: Job, **kwargs) -> None:
+    """The receiver of apps.jobs.signals.job_submitting (connected in OpsConfig.ready): a job's
+    webhook_url is checked before the job is saved or charged."""
+    if job.webhook_url:
+        webhook_url_validate(job.webhook_url)
+
+
 def webhook_on_job_finished(sender, *, job: Job, **kwargs) -> None:
     """The receiver of apps.jobs.signals.job_finished (connected in OpsConfig.ready)."""
     if job.webhook_url:

@@ -1,19 +1,15 @@
-"""Fast-queue tasks: read the marks of an uploaded file, score uploads for the content policy
-(decoding media and running models stay off the web process)."""
+"""Fast-queue task: read the marks of an uploaded file (decoding media stays off the web process)."""
 from celery import shared_task
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
-from apps.core.model_access import model_registry
 from apps.core.storage import media_storage
-from workers.imaging.codec import ImageDecoder
-from workers.provenance.content_policy import content_scan
 from workers.provenance.verification import media_inspect
 
-from .services import CONTENT_SCAN, PROVENANCE_INSPECT
+from .services import PROVENANCE_INSPECT_TASK
 
 
-@shared_task(name=PROVENANCE_INSPECT)
+@shared_task(name=PROVENANCE_INSPECT_TASK)
 def provenance_inspect_task(*, media: str) -> dict:
     def work() -> dict:
         inspection = media_inspect(media_storage().fetch(media), max_image_pixels=settings.ISAMURAI_MAX_IMAGE_PIXELS)
@@ -26,19 +22,5 @@ def provenance_inspect_task(*, media: str) -> dict:
                           "server_tag": payload.server_tag if payload else None,
                           "job_hash": payload.job_hash if payload else None},
         }
-
-    return fast_task_answer(work)
-
-
-@shared_task(name=CONTENT_SCAN)
-def content_scan_task(*, images: dict[str, str], video: str | None = None, video_name: str = "the video") -> dict:
-    """The content policy's score of stored uploads (name -> media path) and of one frame a second of ``video``."""
-
-    def work() -> dict:
-        decoder = ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS)
-        loaded = {name: decoder.decode_file(media_storage().fetch(path)) for name, path in images.items()}
-        verdict = content_scan(model_registry(), images=loaded, video_name=video_name,
-                               video=str(media_storage().fetch(video)) if video else None)
-        return {"content": {"score": verdict.score, "where": verdict.where}}
 
     return fast_task_answer(work)

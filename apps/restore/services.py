@@ -9,24 +9,24 @@ from django.db import transaction
 
 from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits_check
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_check
 from apps.core.exceptions import NotFound
 from apps.core.fast import fast_task_call
 from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from apps.provenance.services import content_policy_check
 
 from .models import GallerySource, RestoredImage
 from .pricing import restore_price
 from .selectors import restored_images_due_for_expiry_list
 
-# The fast tasks this app sends, by name (apps/restore/tasks.py runs them on a worker).
-RESTORE_IMAGE = "restore.image"
-GALLERY_ANALYSE_SOURCE = "gallery.analyse_source"
-
 logger = logging.getLogger(__name__)
 
+
+# The fast tasks this app's services send (by name; apps/restore/tasks.py defines them).
+RESTORE_IMAGE_TASK = "restore.image"
+GALLERY_ANALYSE_SOURCE_TASK = "gallery.analyse_source"
 
 def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple[RestoredImage, str]:
     """Returns (record, JPEG base64). Nothing is charged or kept unless it succeeds."""
@@ -43,8 +43,8 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
         content_policy_check(images={"the image": source})  # block mode refuses; nothing is kept to flag
         record_id = uuid.uuid4()
         label = output_label_get(user=user, requested=None)
-        answer = fast_task_call(RESTORE_IMAGE, kwargs={"image": source, "mode": mode, "output_id": str(record_id),
-                                                       "label": label})
+        answer = fast_task_call(RESTORE_IMAGE_TASK, kwargs={"image": source, "mode": mode, "output_id": str(record_id),
+                                                            "label": label})
         output.path.mkdir(parents=True, exist_ok=True)
         output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), name="restored.jpg")
         with transaction.atomic():
@@ -69,7 +69,7 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
             field = f"images[{index}]"
             relpath = folder.save_upload(image, stem=f"source_{index}")
             image_file_check(media_root() / relpath, field=field)
-            answer = fast_task_call(GALLERY_ANALYSE_SOURCE, kwargs={"image": relpath})
+            answer = fast_task_call(GALLERY_ANALYSE_SOURCE_TASK, kwargs={"image": relpath})
             rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],
                                       embedding=answer["embedding"]))
         with transaction.atomic():

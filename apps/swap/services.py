@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits_check
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_mode, content_verdict
 from apps.core.fast import fast_task_call
 from apps.core.uploads import (
     UploadFolder,
@@ -21,11 +22,9 @@ from apps.core.uploads import (
     media_root,
 )
 from apps.jobs.selectors import job_get_for_user, retention_period
-from apps.jobs.services import job_queue, job_start
+from apps.jobs.services import job_start, job_submit
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from apps.ops.webhooks import webhook_url_validate
-from apps.provenance.policy import content_policy_mode, content_verdict
 from workers.choices import MEDIA_IMAGE, ContentPolicyMode
 from workers.pipelines.options import FaceSwapBaseOptions
 
@@ -33,12 +32,10 @@ from .models import FaceSwapJob, Preview, options_json
 from .pricing import faceswap_price, preview_price
 from .sources import PersonInput, SourceInput, analysis_results_parse, source_entries  # noqa: F401 (callers)
 
-# The fast tasks this app sends, by name (apps/swap/tasks.py runs them on a worker; the web
-# process never imports that module, nor what it loads).
-SWAP_CHECK_SOURCES = "swap.check_sources"
-SWAP_PREVIEW = "swap.preview"
-SWAP_ANALYSE_FRAME = "swap.analyse_frame"
-
+# The fast tasks this app's services send (by name; apps/swap/tasks.py defines them).
+SWAP_PREVIEW_TASK = "swap.preview"
+SWAP_CHECK_SOURCES_TASK = "swap.check_sources"
+SWAP_ANALYSE_FRAME_TASK = "swap.analyse_frame"
 
 def _require_credits(*, user: User, price: int) -> None:
     """Fail fast (403, no work done) when the balance can't cover `price`; the charge itself
@@ -66,8 +63,6 @@ def faceswap_job_create(
     """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
     here (on a fast worker), which also loads every model the options need (503 naming a missing
     one, before any charge); the job keeps what was found and its GPU run reuses it."""
-    if webhook_url:
-        webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
     try:
         def stored(data: bytes, name: str) -> str:
@@ -98,16 +93,12 @@ def faceswap_job_create(
             check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == MEDIA_IMAGE,
                                 refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == ContentPolicyMode.BLOCK
                                 else None)
-        checked = fast_task_call(SWAP_CHECK_SOURCES, kwargs=check_kwargs)
+        checked = fast_task_call(SWAP_CHECK_SOURCES_TASK, kwargs=check_kwargs)
         if checked.get("content"):  # block mode raises here: nothing saved, nothing charged
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
             job.content_flagged = bool(job.content_flag_reason)
         job.analysis = checked["sources"]
-        with transaction.atomic():
-            job.save()
-            if start:
-                job = job_queue(job=job, price=price)
-        return job
+        return job_submit(job=job, start=start)
     except BaseException:
         folder.remove()
         raise
@@ -144,7 +135,7 @@ def swap_preview_create(
     policy = content_policy_mode()
     if policy == ContentPolicyMode.BLOCK:  # FLAG marks jobs; a preview is not kept, so only BLOCK applies
         kwargs["content_threshold"] = settings.ISAMURAI_NSFW_THRESHOLD
-    answer = fast_task_call(SWAP_PREVIEW, kwargs=kwargs)
+    answer = fast_task_call(SWAP_PREVIEW_TASK, kwargs=kwargs)
     if answer.get("content"):
         content_verdict(mode=policy, **answer["content"])
     image_b64 = answer["image_base64"]
@@ -165,7 +156,7 @@ def swap_preview_create(
 
 def frame_analyse(*, target_b64: str) -> list[dict]:
     target = base64_image_decode(target_b64, field="target_image_base64")
-    return fast_task_call(SWAP_ANALYSE_FRAME, kwargs={"target": _b64(target)})["analysis"]
+    return fast_task_call(SWAP_ANALYSE_FRAME_TASK, kwargs={"target": _b64(target)})["analysis"]
 
 
 def _b64(data: bytes) -> str:

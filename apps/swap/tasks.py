@@ -11,7 +11,6 @@ from django.conf import settings
 from apps.core.fast import fast_task_answer
 from apps.core.marking import output_marker
 from apps.core.model_access import model_registry
-from apps.core.provenance import PREVIEW_PROVENANCE
 from apps.core.storage import media_storage
 from workers.faces.analyser import FaceAnalyser
 from workers.faces.matching import SINGLE_SOURCE_KEY
@@ -22,7 +21,8 @@ from workers.pipelines.options import FACESWAP_MODELS, faceswap_options
 from workers.pipelines.sources import FaceIdentity, SwapSources, sources_analyse
 from workers.provenance.content_policy import content_scan
 
-from .services import SWAP_ANALYSE_FRAME, SWAP_CHECK_SOURCES, SWAP_PREVIEW
+from .provenance import PREVIEW_PROVENANCE
+from .services import SWAP_ANALYSE_FRAME_TASK, SWAP_CHECK_SOURCES_TASK, SWAP_PREVIEW_TASK
 
 
 def _decoder() -> ImageDecoder:
@@ -69,7 +69,7 @@ def _content_score(*, photos: dict[str, list[np.ndarray]], target: np.ndarray | 
     return {"score": verdict.score, "where": verdict.where}
 
 
-@shared_task(name=SWAP_PREVIEW)
+@shared_task(name=SWAP_PREVIEW_TASK)
 def swap_preview_task(*, target: str, output_id: str, persons: list[dict], options: dict,
                       label: bool | None = None, content_threshold: float | None = None) -> dict:
     def work() -> dict:
@@ -89,7 +89,7 @@ def swap_preview_task(*, target: str, output_id: str, persons: list[dict], optio
     return fast_task_answer(work)
 
 
-@shared_task(name=SWAP_CHECK_SOURCES)
+@shared_task(name=SWAP_CHECK_SOURCES_TASK)
 def swap_check_sources_task(*, persons: list[dict], options: dict, target: str | None = None,
                             target_is_image: bool = False, refuse_at: float | None = None) -> dict:
     """Submission-time check: every model the job's options need is installed (each option's
@@ -120,7 +120,7 @@ def swap_check_sources_task(*, persons: list[dict], options: dict, target: str |
     return fast_task_answer(work)
 
 
-@shared_task(name=SWAP_ANALYSE_FRAME)
+@shared_task(name=SWAP_ANALYSE_FRAME_TASK)
 def swap_analyse_frame_task(*, target: str) -> dict:
     def work() -> dict:
         persons = analyse_frame(model_registry(), _from_b64(target))

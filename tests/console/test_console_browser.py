@@ -9,11 +9,11 @@ import requests
 
 from apps.accounts.models import ApiKey
 from apps.core.marking import output_marker
-from apps.core.provenance import FACE_SWAP_PROVENANCE
 from apps.jobs.models import JobStatus
 from apps.jobs.services import job_cancel
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.swap.models import FaceSwapJob, Preview
+from apps.swap.provenance import FACE_SWAP_PROVENANCE
 
 from .conftest import PASSWORD
 

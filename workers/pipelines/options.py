@@ -43,7 +43,7 @@ from workers.processors.registry import ProcessorSpec, processors
 FACESWAP_MODELS = (DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL)
 # What a one-frame preview costs before any option adds to it (a chosen value's own Price wins
 # when higher: enhance's is "preview_enhance").
-PREVIEW_PRICE = Price("preview", 1)
+PREVIEW_PRICE = Price("preview", 1, "ISAMURAI_PRICE_PREVIEW")
 
 
 class FaceSwapBaseOptions(OptionsSchema):
@@ -88,9 +88,11 @@ class SlowMotionOptions(OptionsSchema):
 
     slowdown_factor: Annotated[SlowdownFactor, Option(
         "Factor", choices=SLOWDOWN_FACTORS,
-        prices={SlowdownFactor.X2: Price("slowmo_2x_per_second", 2),
-                SlowdownFactor.X4: Price("slowmo_4x_per_second", 3),
-                SlowdownFactor.X8: Price("slowmo_8x_per_second", 7)})] = SLOWDOWN_FACTORS.default
+        prices={
+            SlowdownFactor.X2: Price("slow motion 2x, per second of input", 2, "ISAMURAI_PRICE_SLOWMO_2X"),
+            SlowdownFactor.X4: Price("slow motion 4x, per second of input", 3, "ISAMURAI_PRICE_SLOWMO_4X"),
+            SlowdownFactor.X8: Price("slow motion 8x, per second of input", 7, "ISAMURAI_PRICE_SLOWMO_8X"),
+        })] = SLOWDOWN_FACTORS.default
     quality: Annotated[Quality, Option("Quality", choices=QUALITIES)] = QUALITIES.default
     mode: Annotated[SlowMotionMode, Option("Mode", choices=SLOWMOTION_MODES)] = SLOWMOTION_MODES.default
     # The server's choice (ISAMURAI_INTERPOLATOR), not the request's.

@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # numpy and the rest: on a worker only
 class FaceEnhanceOptions(OptionsSchema):
     enhance: Annotated[bool, Option(
         "Enhance faces (GFPGAN)", help="Restore the swapped face with GFPGAN.",
-        models={True: (ENHANCER_MODEL,)}, prices={True: Price("preview_enhance", 2)})] = False
+        models={True: (ENHANCER_MODEL,)},
+        prices={True: Price("preview with enhance", 2, "ISAMURAI_PRICE_PREVIEW_ENHANCE")})] = False
 
 
 class FaceEnhanceProcessor:
