@@ -19,3 +19,7 @@ app.autodiscover_tasks()
 def _sweep_on_start(sender, **kwargs) -> None:
     # A worker that starts after a crash picks up the jobs the dead one left behind.
     sender.app.send_task("jobs.sweep")
+    # ... and, with S3, empties its media cache of what the dead one fetched (then keeps sweeping).
+    from apps.core.storage import media_cache_sweeper_start  # Django is set up only now
+
+    media_cache_sweeper_start()

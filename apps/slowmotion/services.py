@@ -25,8 +25,8 @@ def slowmotion_project_create(
         media = media_file_check(media_root() / source, field="source_video", allow_image=False)
         flag_reason = content_policy_check(video=source, video_name="the video")
         with transaction.atomic():
-            return SlowMotionJob.objects.create(
-                user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
+            project = SlowMotionJob.objects.create(
+                user=user, inputs={"source": source}, files=list(folder.saved), slowdown_factor=slowdown_factor,
                 quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
                 label=settings.ISAMURAI_VISIBLE_LABEL, content_flagged=bool(flag_reason),
                 content_flag_reason=flag_reason,
@@ -34,6 +34,8 @@ def slowmotion_project_create(
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return project
 
 
 def slowmotion_project_process(*, user: User, project_id: uuid.UUID) -> SlowMotionJob:

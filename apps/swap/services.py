@@ -97,10 +97,12 @@ def faceswap_job_create(
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
             job.content_flagged = bool(job.content_flag_reason)
         job.analysis = checked["sources"]
+        job.files = list(folder.saved)
         with transaction.atomic():
             job.save()
             if start:
                 job = job_queue(job=job, price=price)
+        folder.release_local()
         return job
     except BaseException:
         folder.remove()
@@ -153,6 +155,7 @@ def swap_preview_create(
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
     return preview, image_b64
 
 
@@ -166,12 +169,25 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def previews_delete_for_user(*, user: User) -> int:
+    """Delete every preview image of `user` now (the account is being deleted); returns how many."""
+    deleted = 0
+    for preview in Preview.objects.filter(user=user).exclude(output_file=""):
+        _preview_file_delete(preview)
+        deleted += 1
+    return deleted
+
+
+def _preview_file_delete(preview: Preview) -> None:
+    UploadFolder(relpath=str(Path(preview.output_file).parent), saved=[preview.output_file]).remove()
+    Preview.objects.filter(pk=preview.pk).update(output_file="")
+
+
 def previews_expire_due() -> int:
     """Retention: delete preview images older than ISAMURAI_RETENTION_HOURS (the charged record stays)."""
     cutoff = timezone.now() - retention_period()
     expired = 0
     for preview in Preview.objects.filter(created_at__lte=cutoff).exclude(output_file=""):
-        UploadFolder(relpath=str(Path(preview.output_file).parent), saved=[preview.output_file]).remove()
-        Preview.objects.filter(pk=preview.pk).update(output_file="")
+        _preview_file_delete(preview)
         expired += 1
     return expired
