@@ -131,6 +131,21 @@ def _cache_files(root: Path) -> Iterator[tuple[Path, os.stat_result]]:
                 continue
 
 
+def _pinned_folder_test(root: Path, pinned: dict[Path, bool]):
+    """Whether a file lies in a pinned folder (uploads/<token>, work/<job id>, ...: a running job
+    pins its scratch folder, whose files it writes unpinned); `pinned` memoises each folder."""
+    def in_pinned_folder(path: Path) -> bool:
+        parts = path.relative_to(root).parts
+        if len(parts) < 3:
+            return False
+        group = root / parts[0] / parts[1]
+        if group not in pinned:
+            pinned[group] = _folder_pinned(group)
+        return pinned[group]
+
+    return in_pinned_folder
+
+
 def media_cache_size() -> int:
     """Bytes of media this host holds in its cache."""
     return sum(stat.st_size for _, stat in _cache_files(media_root()))
@@ -140,11 +155,15 @@ def media_cache_make_room(*, incoming: int) -> None:
     """Evict least recently used, unpinned files until `incoming` more bytes fit in
     ISAMURAI_WORKER_CACHE_MB. Files in use stay even past the limit (a warning says so)."""
     limit = settings.ISAMURAI_WORKER_CACHE_MB * 1024 * 1024
-    entries = sorted(_cache_files(media_root()), key=lambda entry: entry[1].st_mtime)
+    root = media_root()
+    entries = sorted(_cache_files(root), key=lambda entry: entry[1].st_mtime)
     total = sum(stat.st_size for _, stat in entries)
+    in_pinned_folder = _pinned_folder_test(root, {})
     for path, stat in entries:
         if total + incoming <= limit:
             return
+        if in_pinned_folder(path):
+            continue
         if _drop_unless_pinned(path):  # a download in progress is pinned by its writer
             logger.info("media cache: evicted %s (%d bytes, least recently used)", path, stat.st_size)
             total -= stat.st_size
@@ -162,17 +181,8 @@ def media_cache_sweep(*, idle_seconds: float | None = None) -> int:
     if not root.is_dir():
         return 0
     cutoff = time.time() - idle
-    pinned: dict[Path, bool] = {}  # uploads/<token>, work/<job id>, ...: a running job pins its own
-
-    def in_pinned_folder(path: Path) -> bool:
-        parts = path.relative_to(root).parts
-        if len(parts) < 3:
-            return False
-        group = root / parts[0] / parts[1]
-        if group not in pinned:
-            pinned[group] = _folder_pinned(group)
-        return pinned[group]
-
+    pinned: dict[Path, bool] = {}
+    in_pinned_folder = _pinned_folder_test(root, pinned)
     dropped = 0
     for path, stat in list(_cache_files(root)):
         if stat.st_mtime <= cutoff and not in_pinned_folder(path) and _drop_unless_pinned(path):
@@ -181,8 +191,9 @@ def media_cache_sweep(*, idle_seconds: float | None = None) -> int:
     for category in [path for path in root.iterdir() if path.is_dir()]:
         if models.is_relative_to(category.resolve()):
             continue
-        for group in [path for path in category.iterdir() if path.is_dir() and not pinned.get(path)]:
-            _remove_empty_folders(group, cutoff=cutoff)
+        for group in [path for path in category.iterdir() if path.is_dir()]:
+            if not pinned.get(group, False) and not _folder_pinned(group):
+                _remove_empty_folders(group, cutoff=cutoff)
     return dropped
 
 
@@ -207,6 +218,7 @@ class FetchScope:
 
     def __init__(self) -> None:
         self.pins: dict[Path, int] = {}
+        self.folders: dict[Path, int] = {}
 
     def hold(self, path: Path, fd: int) -> None:
         if path in self.pins:  # one pin per file and process: a second lock would block our upgrade
@@ -215,19 +227,25 @@ class FetchScope:
             self.pins[path] = fd
 
     def pin_folder(self, folder: Path) -> None:
+        """Keep the sweep out of `folder` (a running job's scratch space) until the scope ends."""
         fd = _pin(folder)
-        if fd is not None:
-            self.hold(folder, fd)
+        if fd is not None and folder not in self.folders:
+            self.folders[folder] = fd
+        elif fd is not None:
+            os.close(fd)
 
     def close(self) -> None:
         for path, fd in self.pins.items():
-            if path.is_dir():
-                os.close(fd)
-            elif not _drop_unless_pinned(path, fd=fd):
+            if not _drop_unless_pinned(path, fd=fd):
                 logger.debug("media cache: %s is still in use by another process; kept", path)
-        for path in self.pins:
-            _remove_empty_folders(path if path.is_dir() else path.parent, cutoff=time.time())
+            try:
+                path.parent.rmdir()  # its folder (uploads/<token>/) once empty; never more
+            except OSError:
+                pass
+        for fd in self.folders.values():
+            os.close(fd)
         self.pins.clear()
+        self.folders.clear()
 
 
 _scope: contextvars.ContextVar[FetchScope | None] = contextvars.ContextVar("media_fetch_scope", default=None)

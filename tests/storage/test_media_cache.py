@@ -88,6 +88,8 @@ def test_sweep_keeps_pinned_work_folders_recent_files_and_model_weights(host, s3
     running = root / "work" / "job-1" / "attempt-1"
     running.mkdir(parents=True)
     (running / "partial.mp4").write_bytes(b"frames")
+    starting = root / "work" / "job-1" / "attempt-2"  # still empty: its first file comes next
+    starting.mkdir()
     dead = root / "work" / "job-2" / "attempt-1"
     dead.mkdir(parents=True)
     (dead / "partial.mp4").write_bytes(b"frames")
@@ -96,7 +98,7 @@ def test_sweep_keeps_pinned_work_folders_recent_files_and_model_weights(host, s3
         assert media_cache_sweep(idle_seconds=60) == 0  # everything is recent
         assert media_cache_sweep(idle_seconds=0) == 2  # the leftover download and the dead job's folder
     assert not leftover.exists() and not dead.parent.exists()
-    assert (running / "partial.mp4").is_file() and weights.read_bytes() == b"weights"
+    assert (running / "partial.mp4").is_file() and starting.is_dir() and weights.read_bytes() == b"weights"
 
 
 def test_local_storage_never_drops_the_store(settings, tmp_path):
