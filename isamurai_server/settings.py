@@ -140,7 +140,7 @@ ISAMURAI_MODELS_DIR = Path(env_str("ISAMURAI_MODELS_DIR", str(BASE_DIR / "models
 # With S3 a host's media root is a cache of the bucket: bounded (least recently used files
 # evicted), each task's files dropped when it ends, leftovers of a killed process swept once idle.
 ISAMURAI_WORKER_CACHE_MB = env_int("ISAMURAI_WORKER_CACHE_MB", 20480)
-ISAMURAI_WORKER_CACHE_IDLE_SECONDS = float(env_str("ISAMURAI_WORKER_CACHE_IDLE_SECONDS", "300"))
+ISAMURAI_WORKER_CACHE_IDLE_SECONDS = float(env_str("ISAMURAI_WORKER_CACHE_IDLE_SECONDS", "120"))
 ISAMURAI_WORKER_CACHE_SWEEP_SECONDS = float(env_str("ISAMURAI_WORKER_CACHE_SWEEP_SECONDS", "30"))
 # Whole request body limit (uploads included); larger requests get a JSON 413.
 ISAMURAI_MAX_UPLOAD_BYTES = env_int("ISAMURAI_MAX_UPLOAD_MB", 500) * 1024 * 1024
