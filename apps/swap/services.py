@@ -2,6 +2,8 @@
 then create (and charge) the job, or run a preview. Any failure leaves no files and no rows
 and charges nothing."""
 import base64
+import logging
+import shutil
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.fast import fast_task_call
+from apps.core.storage import media_storage
 from apps.core.uploads import (
     UploadFolder,
     base64_image_decode,
@@ -33,6 +36,8 @@ from .models import FaceSwapJob, Preview
 from .pricing import faceswap_price, preview_price
 from .sources import PersonInput, SourceInput, analysis_results_parse, source_entries  # noqa: F401 (callers)
 from .tasks import swap_analyse_frame_task, swap_check_sources_task, swap_preview_task
+
+logger = logging.getLogger(__name__)
 
 
 def _require_credits(*, user: User, price: int) -> None:
@@ -102,11 +107,11 @@ def faceswap_job_create(
             job.save()
             if start:
                 job = job_queue(job=job, price=price)
-        folder.release_local()
-        return job
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return job
 
 
 def faceswap_job_process(*, user: User, job_id: uuid.UUID) -> FaceSwapJob:
@@ -179,7 +184,10 @@ def previews_delete_for_user(*, user: User) -> int:
 
 
 def _preview_file_delete(preview: Preview) -> None:
-    UploadFolder(relpath=str(Path(preview.output_file).parent), saved=[preview.output_file]).remove()
+    """Delete a preview's image in the bucket and on this host; raises on a storage outage, so
+    the record keeps its path and the next sweep tries again."""
+    media_storage().delete(preview.output_file)
+    shutil.rmtree(media_root() / Path(preview.output_file).parent, ignore_errors=True)
     Preview.objects.filter(pk=preview.pk).update(output_file="")
 
 
@@ -188,6 +196,10 @@ def previews_expire_due() -> int:
     cutoff = timezone.now() - retention_period()
     expired = 0
     for preview in Preview.objects.filter(created_at__lte=cutoff).exclude(output_file=""):
-        _preview_file_delete(preview)
+        try:
+            _preview_file_delete(preview)
+        except Exception:  # storage trouble: try again next sweep
+            logger.exception("preview %s: could not delete %s", preview.id, preview.output_file)
+            continue
         expired += 1
     return expired
