@@ -71,6 +71,8 @@ def hosts(django_db_setup, django_db_blocker, s3_endpoint, tmp_path_factory, tes
     for node in NODES:
         root = tmp_path_factory.mktemp(f"{node}_media")
         env = {**s3_worker_env(s3_endpoint), "ISAMURAI_MEDIA_ROOT": str(root), "ISAMURAI_MODELS_DIR": str(models),
+               # a cache far smaller than the work: evictions happen, and must never touch a file in use
+               "ISAMURAI_WORKER_CACHE_MB": "1",
                "ISAMURAI_WORKER_CACHE_IDLE_SECONDS": "2", "ISAMURAI_WORKER_CACHE_SWEEP_SECONDS": "1",
                # two busy hosts on one small CI machine: a heartbeat may lag a few seconds
                "ISAMURAI_JOB_STALE_SECONDS": "8"}
