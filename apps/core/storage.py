@@ -268,6 +268,23 @@ def media_fetch_scope() -> Iterator[FetchScope | None]:
         scope.close()
 
 
+def media_cache_drop(*, relpaths: list[str]) -> int:
+    """Drop this host's copies of `relpaths` that no task holds (a job ended: what a killed pool
+    process fetched for it goes now, not once idle). Returns how many were dropped."""
+    if not settings.ISAMURAI_S3_BUCKET:
+        return 0
+    dropped = 0
+    for relpath in relpaths:
+        local = media_root() / relpath
+        if local.is_file() and _drop_unless_pinned(local):
+            dropped += 1
+            try:
+                local.parent.rmdir()
+            except OSError:
+                pass
+    return dropped
+
+
 def media_cache_sweeper_start() -> threading.Thread | None:
     """On a worker with S3 storage: sweep the cache now (a restarted host's leftovers) and every
     ISAMURAI_WORKER_CACHE_SWEEP_SECONDS, from a daemon thread."""

@@ -3,8 +3,12 @@ after their work ended, in the bucket and on disk. Gallery sources are user-mana
 deleted) and not swept. ``user_media_delete`` removes everything a user's work stored, at once."""
 import logging
 
+from celery import current_app
+from django.conf import settings
+
 from apps.accounts.models import User
-from apps.jobs.services import jobs_expire_due, jobs_files_delete_all_for_user
+from apps.jobs.models import Job
+from apps.jobs.services import job_media_paths, jobs_expire_due, jobs_files_delete_all_for_user
 from apps.restore.services import (
     gallery_sources_delete_for_user,
     restored_images_delete_for_user,
@@ -22,6 +26,18 @@ def retention_sweep() -> dict[str, int]:
     if any(counts.values()):
         logger.info("retention: %s", counts)
     return counts
+
+
+def job_media_drop_everywhere(sender, *, job: Job, **kwargs) -> None:
+    """job_finished receiver (S3): tell every worker to drop its copies of the job's files. Each
+    task already drops what it fetched when it ends; this reaches what a killed pool process
+    left behind on a worker that lives on."""
+    if not settings.ISAMURAI_S3_BUCKET:
+        return
+    try:  # job_finished is sent after the commit: the workers see the job ended
+        current_app.control.broadcast("media_cache_drop", arguments={"relpaths": job_media_paths(job=job)})
+    except Exception:  # the idle sweep on each worker catches what this misses
+        logger.warning("job %s: could not broadcast media_cache_drop", job.id, exc_info=True)
 
 
 def user_media_delete(*, user: User) -> dict[str, int]:

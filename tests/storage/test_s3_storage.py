@@ -8,6 +8,9 @@ import requests
 from django.test import Client
 
 from apps.core.storage import LocalMediaStorage, media_storage
+from apps.core.uploads import UploadFolder
+from apps.jobs.services import job_cancel
+from apps.swap.models import FaceSwapJob
 from tests.worker_process import WorkerPool, broker_purge, wait_for
 
 from .conftest import BUCKET, s3_worker_env
@@ -72,3 +75,21 @@ def test_rejected_upload_leaves_nothing_in_the_bucket(s3_settings, make_user, tm
             "/api/slowmotion/", {"source_video": video, "slowdown_factor": "2", "quality": "480p", "mode": "fps"})
     assert response.status_code == 400
     assert _bucket_keys() == before
+
+
+def test_a_finished_jobs_leftover_copies_leave_every_worker(remote_worker, s3_settings, make_user, tmp_path):
+    """A pool process killed mid-job leaves the job's input on its host (nobody holds it). When the
+    job ends, every worker is told to drop its copies: gone in seconds, long before the idle sweep
+    (ISAMURAI_WORKER_CACHE_IDLE_SECONDS, 120 s here) would."""
+    s3_settings.ISAMURAI_MEDIA_ROOT = tmp_path / "web"
+    user, _ = make_user(credits=5)
+    folder = UploadFolder.create()
+    relpath = folder.save_bytes(b"video bytes", name="target.mp4")
+    job = FaceSwapJob.objects.create(user=user, inputs={"target": relpath}, files=[relpath])
+    leftover = remote_worker / relpath
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"video bytes")
+    job_cancel(user=user, job_id=job.id)  # the job ends (a Draft, stopped)
+    wait_for(lambda: not leftover.exists(), timeout=15, interval=0.1, what="the worker to drop the leftover copy")
+    assert not leftover.parent.exists()
+    folder.remove()
