@@ -260,7 +260,7 @@ def test_cancel_and_retry_across_hosts(hosts, web, make_user, testdata, clips):
 
     # The killed host comes back and drops what its dead process left behind.
     hosts[lost] = WorkerProcess(2, lost, dead.extra_env).start()
-    wait_for(lambda: _all_hosts_empty(web, hosts), timeout=20, interval=0.2, what="the restarted host to sweep")
+    wait_for(lambda: _all_hosts_empty(web, hosts), timeout=15, interval=0.2, what="the restarted host to sweep")
 
     # Both jobs' files go with retention and DELETE, in the bucket and everywhere else.
     _ok(client.delete(f"/api/jobs/{job_id}/"))
