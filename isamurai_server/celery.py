@@ -7,6 +7,7 @@ import os
 
 from celery import Celery
 from celery.signals import worker_ready
+from celery.worker.control import control_command
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isamurai_server.settings")
 
@@ -19,3 +20,16 @@ app.autodiscover_tasks()
 def _sweep_on_start(sender, **kwargs) -> None:
     # A worker that starts after a crash picks up the jobs the dead one left behind.
     sender.app.send_task("jobs.sweep")
+    # ... and, with S3, empties its media cache of what the dead one fetched (then keeps sweeping).
+    from apps.core.storage import media_cache_sweeper_start  # Django is set up only now
+
+    media_cache_sweeper_start()
+
+
+@control_command(args=[("relpaths", list)], signature="<relpaths>")
+def media_cache_drop(state, relpaths: list[str]) -> dict:
+    """Broadcast when a job ends (apps.ops.retention): every worker drops its copies of the job's
+    files that no task holds."""
+    from apps.core.storage import media_cache_drop as drop  # Django is set up only in the worker
+
+    return {"ok": True, "dropped": drop(relpaths=list(relpaths))}

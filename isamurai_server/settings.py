@@ -150,6 +150,11 @@ ISAMURAI_S3_REGION = env_str("ISAMURAI_S3_REGION", "")
 ISAMURAI_S3_PREFIX = env_str("ISAMURAI_S3_PREFIX", "")
 ISAMURAI_S3_URL_EXPIRY_SECONDS = env_int("ISAMURAI_S3_URL_EXPIRY_SECONDS", 3600)
 ISAMURAI_MODELS_DIR = Path(env_str("ISAMURAI_MODELS_DIR", str(BASE_DIR / "models_weights")))
+# With S3 a host's media root is a cache of the bucket: bounded (least recently used files
+# evicted), each task's files dropped when it ends, leftovers of a killed process swept once idle.
+ISAMURAI_WORKER_CACHE_MB = env_int("ISAMURAI_WORKER_CACHE_MB", 20480)
+ISAMURAI_WORKER_CACHE_IDLE_SECONDS = float(env_str("ISAMURAI_WORKER_CACHE_IDLE_SECONDS", "120"))
+ISAMURAI_WORKER_CACHE_SWEEP_SECONDS = float(env_str("ISAMURAI_WORKER_CACHE_SWEEP_SECONDS", "30"))
 # Whole request body limit (uploads included); larger requests get a JSON 413.
 ISAMURAI_MAX_UPLOAD_BYTES = env_int("ISAMURAI_MAX_UPLOAD_MB", 500) * 1024 * 1024
 ISAMURAI_MAX_VIDEO_SECONDS = env_int("ISAMURAI_MAX_VIDEO_SECONDS", 600)

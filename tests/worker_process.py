@@ -48,6 +48,8 @@ class WorkerProcess:
         return env
 
     def start(self) -> "WorkerProcess":
+        # A worker restarted under the same name appends to the same log: read only its own lines.
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")
         schedule = Path(settings.DATA_DIR) / f"beat-{self.hostname}-{uuid.uuid4().hex[:6]}"
         self.process = subprocess.Popen(
@@ -60,7 +62,7 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
-            if b"ready." in self.log_path.read_bytes():
+            if b"ready." in self.log_path.read_bytes()[offset:]:
                 return self
             time.sleep(0.2)
         raise RuntimeError(f"worker did not become ready:\n{self.log_path.read_text()[-3000:]}")

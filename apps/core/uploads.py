@@ -62,6 +62,14 @@ class UploadFolder:
         media_storage().push(relpath)
         return relpath
 
+    def release_local(self) -> None:
+        """The request succeeded and the bucket holds every file (S3): drop this host's copies, so a
+        web host keeps nothing. With local storage the files stay: the media root is the store."""
+        for relpath in self.saved:
+            media_storage().release_local(relpath)
+        if settings.ISAMURAI_S3_BUCKET:
+            shutil.rmtree(self.path, ignore_errors=True)
+
     def remove(self) -> None:
         for relpath in self.saved:
             try:

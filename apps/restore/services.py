@@ -56,6 +56,7 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
         raise
     finally:
         upload.remove()
+    output.release_local()
     return record, answer["image_base64"]
 
 
@@ -73,17 +74,28 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
             rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],
                                       embedding=answer["embedding"]))
         with transaction.atomic():
-            return GallerySource.objects.bulk_create(rows)
+            created = GallerySource.objects.bulk_create(rows)
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return created
 
 
 def gallery_source_delete(*, user: User, source_id: uuid.UUID) -> None:
     source = gallery_source_get(user=user, source_id=source_id)
     relpath = source.file
     source.delete()
+    _media_file_delete(relpath)
+
+
+def _media_file_delete(relpath: str) -> None:
+    """Delete one stored file in the bucket and on this host, with its folder once empty."""
     media_storage().delete(relpath)
+    try:
+        (media_root() / relpath).parent.rmdir()
+    except OSError:  # other files still in it (a gallery upload of several images), or gone
+        pass
 
 
 def gallery_source_get(*, user: User, source_id: uuid.UUID) -> GallerySource:
@@ -94,7 +106,32 @@ def gallery_source_get(*, user: User, source_id: uuid.UUID) -> GallerySource:
 
 
 def gallery_source_bytes(*, user: User, source_id: uuid.UUID) -> bytes:
-    return media_storage().fetch(gallery_source_get(user=user, source_id=source_id).file).read_bytes()
+    # read, not fetched: the web host keeps no copy of a bucket file
+    return media_storage().read_bytes(gallery_source_get(user=user, source_id=source_id).file)
+
+
+def restored_images_delete_for_user(*, user: User) -> int:
+    """Delete every restored image of `user` now (the account is being deleted); returns how many."""
+    deleted = 0
+    for record in RestoredImage.objects.filter(user=user).exclude(output_file=""):
+        _restored_file_delete(record)
+        deleted += 1
+    return deleted
+
+
+def gallery_sources_delete_for_user(*, user: User) -> int:
+    """Delete every gallery source of `user`, its file included; returns how many."""
+    deleted = 0
+    for source in GallerySource.objects.filter(user=user):
+        gallery_source_delete(user=user, source_id=source.pk)
+        deleted += 1
+    return deleted
+
+
+def _restored_file_delete(record: RestoredImage) -> None:
+    media_storage().delete(record.output_file)
+    shutil.rmtree((media_root() / record.output_file).parent, ignore_errors=True)
+    RestoredImage.objects.filter(pk=record.pk).update(output_file="")
 
 
 def restored_images_expire_due() -> int:
@@ -103,11 +140,9 @@ def restored_images_expire_due() -> int:
     expired = 0
     for record in restored_images_due_for_expiry_list():
         try:
-            media_storage().delete(record.output_file)
+            _restored_file_delete(record)
         except Exception:  # storage trouble: try again next sweep
             logger.exception("restored image %s: could not delete %s", record.id, record.output_file)
             continue
-        shutil.rmtree((media_root() / record.output_file).parent, ignore_errors=True)
-        RestoredImage.objects.filter(pk=record.pk).update(output_file="")
         expired += 1
     return expired

@@ -23,15 +23,19 @@ def slowmotion_project_create(
         plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=quality)
         flag_reason = content_policy_check(video=source, video_name="the video")
         project = SlowMotionJob(
-            user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
+            user=user, inputs={"source": source}, files=list(folder.saved), slowdown_factor=slowdown_factor,
             quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
             label=output_label_get(user=user, requested=None), content_flagged=bool(flag_reason),
             content_flag_reason=flag_reason,
         )
-        return job_submit(job=project, start=False)
+        project = job_submit(job=project, start=False)
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return project
+    folder.release_local()
+    return project
 
 
 def slowmotion_project_process(*, user: User, project_id: uuid.UUID) -> SlowMotionJob:

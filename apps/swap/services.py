@@ -2,6 +2,8 @@
 then create (and charge) the job, or run a preview. Any failure leaves no files and no rows
 and charges nothing."""
 import base64
+import logging
+import shutil
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +18,7 @@ from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits
 from apps.accounts.models import User
 from apps.core.content_policy import content_policy_mode, content_verdict
 from apps.core.fast import fast_task_call
+from apps.core.storage import media_storage
 from apps.core.uploads import (
     UploadFolder,
     base64_image_decode,
@@ -37,6 +40,7 @@ from .sources import PersonInput, SourceInput, analysis_results_parse, source_en
 SWAP_PREVIEW_TASK = "swap.preview"
 SWAP_CHECK_SOURCES_TASK = "swap.check_sources"
 SWAP_ANALYSE_FRAME_TASK = "swap.analyse_frame"
+logger = logging.getLogger(__name__)
 
 def _require_credits(*, user: User, price: int) -> None:
     """Fail fast (403, no work done) when the balance can't cover `price`; the charge itself
@@ -101,10 +105,13 @@ def faceswap_job_create(
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
             job.content_flagged = bool(job.content_flag_reason)
         job.analysis = checked["sources"]
-        return job_submit(job=job, start=start)
+        job.files = list(folder.saved)
+        job = job_submit(job=job, start=start)
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return job
 
 
 def faceswap_job_process(*, user: User, job_id: uuid.UUID) -> FaceSwapJob:
@@ -157,6 +164,7 @@ def swap_preview_create(
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
     return preview, image_b64
 
 
@@ -170,12 +178,32 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def previews_delete_for_user(*, user: User) -> int:
+    """Delete every preview image of `user` now (the account is being deleted); returns how many."""
+    deleted = 0
+    for preview in Preview.objects.filter(user=user).exclude(output_file=""):
+        _preview_file_delete(preview)
+        deleted += 1
+    return deleted
+
+
+def _preview_file_delete(preview: Preview) -> None:
+    """Delete a preview's image in the bucket and on this host; raises on a storage outage, so
+    the record keeps its path and the next sweep tries again."""
+    media_storage().delete(preview.output_file)
+    shutil.rmtree(media_root() / Path(preview.output_file).parent, ignore_errors=True)
+    Preview.objects.filter(pk=preview.pk).update(output_file="")
+
+
 def previews_expire_due() -> int:
     """Retention: delete preview images older than ISAMURAI_RETENTION_HOURS (the charged record stays)."""
     cutoff = timezone.now() - retention_period()
     expired = 0
     for preview in Preview.objects.filter(created_at__lte=cutoff).exclude(output_file=""):
-        UploadFolder(relpath=str(Path(preview.output_file).parent), saved=[preview.output_file]).remove()
-        Preview.objects.filter(pk=preview.pk).update(output_file="")
+        try:
+            _preview_file_delete(preview)
+        except Exception:  # storage trouble: try again next sweep
+            logger.exception("preview %s: could not delete %s", preview.id, preview.output_file)
+            continue
         expired += 1
     return expired
