@@ -142,6 +142,11 @@ ISAMURAI_MAX_UPLOAD_BYTES = env_int("ISAMURAI_MAX_UPLOAD_MB", 500) * 1024 * 1024
 ISAMURAI_MAX_VIDEO_SECONDS = env_int("ISAMURAI_MAX_VIDEO_SECONDS", 600)
 ISAMURAI_MAX_IMAGE_PIXELS = env_int("ISAMURAI_MAX_IMAGE_PIXELS", 40_000_000)
 ISAMURAI_MAX_VIDEO_PIXELS = env_int("ISAMURAI_MAX_VIDEO_PIXELS", 3840 * 2160)
+# One image (upload or base64 field); a 40-megapixel JPEG is well under it.
+ISAMURAI_MAX_IMAGE_BYTES = env_int("ISAMURAI_MAX_IMAGE_MB", 30) * 1024 * 1024
+# A JSON body (or the non-file fields of a form): two of the largest images in base64, and room.
+_BASE64_IMAGE_MB = ISAMURAI_MAX_IMAGE_BYTES * 4 // 3 // 2**20 + 2
+ISAMURAI_MAX_JSON_BYTES = env_int("ISAMURAI_MAX_JSON_MB", 2 * _BASE64_IMAGE_MB + 1) * 2**20
 ISAMURAI_MAX_OUTPUT_FPS = float(env_str("ISAMURAI_MAX_OUTPUT_FPS", "240"))
 
 # --- Models -------------------------------------------------------------------------------
@@ -164,8 +169,8 @@ ISAMURAI_WEBHOOK_ALLOW_PRIVATE = env_bool("ISAMURAI_WEBHOOK_ALLOW_PRIVATE", Fals
 ISAMURAI_IDEMPOTENCY_HOURS = env_int("ISAMURAI_IDEMPOTENCY_HOURS", 24)
 # A request still "processing" after this long lost its web worker (gunicorn's --timeout is 300 s).
 ISAMURAI_IDEMPOTENCY_LEASE_SECONDS = env_int("ISAMURAI_IDEMPOTENCY_LEASE_SECONDS", 330)
-# JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
-DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
+# JSON bodies carry base64 images: read into memory up to the JSON cap, never the 500 MB upload limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_JSON_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Retention, signed links, rate limits, CORS, licences (extensions) --------------------

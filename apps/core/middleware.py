@@ -30,30 +30,41 @@ class ApiErrorMiddleware:
         if "\x00" in request.path:
             message = "No such path: it contains a NUL byte. Check the URL against the API documentation."
             return error_response(message, status=404)
-        if is_api_path(request.path_info):
-            too_large = self._reject_oversize(request)
-            if too_large is not None:
-                return too_large
+        # Every path, the console's uploads too: the same limits as the API, before a byte is read.
+        too_large = self._reject_oversize(request)
+        if too_large is not None:
+            return too_large
         return self.get_response(request)
 
     def _reject_oversize(self, request: HttpRequest) -> HttpResponse | None:
+        answer = error_response if is_api_path(request.path_info) else _plain_error
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return error_response("The Content-Length header is not a number.", status=400)
-        limit = settings.ISAMURAI_MAX_UPLOAD_BYTES
+            return answer("The Content-Length header is not a number.", status=400)
+        content_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        if content_type.startswith("multipart/"):
+            limit, what = settings.ISAMURAI_MAX_UPLOAD_BYTES, "upload"
+        else:  # JSON, forms: read into memory whole, so they get the smaller cap
+            limit, what = settings.ISAMURAI_MAX_JSON_BYTES, "request body"
         if length > limit:
-            return error_response(
-                f"The upload is too large ({length // (1024 * 1024)} MB); "
+            return answer(
+                f"The {what} is too large ({length // (1024 * 1024)} MB); "
                 f"the limit is {limit // (1024 * 1024)} MB. Send a smaller or shorter file.",
                 status=413,
             )
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RequestDataTooBig):  # a chunked body without Content-Length, past the cap
+            answer = error_response if is_api_path(request.path_info) else _plain_error
+            return answer("The request is too large; send a smaller file.", status=413)
         if not is_api_path(request.path_info):
             return None
-        if isinstance(exception, RequestDataTooBig):
-            return error_response("The request is too large; send a smaller file.", status=413)
         logger.exception("Unhandled error on %s %s", request.method, request.path_info)
         return error_response(UNEXPECTED_FAILURE, status=500)
+
+
+def _plain_error(message: str, *, status: int) -> HttpResponse:
+    """The console's answer to a request refused before any view: a sentence, as plain text."""
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

@@ -34,7 +34,7 @@ def mp4_claim_seconds(path: Path, seconds: float, *, edit_list: bool = False) ->
 
     def walk(start: int, end: int) -> None:
         nonlocal movie_scale, media_scale
-        for kind, box, body, box_end in _mp4_boxes(data, start, end):
+        for kind, _box, body, box_end in _mp4_boxes(data, start, end):
             version = data[body]
             if kind == b"mvhd":
                 fields = (body + 20, ">I", body + 12) if version == 0 else (body + 28, ">Q", body + 20)
