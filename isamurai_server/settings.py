@@ -163,7 +163,12 @@ ISAMURAI_HEALTH_PING_SECONDS = float(env_str("ISAMURAI_HEALTH_PING_SECONDS", "1.
 # --- Webhooks and idempotency (extensions) -----------------------------------------------
 ISAMURAI_WEBHOOK_MAX_ATTEMPTS = env_int("ISAMURAI_WEBHOOK_MAX_ATTEMPTS", 8)
 ISAMURAI_WEBHOOK_BACKOFF_SECONDS = float(env_str("ISAMURAI_WEBHOOK_BACKOFF_SECONDS", "10"))
+# A wall-clock deadline for one attempt (connect, send, the whole answer); the task's own time
+# limit is a little longer. At most ISAMURAI_WEBHOOK_RESPONSE_KB of an answer is read.
 ISAMURAI_WEBHOOK_TIMEOUT_SECONDS = float(env_str("ISAMURAI_WEBHOOK_TIMEOUT_SECONDS", "10"))
+ISAMURAI_WEBHOOK_RESPONSE_BYTES = env_int("ISAMURAI_WEBHOOK_RESPONSE_KB", 64) * 1024
+# Ports a webhook URL may use; "*" allows any (tests with loopback receivers set it).
+ISAMURAI_WEBHOOK_PORTS = env_list("ISAMURAI_WEBHOOK_PORTS", ["80", "443"])
 # Off by default: a webhook must not be a way to reach hosts inside the server's network.
 ISAMURAI_WEBHOOK_ALLOW_PRIVATE = env_bool("ISAMURAI_WEBHOOK_ALLOW_PRIVATE", False)
 ISAMURAI_IDEMPOTENCY_HOURS = env_int("ISAMURAI_IDEMPOTENCY_HOURS", 24)
@@ -303,7 +308,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"},
-                      "webhooks.deliver": {"queue": "fast"}, "ops.prune": {"queue": "fast"},
+                      "webhooks.deliver": {"queue": "webhooks"}, "ops.prune": {"queue": "fast"},
                       "retention.sweep": {"queue": "fast"}}
 # Late acks let Redis hand a lost worker's message out again. The filesystem broker deletes a
 # message when it is read, so there they buy nothing, and its polling loop would hold the next

@@ -17,7 +17,7 @@ from .exceptions import ApplicationError, ServerError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
-WORKER_HINT = "start one with `celery -A isamurai_server worker -Q gpu,fast`"
+WORKER_HINT = "start one with `celery -A isamurai_server worker -Q gpu,fast,webhooks`"
 
 
 def fast_task_answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:

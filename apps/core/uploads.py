@@ -172,6 +172,8 @@ def base64_image_decode(raw: object, *, field: str) -> bytes:
         text = text.translate(_URLSAFE_TO_STANDARD)
     try:
         core = text.rstrip("=")
+        if not core:
+            raise binascii.Error("it is only padding")
         data = binascii.a2b_base64(core + "=" * (-len(core) % 4), strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise _field_error(field, f"Not valid base64 ({exc}); send the image file's bytes base64-encoded.") from None
