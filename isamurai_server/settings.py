@@ -210,6 +210,8 @@ ISAMURAI_WATERMARK_REFRESH = env_int("ISAMURAI_WATERMARK_REFRESH", 8)
 # off | flag | block; empty: block when the NSFW classifier is installed, else off (with a warning).
 ISAMURAI_CONTENT_POLICY = env_str("ISAMURAI_CONTENT_POLICY", "").strip().lower()
 ISAMURAI_NSFW_THRESHOLD = float(env_str("ISAMURAI_NSFW_THRESHOLD", "0.8"))
+# POST verify/: the fast worker's time limit for reading one file's marks.
+ISAMURAI_VERIFY_SECONDS = env_int("ISAMURAI_VERIFY_SECONDS", 60)
 
 # --- Prices (credits), the contract's pricing table ----------------------------------------
 ISAMURAI_PRICES = {

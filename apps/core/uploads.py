@@ -90,12 +90,16 @@ def image_bytes_check(data: bytes, *, field: str) -> None:
         raise ApplicationError(f"{field}: {message}", details={field: [message]})
 
 
-def image_file_check(path: Path, *, field: str) -> None:
+def image_size_check(path: Path, *, field: str) -> None:
     size = path.stat().st_size
     if size > settings.ISAMURAI_MAX_IMAGE_BYTES:
         message = (f"The image is {size / (1024 * 1024):.1f} MB; the limit is "
                    f"{settings.ISAMURAI_MAX_IMAGE_BYTES / (1024 * 1024):g} MB, so send a smaller image.")
         raise ApplicationError(f"{field}: {message}", details={field: [message]})
+
+
+def image_file_check(path: Path, *, field: str) -> None:
+    image_size_check(path, field=field)
     data = path.read_bytes()
     image_bytes_check(data, field=field)
     try:
@@ -104,8 +108,10 @@ def image_file_check(path: Path, *, field: str) -> None:
         raise ApplicationError(f"{field}: {exc.user_message}", details={field: [exc.user_message]}) from None
 
 
-def media_file_check(path: Path, *, field: str, allow_image: bool = True) -> MediaCheck:
-    """Classify an upload as image or video and enforce the limits; 400 with a reason otherwise."""
+def media_file_check(path: Path, *, field: str, allow_image: bool = True, decode_images: bool = True) -> MediaCheck:
+    """Classify an upload as image or video and enforce the limits; 400 with a reason otherwise.
+    Videos are probed in a child process (ffprobe, killable); images are decoded here unless
+    ``decode_images`` is off, then only their header and size are checked."""
     with open(path, "rb") as handle:
         head = handle.read(_IMAGE_SNIFF_BYTES)
     try:
@@ -117,7 +123,11 @@ def media_file_check(path: Path, *, field: str, allow_image: bool = True) -> Med
         if not allow_image:
             message = "An image was uploaded where a video is needed; upload an MP4 or MOV video."
             raise ApplicationError(f"{field}: {message}", details={field: [message]})
-        image_file_check(path, field=field)
+        if decode_images:
+            image_file_check(path, field=field)
+        else:
+            image_size_check(path, field=field)
+            image_bytes_check(head, field=field)
         return MediaCheck(media_type=MEDIA_IMAGE, duration_seconds=None, video=None)
     limits = VideoLimits(
         max_duration_seconds=settings.ISAMURAI_MAX_VIDEO_SECONDS,

@@ -1,20 +1,28 @@
 """Fast-queue tasks: read the marks of an uploaded file, score uploads for the content policy
 (decoding media and running models stay off the web process)."""
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
 from apps.core.storage import media_storage
+from workers.errors import MediaError
 from workers.imaging.codec import ImageDecoder
 from workers.provenance.content_policy import content_scan
 from workers.provenance.verification import media_inspect
 
 
-@shared_task(name="provenance.inspect")
+@shared_task(name="provenance.inspect", soft_time_limit=settings.ISAMURAI_VERIFY_SECONDS,
+             time_limit=settings.ISAMURAI_VERIFY_SECONDS + 10)
 def provenance_inspect_task(*, media: str) -> dict:
     def work() -> dict:
-        inspection = media_inspect(media_storage().fetch(media), max_image_pixels=settings.ISAMURAI_MAX_IMAGE_PIXELS)
+        try:
+            inspection = media_inspect(media_storage().fetch(media),
+                                       max_image_pixels=settings.ISAMURAI_MAX_IMAGE_PIXELS)
+        except SoftTimeLimitExceeded:
+            raise MediaError(f"Checking the file took longer than {settings.ISAMURAI_VERIFY_SECONDS} s; "
+                             "send a smaller or shorter file.") from None
         manifest, payload = inspection.manifest, inspection.payload
         return {
             "c2pa": {"present": manifest.present, "valid": manifest.valid,
