@@ -74,7 +74,7 @@ def ip_is_public(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped
-        elif any(ip in prefix for prefix in _TUNNEL_PREFIXES):
+        elif ip.is_site_local or any(ip in prefix for prefix in _TUNNEL_PREFIXES):  # fec0::/10: deprecated, local
             return False
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback
                                  or ip.is_private or ip.is_unspecified)
@@ -184,7 +184,8 @@ def webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
     if parsed.query:
         target += f"?{parsed.query}"
     try:
-        connection.request("POST", target, body=body, headers={**headers, "Host": host_header})
+        connection.request("POST", target, body=body, headers={**headers, "Host": host_header},
+                           preload_content=False, decode_content=False)
         response = connection.getresponse()
         response.read(max_response_bytes, decode_content=False)  # drained up to the cap, never kept
         if expired.is_set():
