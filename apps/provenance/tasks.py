@@ -21,8 +21,10 @@ def provenance_inspect_task(*, media: str) -> dict:
             inspection = media_inspect(media_storage().fetch(media),
                                        max_image_pixels=settings.ISAMURAI_MAX_IMAGE_PIXELS)
         except SoftTimeLimitExceeded:
-            raise MediaError(f"Checking the file took longer than {settings.ISAMURAI_VERIFY_SECONDS} s; "
+            raise MediaError(f"file: Checking the file took longer than {settings.ISAMURAI_VERIFY_SECONDS} s; "
                              "send a smaller or shorter file.") from None
+        except MediaError as exc:  # the request's one field
+            raise MediaError(f"file: {exc.user_message}", detail=exc.detail) from None
         manifest, payload = inspection.manifest, inspection.payload
         return {
             "c2pa": {"present": manifest.present, "valid": manifest.valid,
