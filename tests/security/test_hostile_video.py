@@ -136,8 +136,8 @@ def test_tools_get_no_secrets_and_run_under_limits(monkeypatch):
     command = limited_command(["ffprobe", "-version"], dataclasses.replace(probe.limits))
     if shutil.which("prlimit"):
         assert command[0].endswith("prlimit") and any(part.startswith("--cpu=") for part in command)
-        assert any(part.startswith("--as=") for part in command)
-    shown = subprocess.run(limited_command(["sh", "-c", "env; ulimit -t; ulimit -v"], probe.limits),
+        assert any(part.startswith("--data=") for part in command)
+    shown = subprocess.run(limited_command(["sh", "-c", "env; ulimit -t; ulimit -d"], probe.limits),
                            capture_output=True, text=True, env=environment, check=True).stdout
     assert "do-not-leak" not in shown and "password" not in shown
     cpu, memory = shown.strip().splitlines()[-2:]

@@ -69,7 +69,9 @@ def input_arguments(path: str | Path, demuxer: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ToolLimits:
-    """Resource limits for one ffmpeg/ffprobe process (0 = none)."""
+    """Resource limits for one ffmpeg/ffprobe process (0 = none). Memory is RLIMIT_DATA (what the
+    process writes to), not the address space: decoder threads reserve far more than they use, and
+    a many-core host would otherwise refuse honest files."""
 
     cpu_seconds: int = 0
     memory_bytes: int = 0
@@ -99,7 +101,7 @@ def limited_command(command: list[str], limits: ToolLimits) -> list[str]:
     if limits.cpu_seconds:
         options.append(f"--cpu={limits.cpu_seconds}")
     if limits.memory_bytes:
-        options.append(f"--as={limits.memory_bytes}")
+        options.append(f"--data={limits.memory_bytes}")
     if limits.file_bytes:
         options.append(f"--fsize={limits.file_bytes}")
     return [prlimit, *options, "--", *command] if options else command
@@ -114,7 +116,7 @@ def limits_preexec(limits: ToolLimits):
         if limits.cpu_seconds:
             resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
         if limits.memory_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+            resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_bytes, limits.memory_bytes))
         if limits.file_bytes:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
 
