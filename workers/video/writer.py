@@ -89,9 +89,8 @@ class VideoFrameWriter:
             "-framerate", str(self.frame_rate), "-i", "pipe:0",
         ]
         if self.audio_source is not None:
-            # The user's file again, opened as the probe did, and only as long as was charged.
-            command += ["-t", f"{self.audio_source.duration_seconds:.3f}",
-                        *input_arguments(self.audio_source.path, self.audio_source.demuxer)]
+            # The user's file again, opened as the probe did (forced demuxer, file protocol only).
+            command += input_arguments(self.audio_source.path, self.audio_source.demuxer)
         command += ["-map", "0:v:0"]
         command += self._audio_arguments()
         command += [
