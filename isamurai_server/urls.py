@@ -1,7 +1,10 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.billing.apis import PlansApi, stripe_webhook
 from apps.core.routing import api_route
 from apps.core.views import api_not_found
 from apps.ops.apis import HealthApi, ModelsApi, WebhookSecretApi, metrics_view
@@ -12,6 +15,8 @@ api_patterns = [
     api_route("health/", HealthApi.as_view(), name="health"),
     api_route("webhook-secret/", WebhookSecretApi.as_view(), name="webhook-secret"),
     api_route("models/", ModelsApi.as_view(), name="models"),
+    api_route("billing/stripe-webhook/", stripe_webhook, name="stripe-webhook"),
+    api_route("plans/", PlansApi.as_view(), name="plans"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
     path("", include("apps.swap.urls")),
@@ -22,10 +27,17 @@ api_patterns = [
     re_path(r"^(?P<unknown_path>.*)$", api_not_found),
 ]
 
+# The admin signs in through allauth's sign-in (the console's): one place for rate limits,
+# lockout and two-factor, instead of Django's unthrottled admin form.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ISAMURAI_ADMIN_PATH, admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("apps.membership.urls")),
     path("api/", include(api_patterns)),
     path("metrics", metrics_view, name="metrics"),
+    path("", include("apps.billing.urls")),
     path("", include("apps.console.urls")),
 ]
 
