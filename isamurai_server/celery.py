@@ -1,6 +1,6 @@
 """Celery app. Broker: Redis from REDIS_URL, else kombu's filesystem transport (no server).
 
-Queues: `gpu` for video jobs, `fast` for synchronous work. Models are loaded lazily inside
+Queues: `gpu` for video jobs, `fast` for synchronous work, `webhooks` for deliveries. Models are loaded lazily inside
 the worker's pool process, never in the parent before it forks.
 """
 import os
@@ -9,7 +9,10 @@ from celery import Celery
 from celery.signals import worker_ready
 from celery.worker.control import control_command
 
+from .broker import embedded_broker_register
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isamurai_server.settings")
+embedded_broker_register()  # messages of the filesystem broker appear whole (see broker.py)
 
 app = Celery("isamurai_server")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -160,6 +160,11 @@ ISAMURAI_MAX_UPLOAD_BYTES = env_int("ISAMURAI_MAX_UPLOAD_MB", 500) * 1024 * 1024
 ISAMURAI_MAX_VIDEO_SECONDS = env_int("ISAMURAI_MAX_VIDEO_SECONDS", 600)
 ISAMURAI_MAX_IMAGE_PIXELS = env_int("ISAMURAI_MAX_IMAGE_PIXELS", 40_000_000)
 ISAMURAI_MAX_VIDEO_PIXELS = env_int("ISAMURAI_MAX_VIDEO_PIXELS", 3840 * 2160)
+# One image (upload or base64 field); a 40-megapixel JPEG is well under it.
+ISAMURAI_MAX_IMAGE_BYTES = env_int("ISAMURAI_MAX_IMAGE_MB", 30) * 1024 * 1024
+# A JSON body (or the non-file fields of a form): two of the largest images in base64, and room.
+_BASE64_IMAGE_MB = ISAMURAI_MAX_IMAGE_BYTES * 4 // 3 // 2**20 + 2
+ISAMURAI_MAX_JSON_BYTES = env_int("ISAMURAI_MAX_JSON_MB", 2 * _BASE64_IMAGE_MB + 1) * 2**20
 ISAMURAI_MAX_OUTPUT_FPS = float(env_str("ISAMURAI_MAX_OUTPUT_FPS", "240"))
 
 # --- Models -------------------------------------------------------------------------------
@@ -176,14 +181,19 @@ ISAMURAI_HEALTH_PING_SECONDS = float(env_str("ISAMURAI_HEALTH_PING_SECONDS", "1.
 # --- Webhooks and idempotency (extensions) -----------------------------------------------
 ISAMURAI_WEBHOOK_MAX_ATTEMPTS = env_int("ISAMURAI_WEBHOOK_MAX_ATTEMPTS", 8)
 ISAMURAI_WEBHOOK_BACKOFF_SECONDS = float(env_str("ISAMURAI_WEBHOOK_BACKOFF_SECONDS", "10"))
+# A wall-clock deadline for one attempt (connect, send, the whole answer); the task's own time
+# limit is a little longer. At most ISAMURAI_WEBHOOK_RESPONSE_KB of an answer is read.
 ISAMURAI_WEBHOOK_TIMEOUT_SECONDS = float(env_str("ISAMURAI_WEBHOOK_TIMEOUT_SECONDS", "10"))
+ISAMURAI_WEBHOOK_RESPONSE_BYTES = env_int("ISAMURAI_WEBHOOK_RESPONSE_KB", 64) * 1024
+# Ports a webhook URL may use; "*" allows any (tests with loopback receivers set it).
+ISAMURAI_WEBHOOK_PORTS = env_list("ISAMURAI_WEBHOOK_PORTS", ["80", "443"])
 # Off by default: a webhook must not be a way to reach hosts inside the server's network.
 ISAMURAI_WEBHOOK_ALLOW_PRIVATE = env_bool("ISAMURAI_WEBHOOK_ALLOW_PRIVATE", False)
 ISAMURAI_IDEMPOTENCY_HOURS = env_int("ISAMURAI_IDEMPOTENCY_HOURS", 24)
 # A request still "processing" after this long lost its web worker (gunicorn's --timeout is 300 s).
 ISAMURAI_IDEMPOTENCY_LEASE_SECONDS = env_int("ISAMURAI_IDEMPOTENCY_LEASE_SECONDS", 330)
-# JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
-DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
+# JSON bodies carry base64 images: read into memory up to the JSON cap, never the 500 MB upload limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_JSON_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Retention, signed links, rate limits, CORS, licences (extensions) --------------------
@@ -218,6 +228,8 @@ ISAMURAI_WATERMARK_REFRESH = env_int("ISAMURAI_WATERMARK_REFRESH", 8)
 # off | flag | block; empty: block when the NSFW classifier is installed, else off (with a warning).
 ISAMURAI_CONTENT_POLICY = env_str("ISAMURAI_CONTENT_POLICY", "").strip().lower()
 ISAMURAI_NSFW_THRESHOLD = float(env_str("ISAMURAI_NSFW_THRESHOLD", "0.8"))
+# POST verify/: the fast worker's time limit for reading one file's marks.
+ISAMURAI_VERIFY_SECONDS = env_int("ISAMURAI_VERIFY_SECONDS", 60)
 
 # Prices (credits) are data of each job kind (apps/<app>/pricing.py); their ISAMURAI_PRICE_*
 # variables are read there, when a price is computed.
@@ -316,7 +328,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"},
-                      "webhooks.deliver": {"queue": "fast"}, "ops.prune": {"queue": "fast"},
+                      "webhooks.deliver": {"queue": "webhooks"}, "ops.prune": {"queue": "fast"},
                       "retention.sweep": {"queue": "fast"}, "billing.subscriptions_end": {"queue": "fast"}}
 # Late acks let Redis hand a lost worker's message out again. The filesystem broker deletes a
 # message when it is read, so there they buy nothing, and its polling loop would hold the next

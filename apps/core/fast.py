@@ -19,7 +19,7 @@ from .storage import media_fetch_scope
 
 logger = logging.getLogger(__name__)
 
-WORKER_HINT = "start one with `celery -A isamurai_server worker -Q gpu,fast`"
+WORKER_HINT = "start one with `celery -A isamurai_server worker -Q gpu,fast,webhooks`"
 
 
 def fast_task_answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
