@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core.routing import api_route
 from apps.core.views import api_not_found
@@ -8,7 +8,8 @@ from apps.ops.apis import HealthApi, ModelsApi, WebhookSecretApi, metrics_view
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file: the pages' CSP allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     api_route("health/", HealthApi.as_view(), name="health"),
     api_route("webhook-secret/", WebhookSecretApi.as_view(), name="webhook-secret"),
     api_route("models/", ModelsApi.as_view(), name="models"),

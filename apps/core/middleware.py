@@ -2,10 +2,11 @@
 import logging
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from .errors import UNEXPECTED_FAILURE, error_response, is_api_path
 
@@ -57,3 +58,34 @@ class ApiErrorMiddleware:
             return error_response("The request is too large; send a smaller file.", status=413)
         logger.exception("Unhandled error on %s %s", request.method, request.path_info)
         return error_response(UNEXPECTED_FAILURE, status=500)
+
+
+MEDIA_PREFIX = "/api/media/"
+
+
+class MediaOriginMiddleware:
+    """With ISAMURAI_MEDIA_ORIGIN set, media and the app never share an origin: a media link
+    opened on the app's origin is redirected to the media origin (links made before the setting
+    keep working, and nothing is served where the console's cookies live), and the media origin
+    answers nothing but media (no console, admin or API there)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        origin = settings.ISAMURAI_MEDIA_ORIGIN
+        if not origin:
+            return self.get_response(request)
+        try:
+            host = request.get_host().lower()
+        except DisallowedHost:
+            return self.get_response(request)  # Django answers it (400) as usual
+        on_media_origin = host == urlsplit(origin).netloc.lower()
+        is_media = request.path_info.startswith(MEDIA_PREFIX)
+        if is_media and not on_media_origin:
+            return HttpResponseRedirect(f"{origin}{request.get_full_path()}")
+        if on_media_origin and not is_media:
+            return error_response(f"No endpoint at {request.path} on the media origin: it serves signed media "
+                                  "links only; the API and the console are on the server's main address.",
+                                  status=404)
+        return self.get_response(request)

@@ -39,7 +39,7 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
         record_id = uuid.uuid4()
         answer = fast_task_call(restore_image_task, kwargs={"image": source, "mode": mode, "output_id": str(record_id)})
         output.path.mkdir(parents=True, exist_ok=True)
-        output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), name="restored.jpg")
+        output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), stem="restored")
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="restore", job_id=record_id, note=f"restore {mode}")
             record = RestoredImage.objects.create(id=record_id, user=user, mode=mode, faces=answer["faces"],

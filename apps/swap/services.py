@@ -67,8 +67,8 @@ def faceswap_job_create(
         webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
     try:
-        def stored(data: bytes, name: str) -> str:
-            return folder.save_bytes(data, name=name)
+        def stored(data: bytes, stem: str) -> str:
+            return folder.save_bytes(data, stem=stem)
 
         entries = source_entries(source=source, persons=persons, store=stored)
         for entry in entries:  # each photo decodes (400 naming its field otherwise)
@@ -144,7 +144,7 @@ def swap_preview_create(
     folder = UploadFolder(relpath=f"previews/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
     try:
-        output_rel = folder.save_bytes(base64.b64decode(image_b64), name="preview.jpg")
+        output_rel = folder.save_bytes(base64.b64decode(image_b64), stem="preview")
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="preview", job_id=preview_id, note="preview")
             preview = Preview.objects.create(id=preview_id, user=user, job=job, multi=persons is not None,

@@ -176,8 +176,8 @@ def source_entries(*, source: SourceInput | None, persons: list[PersonInput] | N
         person_source = person_source or SourceInput()
         return {
             "person_id": person_id,
-            "thumbnail": store(thumbnail, f"thumbnail_{person_id}.img") if thumbnail is not None else None,
-            "sources": [store(photo, f"source_{person_id}_{index}.img")
+            "thumbnail": store(thumbnail, f"thumbnail_{person_id}") if thumbnail is not None else None,
+            "sources": [store(photo, f"source_{person_id}_{index}")
                         for index, photo in enumerate(person_source.photos)],
             "labels": list(person_source.labels),
             "known": person_source.embeddings,
