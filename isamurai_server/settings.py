@@ -373,9 +373,10 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-# Where the console's pages may load images and videos from: this origin, data: (previews), the
-# media origin and the bucket (presigned links).
-_MEDIA_SOURCES = ["'self'", "data:", *filter(None, [
+# Where the console's pages may load images and videos from: this origin, data: (previews), blob:
+# (a frame of the chosen target file, read in the browser), the media origin and the bucket
+# (presigned links).
+_MEDIA_SOURCES = ["'self'", "data:", "blob:", *filter(None, [
     ISAMURAI_MEDIA_ORIGIN,
     _origin(ISAMURAI_S3_ENDPOINT_URL) if ISAMURAI_S3_BUCKET else "",
     "https://*.amazonaws.com" if ISAMURAI_S3_BUCKET and not ISAMURAI_S3_ENDPOINT_URL else "",

@@ -66,6 +66,10 @@ class UploadFolder:
         (media_root() / relpath).write_bytes(data)
         return self._pushed(relpath)
 
+    @property
+    def bytes_saved(self) -> int:
+        return sum((media_root() / relpath).stat().st_size for relpath in self.saved)
+
     def _pushed(self, relpath: str) -> str:
         self.saved.append(relpath)
         media_storage().push(relpath)

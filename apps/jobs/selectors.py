@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError, NotFound
@@ -77,3 +77,10 @@ def jobs_due_for_expiry_list(*, now: datetime) -> QuerySet[Job]:
     return Job.objects.filter(expired_at__isnull=True).filter(
         ended | Q(status=JobStatus.DRAFT, created_at__lte=cutoff)
     )
+
+
+def draft_bytes_for_user(*, user: User) -> int:
+    """Bytes of input the user keeps in Drafts (not started, not yet deleted)."""
+    total = Job.objects.filter(user=user, status=JobStatus.DRAFT, expired_at__isnull=True).aggregate(
+        total=Sum("input_bytes"))["total"]
+    return int(total or 0)

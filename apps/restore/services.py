@@ -14,6 +14,7 @@ from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
+from apps.provenance.policy import content_policy_mode
 from apps.provenance.services import content_policy_check
 
 from .models import GallerySource, RestoredImage
@@ -53,7 +54,8 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
 
 
 def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[GallerySource]:
-    """Store each image with its face count and embedding; all or nothing."""
+    """Store each image with its face count and embedding; all or nothing. The content policy
+    scans each one here: a swap that uses a stored embedding never sees the photo again."""
     folder = UploadFolder(relpath=f"gallery/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
     try:
@@ -62,9 +64,12 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
             field = f"images[{index}]"
             relpath = folder.save_upload(image, stem=f"source_{index}")
             image_file_check(media_root() / relpath, field=field)
+            scanned = content_policy_mode() != "off"
+            flag_reason = content_policy_check(images={field: relpath})  # block mode refuses (400)
             answer = fast_task_call(gallery_analyse_source_task, kwargs={"image": relpath})
             rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],
-                                      embedding=answer["embedding"]))
+                                      embedding=answer["embedding"], content_scanned=scanned,
+                                      content_flag_reason=flag_reason))
         with transaction.atomic():
             return GallerySource.objects.bulk_create(rows)
     except BaseException:

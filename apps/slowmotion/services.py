@@ -7,7 +7,7 @@ from django.db import transaction
 
 from apps.accounts.models import User
 from apps.core.uploads import UploadFolder, media_file_check, media_root
-from apps.jobs.services import job_start
+from apps.jobs.services import job_draft_quota_check, job_start
 from apps.ops.webhooks import webhook_url_validate
 from apps.provenance.services import content_policy_check
 
@@ -22,11 +22,12 @@ def slowmotion_project_create(
     folder = UploadFolder.create()
     try:
         source = folder.save_upload(source_video, stem="source")
+        job_draft_quota_check(user=user, adding=folder.bytes_saved)  # a project is a Draft until processed
         media = media_file_check(media_root() / source, field="source_video", allow_image=False)
         flag_reason = content_policy_check(video=source, video_name="the video")
         with transaction.atomic():
             return SlowMotionJob.objects.create(
-                user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
+                user=user, inputs={"source": source}, input_bytes=folder.bytes_saved, slowdown_factor=slowdown_factor,
                 quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
                 label=settings.ISAMURAI_VISIBLE_LABEL, content_flagged=bool(flag_reason),
                 content_flag_reason=flag_reason,

@@ -22,16 +22,22 @@ from apps.core.uploads import (
     media_root,
 )
 from apps.jobs.selectors import job_get_for_user, retention_period
-from apps.jobs.services import job_queue, job_start
+from apps.jobs.services import job_draft_quota_check, job_queue, job_start
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 from apps.ops.webhooks import webhook_url_validate
-from apps.provenance.policy import content_policy_mode, content_verdict
+from apps.provenance.policy import ContentRefused, content_policy_mode, content_verdict
 from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE
 
 from .models import FaceSwapJob, Preview
 from .pricing import faceswap_price, preview_price
-from .sources import PersonInput, SourceInput, analysis_results_parse, source_entries  # noqa: F401 (callers)
+from .sources import (  # noqa: F401 (callers)
+    PersonInput,
+    SourceInput,
+    analysis_results_parse,
+    gallery_content_flags,
+    source_entries,
+)
 from .tasks import swap_analyse_frame_task, swap_check_sources_task, swap_preview_task
 
 
@@ -43,6 +49,16 @@ def _require_credits(*, user: User, price: int) -> None:
         raise InsufficientCredits(need=price, have=have)
 
 
+
+
+def _gallery_verdict(*, mode: str, source: SourceInput | None, persons: list[PersonInput] | None) -> str:
+    """Gallery sources were scanned at upload: block mode refuses one flagged then (uploaded in
+    flag mode); flag mode passes its reason on to the job."""
+    flags = gallery_content_flags(source=source, persons=persons) if mode != "off" else []
+    if flags and mode == "block":
+        raise ContentRefused(f"The gallery source {flags[0]}, which this server does not accept. "
+                             "Nothing was charged.")
+    return "; ".join(flags)
 
 
 def faceswap_job_create(
@@ -65,6 +81,8 @@ def faceswap_job_create(
     here (on a fast worker); the job keeps what was found and its GPU run reuses it."""
     if webhook_url:
         webhook_url_validate(webhook_url)
+    policy = content_policy_mode()
+    gallery_flag = _gallery_verdict(mode=policy, source=source, persons=persons)
     folder = UploadFolder.create()
     try:
         def stored(data: bytes, stem: str) -> str:
@@ -75,27 +93,29 @@ def faceswap_job_create(
             for relpath, field in zip(entry["sources"], entry["labels"], strict=True):
                 image_file_check(media_root() / relpath, field=field)
         inputs = {"target": folder.save_upload(target, stem="target")}
+        if not start:
+            job_draft_quota_check(user=user, adding=folder.bytes_saved)
         media = media_file_check(media_root() / inputs["target"], field="target_media")
 
         job = FaceSwapJob(
             user=user, inputs=inputs, name=name, description=description, gquality=gquality,
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection, webhook_url=webhook_url,
-            quality_options=dict(quality_options or {}),
+            quality_options=dict(quality_options or {}), input_bytes=folder.bytes_saved,
             label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label,
         )
         price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
         check_kwargs: dict = {"persons": entries, "quality_options": job.quality_options}
-        policy = content_policy_mode()
         if policy != "off":
             check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == MEDIA_IMAGE,
                                 refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == "block" else None)
         checked = fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
         if checked.get("content"):  # block mode raises here: nothing saved, nothing charged
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
-            job.content_flagged = bool(job.content_flag_reason)
+        job.content_flag_reason = (job.content_flag_reason or gallery_flag)[:255]
+        job.content_flagged = bool(job.content_flag_reason)
         job.analysis = checked["sources"]
         with transaction.atomic():
             job.save()
@@ -135,6 +155,8 @@ def swap_preview_create(
     price = preview_price(enhance=enhance)
     _require_credits(user=user, price=price)
     policy = content_policy_mode()
+    if policy == "block":
+        _gallery_verdict(mode=policy, source=source, persons=persons)
     if policy == "block":  # "flag" marks jobs; a preview is not kept, so only "block" applies
         kwargs["content_threshold"] = settings.ISAMURAI_NSFW_THRESHOLD
     answer = fast_task_call(swap_preview_task, kwargs=kwargs)
