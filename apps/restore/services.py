@@ -65,7 +65,7 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
             relpath = folder.save_upload(image, stem=f"source_{index}")
             image_file_check(media_root() / relpath, field=field)
             scanned = content_policy_mode() != "off"
-            flag_reason = content_policy_check(images={field: relpath})  # block mode refuses (400)
+            flag_reason = content_policy_check(images={f"the gallery image {field}": relpath})  # block: 400
             answer = fast_task_call(gallery_analyse_source_task, kwargs={"image": relpath})
             rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],
                                       embedding=answer["embedding"], content_scanned=scanned,

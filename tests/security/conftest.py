@@ -12,6 +12,12 @@ from tests.swap.conftest import (  # noqa: F401 (fixtures)
     swap_worker,
     videos,
 )
+from tests.swap.test_content_policy import (  # noqa: F401 (fixtures: the NSFW stand-in's worker)
+    policy,
+    policy_models_dir,
+    policy_worker,
+    red_source,
+)
 
 SCRIPT = b"<script>fetch('/profile/keys/',{method:'POST'})</script>"
 HTML_PAGE = b"<!doctype html><html><body>" + SCRIPT + b"</body></html>"
