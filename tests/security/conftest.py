@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.console.conftest import console_user  # noqa: F401 (a fixture)
 from tests.swap.conftest import (  # noqa: F401 (fixtures)
     api_models_dir,
     derived,
