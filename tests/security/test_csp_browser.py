@@ -1,7 +1,12 @@
 """The pages' CSP in headless Chromium: the console, the admin and the API docs work with no
 inline script or style allowed, and the browser reports no violation."""
+import shutil
+import uuid
+
 import pytest
 
+from apps.core.storage import LocalMediaStorage, media_root
+from apps.swap.models import FaceSwapJob
 from tests.console.conftest import CHROME_FLAGS, CHROMEDRIVER, CHROMIUM
 from tests.console.test_console_browser import _by, _sign_in, _wait
 
@@ -31,8 +36,6 @@ def _violations(browser) -> list[str]:
 
 
 def test_console_admin_and_docs_run_under_the_csp(logging_browser, live_server, console_user):
-    from apps.swap.models import FaceSwapJob
-
     browser, By = logging_browser, _by()
     user = console_user("csp-admin", credits=5)
     user.is_staff = user.is_superuser = True
@@ -56,3 +59,22 @@ def test_console_admin_and_docs_run_under_the_csp(logging_browser, live_server, 
           message="Swagger UI rendered by its start-up script file")
     violations += _violations(browser)
     assert not violations, violations
+
+
+def test_media_links_open_in_the_browser_under_their_sandbox(logging_browser, live_server, images, derived):
+    """The media answers' own policy (default-src 'none'; sandbox) still lets the browser show the
+    picture or play the video it was sent to, and nothing else."""
+    browser = logging_browser
+    folder = f"outputs/{uuid.uuid4().hex}"
+    (media_root() / folder).mkdir(parents=True)
+    shutil.copyfile(images / "obama.jpg", media_root() / folder / "result.jpg")
+    shutil.copyfile(derived / "talking_2s.mp4", media_root() / folder / "result.mp4")
+    browser.get_log("browser")  # start from a clean log
+
+    browser.get(f"{live_server.url}{LocalMediaStorage().url(f'{folder}/result.jpg')}")
+    _wait(browser, lambda b: b.execute_script("var i = document.images[0]; return i && i.naturalWidth > 0;"),
+          message="the picture shown")
+    browser.get(f"{live_server.url}{LocalMediaStorage().url(f'{folder}/result.mp4')}")
+    loaded = "var v = document.querySelector('video'); return v && v.readyState >= 1;"
+    _wait(browser, lambda b: b.execute_script(loaded), message="the video's metadata loaded")
+    assert not _violations(browser)

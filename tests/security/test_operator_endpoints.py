@@ -48,11 +48,17 @@ def test_anonymous_health_hides_the_details(client):
     assert "models" in detailed
 
 
-@pytest.mark.parametrize("header", ["Bearer wrong", f"Basic {HEALTH_TOKEN}", "Bearer", f"Bearer {METRICS_TOKEN}"])
+@pytest.mark.parametrize("header", ["Bearer wrong", "Bearer", f"Bearer {METRICS_TOKEN}", f"bearer {HEALTH_TOKEN}x"])
 def test_detailed_health_needs_the_right_token(client, header):
     response = client.get("/api/health/", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
     assert "ISAMURAI_HEALTH_TOKEN" in response.json()["error"] and "models" not in response.json()
+
+
+@pytest.mark.parametrize("header", [f"Basic {HEALTH_TOKEN}", "Api-Key isk_whatever", f"Token {HEALTH_TOKEN}"])
+def test_other_authorization_schemes_get_the_cached_status(client, header):
+    response = client.get("/api/health/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 200 and set(response.json()) == {"status", "database", "broker", "workers"}
 
 
 def test_no_health_token_configured_means_no_detailed_check(client, settings):
