@@ -10,7 +10,10 @@ def env_str(name: str, default: str) -> str:
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    return parse_bool(name, os.environ.get(name), default)
+
+
+def parse_bool(name: str, raw: str | None, default: bool) -> bool:
     if raw is None:
         return default
     value = raw.strip().lower()

@@ -4,6 +4,7 @@ Defaults are the embedded first-run setup: SQLite under ./data, a broker that ne
 server, DEBUG off. Production sets DATABASE_URL (PostgreSQL), REDIS_URL and SECRET_KEY.
 """
 import hashlib
+import json
 import os
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from django.core.management.utils import get_random_secret_key
 from workers.choices import QUALITIES
 
 from .env import env_bool, env_int, env_list, env_str
+from .mail import mail_settings_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ISAMURAI_DATA_DIR", str(BASE_DIR / "data")))
@@ -69,6 +71,13 @@ INSTALLED_APPS = [
     "apps.console",
     "apps.ops",
     "apps.provenance",
+    # Before allauth: its pages are drawn with the console's templates (apps/membership/templates).
+    "apps.membership",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -89,7 +98,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.membership.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -408,6 +419,86 @@ ISAMURAI_HEALTH_CACHE_SECONDS = float(env_str("ISAMURAI_HEALTH_CACHE_SECONDS", "
 # same host every client looks like the proxy); neither set: nobody.
 ISAMURAI_METRICS_TOKEN = env_str("ISAMURAI_METRICS_TOKEN", "")
 ISAMURAI_METRICS_ALLOW = env_list("ISAMURAI_METRICS_ALLOW", [])
+
+# --- Accounts: django-allauth (sign-up, verification, 2FA, OpenID Connect), mail -------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# closed: only the operator makes accounts (admin, create_api_user); invite: a single-use code
+# made in the admin; open: anyone with an email address.
+ISAMURAI_SIGNUP = env_str("ISAMURAI_SIGNUP", "closed").strip().lower()
+if ISAMURAI_SIGNUP not in {"closed", "invite", "open"}:
+    raise ValueError(f"ISAMURAI_SIGNUP must be closed, invite or open, got {ISAMURAI_SIGNUP!r}")
+# Granted through the ledger once, when a signed-up account's email is first verified.
+ISAMURAI_SIGNUP_CREDITS = env_int("ISAMURAI_SIGNUP_CREDITS", 0)
+# Staff must set up TOTP two-factor before they reach the admin.
+ISAMURAI_STAFF_2FA = env_bool("ISAMURAI_STAFF_2FA", False)
+# Where the Django admin lives (a less guessable path keeps scanners off its sign-in).
+ISAMURAI_ADMIN_PATH = env_str("ISAMURAI_ADMIN_PATH", "admin/").strip("/") + "/"
+ACCOUNT_ADAPTER = "apps.membership.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "apps.membership.adapter.SocialAccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "apps.membership.forms.SignupExtraForm"
+# Sign in by email or by username (operator-made accounts may have no email).
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+# A username is made from the email (the console and admin show it).
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "console:login"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[iSamurai] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("SESSION_COOKIE_SECURE", False) else "http"
+# Sign-in, sign-up and reset limits per address (ip) and per account name or email (key); a
+# failed-login limit per key is the lockout. ISAMURAI_ACCOUNT_RATE_LIMITS_JSON overrides entries.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "5/h/ip",
+    "reset_password": "5/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    **json.loads(env_str("ISAMURAI_ACCOUNT_RATE_LIMITS_JSON", "") or "{}"),
+}
+# Behind N reverse proxies the client's address is the N-th from the right of X-Forwarded-For;
+# 0 (direct) uses the connection's address. Per-address limits need this right behind a proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ISAMURAI_TRUSTED_PROXY_COUNT", 0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("ISAMURAI_MFA_ISSUER", "iSamurai")
+# One 30 s step either side for phones whose clocks drift; a used code is still refused again.
+MFA_TOTP_TOLERANCE = 1
+# Optional sign-in with a company identity provider (OpenID Connect), off unless configured.
+ISAMURAI_OIDC_SERVER_URL = env_str("ISAMURAI_OIDC_SERVER_URL", "")
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_PROVIDERS = {}
+if ISAMURAI_OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        # The IdP's `email_verified` claim is trusted: it is the operator's own directory.
+        "VERIFIED_EMAIL": env_bool("ISAMURAI_OIDC_EMAIL_VERIFIED", True),
+        "APPS": [{
+            "provider_id": env_str("ISAMURAI_OIDC_ID", "company"),
+            "name": env_str("ISAMURAI_OIDC_NAME", "Company sign-in"),
+            "client_id": env_str("ISAMURAI_OIDC_CLIENT_ID", ""),
+            "secret": env_str("ISAMURAI_OIDC_CLIENT_SECRET", ""),
+            "settings": {"server_url": ISAMURAI_OIDC_SERVER_URL,
+                         "token_auth_method": env_str("ISAMURAI_OIDC_TOKEN_AUTH_METHOD", "client_secret_basic")},
+        }],
+    }
+# Mail (isamurai_server/mail.py): SMTP from ISAMURAI_EMAIL_*, else printed to the console.
+# It is sent from the web process, inside the request that causes it (bounded by the timeout).
+_mail = mail_settings_from_env(os.environ)
+EMAIL_BACKEND = _mail.backend
+EMAIL_HOST, EMAIL_PORT = _mail.host, _mail.port
+EMAIL_USE_TLS, EMAIL_USE_SSL = _mail.use_tls, _mail.use_ssl
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _mail.user, _mail.password
+EMAIL_TIMEOUT = _mail.timeout
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = _mail.from_address
 
 LOGGING = {
     "version": 1,

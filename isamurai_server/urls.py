@@ -1,4 +1,6 @@
+from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -26,8 +28,14 @@ api_patterns = [
     re_path(r"^(?P<unknown_path>.*)$", api_not_found),
 ]
 
+# The admin signs in through allauth's sign-in (the console's): one place for rate limits,
+# lockout and two-factor, instead of Django's unthrottled admin form.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ISAMURAI_ADMIN_PATH, admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("apps.membership.urls")),
     path("api/", include(api_patterns)),
     path("metrics", metrics_view, name="metrics"),
     path("", include("apps.console.urls")),

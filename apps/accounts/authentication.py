@@ -3,7 +3,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from .models import User
-from .selectors import api_key_get_active
+from .selectors import api_key_get_unrevoked
 from .services import api_key_touch
 
 KEYWORD = "Api-Key"
@@ -24,10 +24,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Malformed Authorization header; send 'Authorization: Api-Key isk_...'."
             )
-        api_key = api_key_get_active(full_key=credential)
+        api_key = api_key_get_unrevoked(full_key=credential)
         if api_key is None:
             raise exceptions.AuthenticationFailed(
                 "Invalid API key: it is malformed, unknown or revoked. Create a new key in your profile."
+            )
+        if not api_key.user.is_active:
+            raise exceptions.PermissionDenied(
+                "This account is suspended: the operator has stopped its API keys and jobs. "
+                "Contact the server's operator."
             )
         api_key_touch(api_key=api_key)
         return api_key.user, api_key

@@ -1,3 +1,4 @@
+from allauth.account.views import LoginView
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -7,8 +8,8 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("login/", auth_views.LoginView.as_view(template_name="console/login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    # allauth's sign-in (rate limits, lockout, two-factor); the admin's sign-in comes here too.
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("jobs/", views.jobs_list, name="jobs"),
     path("jobs/status/", views.jobs_status, name="jobs-status"),

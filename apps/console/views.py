@@ -8,6 +8,8 @@ import base64
 import logging
 import uuid
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,13 +19,15 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.services import api_key_create, api_key_revoke
+from apps.accounts.services import api_key_revoke
 from apps.core.errors import error_rule
 from apps.core.exceptions import ApplicationError
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.selectors import job_get_for_user, jobs_list_for_user
 from apps.jobs.services import job_cancel, job_start
 from apps.ledger.selectors import credit_balance_get, ledger_entries_list
+from apps.membership.selectors import email_verification_pending
+from apps.membership.services import account_api_key_create
 from apps.provenance.services import media_verify
 from apps.restore.selectors import gallery_source_url_get, restored_image_url_get
 from apps.restore.services import gallery_source_delete, gallery_sources_create, restore_image_create
@@ -315,6 +319,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         "keys": api_keys_list(user=user),
         "new_key": request.session.pop(NEW_KEY_SESSION, None),
         "key_form": ApiKeyCreateForm(),
+        "email_addresses": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
+        "verification_pending": email_verification_pending(user=user),
+        "two_factor_on": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
     })
 
 
@@ -323,7 +330,11 @@ def profile(request: HttpRequest) -> HttpResponse:
 def api_key_create_view(request: HttpRequest) -> HttpResponse:
     form = ApiKeyCreateForm(request.POST)
     if form.is_valid():
-        _, full_key = api_key_create(user=request.user, name=form.cleaned_data["name"])
+        try:
+            _, full_key = account_api_key_create(user=request.user, name=form.cleaned_data["name"])
+        except SERVICE_ERRORS as exc:
+            messages.error(request, _error_text(exc))
+            return redirect(reverse("console:profile") + "#api-keys")
         # Shown once, on the next page view (POST/redirect/GET), then gone from the session.
         request.session[NEW_KEY_SESSION] = full_key
     else:

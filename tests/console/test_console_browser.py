@@ -45,7 +45,7 @@ def _sign_in(browser, live_server, username: str) -> None:
     browser.delete_all_cookies()
     browser.get(f"{live_server.url}/jobs/")
     _wait(browser, lambda b: "/login/" in b.current_url, message="the sign-in page")
-    browser.find_element(By.ID, "id_username").send_keys(username)
+    browser.find_element(By.ID, "id_login").send_keys(username)
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.ID, "sign-in").click()
     _wait(browser, lambda b: b.current_url == f"{live_server.url}/jobs/" and b.find_elements(By.ID, "sign-out"),
@@ -96,11 +96,11 @@ def test_sign_in_create_a_key_use_it_with_the_api_and_revoke_it(browser, live_se
     browser.delete_all_cookies()
     browser.get(f"{live_server.url}/profile/")
     assert "/login/?next=/profile/" in browser.current_url
-    browser.find_element(By.ID, "id_username").send_keys("alice")
+    browser.find_element(By.ID, "id_login").send_keys("alice")
     browser.find_element(By.ID, "id_password").send_keys("not-the-password")
     browser.find_element(By.ID, "sign-in").click()
     errors = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".errors"), message="the sign-in error")
-    assert "correct username and password" in errors[0].text
+    assert "password you specified are not correct" in errors[0].text
     _shot(browser, screenshots, "01-sign-in-error")
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.ID, "sign-in").click()

@@ -54,9 +54,9 @@ def test_every_page_renders_for_a_signed_in_user(console_user, name):
 
 def test_sign_in_with_the_form(client, console_user):
     console_user("alice")
-    bad = client.post(reverse("console:login"), {"username": "alice", "password": "wrong"})
-    assert bad.status_code == 200 and b"correct username and password" in bad.content
-    good = client.post(reverse("console:login"), {"username": "alice", "password": PASSWORD})
+    bad = client.post(reverse("console:login"), {"login": "alice", "password": "wrong"})
+    assert bad.status_code == 200 and b"password you specified are not correct" in bad.content
+    good = client.post(reverse("console:login"), {"login": "alice", "password": PASSWORD})
     assert good.status_code == 302 and good["Location"] == reverse("console:jobs")
     out = client.post(reverse("console:logout"))
     assert out.status_code == 302 and out["Location"] == reverse("console:login")
