@@ -103,7 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.membership.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "isamurai_server.urls"
@@ -403,6 +403,10 @@ _MEDIA_SOURCES = ["'self'", "data:", "blob:", *filter(None, [
     _origin(ISAMURAI_S3_ENDPOINT_URL) if ISAMURAI_S3_BUCKET else "",
     "https://*.amazonaws.com" if ISAMURAI_S3_BUCKET and not ISAMURAI_S3_ENDPOINT_URL else "",
 ])]
+# Forms post here; buying credits and the billing portal post here and are redirected to Stripe's
+# hosted pages (browsers hold the redirect of a form to form-action too). Another Stripe API base
+# (a loopback Stripe) is added per response by apps.core.middleware.ContentSecurityPolicyMiddleware.
+_FORM_TARGETS = ["'self'", "https://checkout.stripe.com", "https://billing.stripe.com"]
 # Console, admin and API docs: scripts and styles from static files only (no inline script, no
 # eval), nothing framed, forms post here. Media answers carry their own stricter policy.
 CONTENT_SECURITY_POLICY = {
@@ -415,7 +419,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'"],
+        "form-action": _FORM_TARGETS,
         "frame-ancestors": ["'none'"],
     },
 }

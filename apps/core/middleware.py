@@ -4,6 +4,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -89,3 +90,17 @@ class MediaOriginMiddleware:
                                   "links only; the API and the console are on the server's main address.",
                                   status=404)
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware (CONTENT_SECURITY_POLICY), plus the origin of a Stripe API base that
+    isn't Stripe's own in form-action, read per response like every setting the views read."""
+
+    def get_policy_parts(self, request: HttpRequest, response: HttpResponse, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        base = urlsplit(getattr(settings, "ISAMURAI_STRIPE_API_BASE", "") or "")
+        if not report_only and base.scheme and base.netloc and base.netloc != "api.stripe.com":
+            update = dict(parts.update or {})
+            update["form-action"] = [*update.get("form-action", []), f"{base.scheme}://{base.netloc}"]
+            parts.update = update
+        return parts
