@@ -2,10 +2,12 @@
 import logging
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from workers.errors import ErrorCategory
 
@@ -72,3 +74,48 @@ def _refusal(request: HttpRequest, message: str, category: ErrorCategory) -> Htt
     if is_api_path(request.path_info):
         return error_response(message, category=category)
     return HttpResponse(message, status=error_status(category), content_type="text/plain; charset=utf-8")
+
+
+MEDIA_PREFIX = "/api/media/"
+
+
+class MediaOriginMiddleware:
+    """With ISAMURAI_MEDIA_ORIGIN set, media and the app never share an origin: a media link
+    opened on the app's origin is redirected to the media origin (links made before the setting
+    keep working, and nothing is served where the console's cookies live), and the media origin
+    answers nothing but media (no console, admin or API there)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        origin = settings.ISAMURAI_MEDIA_ORIGIN
+        if not origin:
+            return self.get_response(request)
+        try:
+            host = request.get_host().lower()
+        except DisallowedHost:
+            return self.get_response(request)  # Django answers it (400) as usual
+        on_media_origin = host == urlsplit(origin).netloc.lower()
+        is_media = request.path_info.startswith(MEDIA_PREFIX)
+        if is_media and not on_media_origin:
+            return HttpResponseRedirect(f"{origin}{request.get_full_path()}")
+        if on_media_origin and not is_media:
+            return error_response(f"No endpoint at {request.path} on the media origin: it serves signed media "
+                                  "links only; the API and the console are on the server's main address.",
+                                  category=ErrorCategory.NOT_FOUND)
+        return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware (CONTENT_SECURITY_POLICY), plus the origin of a Stripe API base that
+    isn't Stripe's own in form-action, read per response like every setting the views read."""
+
+    def get_policy_parts(self, request: HttpRequest, response: HttpResponse, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        base = urlsplit(getattr(settings, "ISAMURAI_STRIPE_API_BASE", "") or "")
+        if not report_only and base.scheme and base.netloc and base.netloc != "api.stripe.com":
+            update = dict(parts.update or {})
+            update["form-action"] = [*update.get("form-action", []), f"{base.scheme}://{base.netloc}"]
+            parts.update = update
+        return parts

@@ -33,6 +33,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from .media_types import media_format_for_name
+
 logger = logging.getLogger(__name__)
 
 
@@ -312,7 +314,9 @@ class LocalMediaStorage:
     def url(self, relpath: str, *, expires_at: datetime | None = None) -> str:
         expires = int(expires_at.timestamp()) if expires_at else media_link_expires_default()
         signature = media_link_signature(relpath=relpath, expires=expires)
-        return f"/api/media/{relpath}?expires={expires}&signature={signature}"
+        # On the separate media origin when there is one: nothing served there shares the
+        # console's origin (cookies, storage, same-origin API calls).
+        return f"{settings.ISAMURAI_MEDIA_ORIGIN}/api/media/{relpath}?expires={expires}&signature={signature}"
 
     def push(self, relpath: str) -> None:
         """Make a file written under the media root available to every host (nothing to do here)."""
@@ -362,8 +366,13 @@ class S3MediaStorage:
         lifetime = settings.ISAMURAI_S3_URL_EXPIRY_SECONDS
         if expires_at is not None:  # never outlive the file's retention
             lifetime = max(1, min(lifetime, int(expires_at.timestamp() - time.time())))
+        # The bucket answers with the type of the server-chosen extension, never inline when unknown.
+        fmt = media_format_for_name(relpath)
+        disposition = "inline" if fmt.kind else "attachment"
         return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._key(relpath)}, ExpiresIn=lifetime,
+            "get_object", ExpiresIn=lifetime,
+            Params={"Bucket": self.bucket, "Key": self._key(relpath), "ResponseContentType": fmt.content_type,
+                    "ResponseContentDisposition": f'{disposition}; filename="{Path(relpath).name}"'},
         )
 
     def push(self, relpath: str) -> None:

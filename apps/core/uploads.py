@@ -18,6 +18,7 @@ from workers.imaging.codec import ImageDecoder, ImageHeader
 from workers.video.probe import MediaInfo, VideoLimits, VideoValidator
 
 from .exceptions import ApplicationError
+from .media_types import media_content_description, media_format_sniff
 from .storage import media_root, media_storage
 
 logger = logging.getLogger(__name__)
@@ -44,18 +45,30 @@ class UploadFolder:
         return media_root() / self.relpath
 
     def save_upload(self, upload: UploadedFile, *, stem: str) -> str:
-        """Stream an uploaded file to disk (never whole in memory); returns its media relpath."""
-        suffix = Path(upload.name or "").suffix.lower()[:8]
-        relpath = f"{self.relpath}/{stem}{suffix}"
+        """Stream an uploaded file to disk (never whole in memory); returns its media relpath,
+        `<stem><extension of the sniffed format>`: the client's file name is never used."""
+        chunks = upload.chunks()
+        head = b""
+        for chunk in chunks:  # enough of the start to tell the format
+            head += chunk
+            if len(head) >= 4096:
+                break
+        relpath = f"{self.relpath}/{stem}{media_format_sniff(head).extension}"
         with open(media_root() / relpath, "wb") as out:
-            for chunk in upload.chunks():
+            out.write(head)
+            for chunk in chunks:
                 out.write(chunk)
         return self._pushed(relpath)
 
-    def save_bytes(self, data: bytes, *, name: str) -> str:
-        relpath = f"{self.relpath}/{name}"
+    def save_bytes(self, data: bytes, *, stem: str) -> str:
+        """Like save_upload, for bytes in memory (decoded base64, a worker's answer)."""
+        relpath = f"{self.relpath}/{stem}{media_format_sniff(data[:4096]).extension}"
         (media_root() / relpath).write_bytes(data)
         return self._pushed(relpath)
+
+    @property
+    def bytes_saved(self) -> int:
+        return sum((media_root() / relpath).stat().st_size for relpath in self.saved)
 
     def _pushed(self, relpath: str) -> str:
         self.saved.append(relpath)
@@ -127,6 +140,13 @@ def media_file_check(path: Path, *, field: str, allow_image: bool = True, decode
         is_image = True
     except MediaError:
         is_image = False
+    if not is_image and not media_format_sniff(head).kind:
+        # Text (an HLS playlist, HTML, SVG) or bytes of no media format: refused before any
+        # demuxer reads them, whatever the file was called.
+        wanted = "a JPEG, PNG or WebP image or an MP4 or MOV video" if allow_image else "an MP4 or MOV video"
+        message = (f"The file holds {media_content_description(head[:512])}, not an image or a video; "
+                   f"upload {wanted}.")
+        raise ApplicationError(f"{field}: {message}", details={field: [message]})
     if is_image:
         if not allow_image:
             message = "An image was uploaded where a video is needed; upload an MP4 or MOV video."

@@ -19,10 +19,11 @@ from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
 from apps.core.storage import media_root, media_storage
 from apps.ledger.services import credits_charge, credits_refund
+from workers.errors import ErrorCategory
 
 from .kinds import job_kind_get
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
-from .selectors import job_get_for_user, jobs_due_for_expiry_list
+from .selectors import draft_bytes_for_user, job_get_for_user, jobs_due_for_expiry_list
 from .signals import job_finished, job_submitting
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,25 @@ JOB_RUN_TASK = "jobs.run"
 
 
 # --- storage ------------------------------------------------------------------------------
+class DraftQuotaExceeded(ApplicationError):
+    category = ErrorCategory.FORBIDDEN
+
+
+def job_draft_quota_check(*, user: User, adding: int) -> None:
+    """403 when a new Draft of `adding` bytes would take the user's Drafts past
+    ISAMURAI_DRAFT_QUOTA_MB: a Draft is free, so what it may store is bounded."""
+    quota = settings.ISAMURAI_DRAFT_QUOTA_BYTES
+    kept = draft_bytes_for_user(user=user)
+    if kept + adding > quota:
+        mib = 1024 * 1024
+        raise DraftQuotaExceeded(
+            f"Your drafts already hold {kept / mib:.1f} MB and this one adds {adding / mib:.1f} MB; the limit is "
+            f"{quota / mib:.0f} MB. Start a draft (or submit this one to start at once) or delete drafts "
+            "(DELETE /api/jobs/<id>/), then try again. Nothing was stored.",
+            details={"drafts": [f"{kept + adding} bytes would exceed the quota of {quota} bytes."]},
+        )
+
+
 
 def job_work_dir(*, job: Job) -> Path:
     """Scratch space for one run of a job; removed whatever the outcome."""

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits_check
 from apps.accounts.models import User
-from apps.core.content_policy import content_policy_check
+from apps.core.content_policy import content_policy_check, content_policy_mode
 from apps.core.exceptions import NotFound
 from apps.core.fast import fast_task_call
 from apps.core.storage import media_storage
@@ -46,7 +46,7 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
         answer = fast_task_call(RESTORE_IMAGE_TASK, kwargs={"image": source, "mode": mode, "output_id": str(record_id),
                                                             "label": label})
         output.path.mkdir(parents=True, exist_ok=True)
-        output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), name="restored.jpg")
+        output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), stem="restored")
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="restore", job_id=record_id, note=f"restore {mode}")
             record = RestoredImage.objects.create(id=record_id, user=user, mode=mode, faces=answer["faces"],
@@ -61,7 +61,8 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
 
 
 def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[GallerySource]:
-    """Store each image with its face count and embedding; all or nothing."""
+    """Store each image with its face count and embedding; all or nothing. The content policy
+    scans each one here: a swap that uses a stored embedding never sees the photo again."""
     folder = UploadFolder(relpath=f"gallery/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
     try:
@@ -70,9 +71,12 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
             field = f"images[{index}]"
             relpath = folder.save_upload(image, stem=f"source_{index}")
             image_file_check(media_root() / relpath, field=field)
+            scanned = content_policy_mode() != "off"
+            flag_reason = content_policy_check(images={f"the gallery image {field}": relpath})  # block: 400
             answer = fast_task_call(GALLERY_ANALYSE_SOURCE_TASK, kwargs={"image": relpath})
             rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],
-                                      embedding=answer["embedding"]))
+                                      embedding=answer["embedding"], content_scanned=scanned,
+                                      content_flag_reason=flag_reason))
         with transaction.atomic():
             created = GallerySource.objects.bulk_create(rows)
     except BaseException:
