@@ -15,16 +15,19 @@ from workers.errors import ErrorCategory, UserFacingError
 
 from .errors import ERROR_RULES
 from .exceptions import ApplicationError, ServerError, ServiceUnavailable
+from .storage import media_fetch_scope
 
 logger = logging.getLogger(__name__)
 
-WORKER_HINT = "start one with `celery -A isamurai_server worker -Q gpu,fast`"
+WORKER_HINT = "start one with `celery -A isamurai_server worker -Q gpu,fast,webhooks`"
 
 
 def fast_task_answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run `work` inside a fast task, turning expected failures into an answer for the user."""
+    """Run `work` inside a fast task, turning expected failures into an answer for the user. What
+    it fetches from the bucket (a submit-time check's uploads) leaves this host when it ends."""
     try:
-        return {"ok": True, **work()}
+        with media_fetch_scope():
+            return {"ok": True, **work()}
     except UserFacingError as exc:
         logger.log(ERROR_RULES[exc.category].log_level, "fast task: %s (%s): %s %s", type(exc).__name__,
                    exc.category, exc.user_message, exc.detail)

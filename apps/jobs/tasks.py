@@ -10,12 +10,12 @@ from .runner import job_execute
 from .services import JOB_RUN_TASK, job_sweep
 
 
-@shared_task(name=JOB_RUN_TASK, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
+@shared_task(name=JOB_RUN_TASK, bind=True, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
              retry_backoff=1, retry_backoff_max=30, max_retries=8)
-def job_run_task(job_id: str, token: str) -> str:
+def job_run_task(self, job_id: str, token: str) -> str:
     # A database hiccup before the claim would otherwise leave the job dispatched but unclaimed
     # until the sweeper re-sends it; the claim checks the token, so running again is safe.
-    return job_execute(job_id=uuid.UUID(job_id), token=uuid.UUID(token))
+    return job_execute(job_id=uuid.UUID(job_id), token=uuid.UUID(token), node=self.request.hostname or "")
 
 
 SWEEP_TASK = "jobs.sweep"

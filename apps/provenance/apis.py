@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.throttling import CHARGE
 from apps.core.schema import raises, with_errors
 from workers.errors import ErrorCategory
 
@@ -26,6 +27,7 @@ class VerifyApi(APIView):
     """Extension: does an image or video carry this server's C2PA manifest and watermark? Free."""
 
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = CHARGE  # free, but it uploads and decodes: counts against ISAMURAI_THROTTLE_CHARGE
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField()

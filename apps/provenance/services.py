@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from apps.accounts.models import User
 from apps.core.fast import fast_task_call
-from apps.core.uploads import UploadFolder
+from apps.core.uploads import UploadFolder, media_file_check, media_root
 from workers.provenance.payload import server_tag
 
 from .selectors import output_id_for_watermark
@@ -13,9 +13,15 @@ from .selectors import output_id_for_watermark
 PROVENANCE_INSPECT_TASK = "provenance.inspect"
 
 def media_verify(*, user: User, upload: UploadedFile) -> dict:
+    """Free, but not unbounded: the upload limits (size, resolution, counted length) apply before
+    anything is decoded, here from headers and a killable ffprobe; decoding and the C2PA reader
+    (offline) run on a fast worker under a time limit."""
     folder = UploadFolder.create()
     try:
-        answer = fast_task_call(PROVENANCE_INSPECT_TASK, kwargs={"media": folder.save_upload(upload, stem="verify")})
+        media = folder.save_upload(upload, stem="verify")
+        media_file_check(media_root() / media, field="file", decode_images=False)
+        answer = fast_task_call(PROVENANCE_INSPECT_TASK, kwargs={"media": media},
+                                timeout=settings.ISAMURAI_VERIFY_SECONDS + 10)
     finally:
         folder.remove()
     mark = answer["watermark"]

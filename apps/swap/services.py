@@ -2,6 +2,8 @@
 then create (and charge) the job, or run a preview. Any failure leaves no files and no rows
 and charges nothing."""
 import base64
+import logging
+import shutil
 import uuid
 from pathlib import Path
 
@@ -12,8 +14,9 @@ from django.utils import timezone
 
 from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits_check
 from apps.accounts.models import User
-from apps.core.content_policy import content_policy_mode, content_verdict
+from apps.core.content_policy import ContentRefused, content_policy_mode, content_verdict
 from apps.core.fast import fast_task_call
+from apps.core.storage import media_storage
 from apps.core.uploads import (
     UploadFolder,
     base64_image_decode,
@@ -22,7 +25,7 @@ from apps.core.uploads import (
     media_root,
 )
 from apps.jobs.selectors import job_get_for_user, retention_period
-from apps.jobs.services import job_start, job_submit
+from apps.jobs.services import job_draft_quota_check, job_start, job_submit
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
 from workers.choices import MEDIA_IMAGE, ContentPolicyMode
@@ -30,12 +33,19 @@ from workers.pipelines.options import FaceSwapBaseOptions
 
 from .models import FaceSwapJob, Preview, options_json
 from .pricing import faceswap_price, preview_price
-from .sources import PersonInput, SourceInput, analysis_results_parse, source_entries  # noqa: F401 (callers)
+from .sources import (  # noqa: F401 (callers)
+    PersonInput,
+    SourceInput,
+    analysis_results_parse,
+    gallery_content_flags,
+    source_entries,
+)
 
 # The fast tasks this app's services send (by name; apps/swap/tasks.py defines them).
 SWAP_PREVIEW_TASK = "swap.preview"
 SWAP_CHECK_SOURCES_TASK = "swap.check_sources"
 SWAP_ANALYSE_FRAME_TASK = "swap.analyse_frame"
+logger = logging.getLogger(__name__)
 
 def _require_credits(*, user: User, price: int) -> None:
     """Fail fast (403, no work done) when the balance can't cover `price`; the charge itself
@@ -45,6 +55,16 @@ def _require_credits(*, user: User, price: int) -> None:
         raise InsufficientCredits(need=price, have=have)
 
 
+
+
+def _gallery_verdict(*, mode: ContentPolicyMode, source: SourceInput | None, persons: list[PersonInput] | None) -> str:
+    """Gallery sources were scanned at upload: block mode refuses one flagged then (uploaded in
+    flag mode); flag mode passes its reason on to the job."""
+    flags = gallery_content_flags(source=source, persons=persons) if mode is not ContentPolicyMode.OFF else []
+    if flags and mode is ContentPolicyMode.BLOCK:
+        raise ContentRefused(f"The gallery source {flags[0]}, which this server does not accept. "
+                             "Nothing was charged.")
+    return "; ".join(flags)
 
 
 def faceswap_job_create(
@@ -63,16 +83,20 @@ def faceswap_job_create(
     """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
     here (on a fast worker), which also loads every model the options need (503 naming a missing
     one, before any charge); the job keeps what was found and its GPU run reuses it."""
+    policy = content_policy_mode()
+    gallery_flag = _gallery_verdict(mode=policy, source=source, persons=persons)
     folder = UploadFolder.create()
     try:
-        def stored(data: bytes, name: str) -> str:
-            return folder.save_bytes(data, name=name)
+        def stored(data: bytes, stem: str) -> str:
+            return folder.save_bytes(data, stem=stem)
 
         entries = source_entries(source=source, persons=persons, store=stored)
         for entry in entries:  # each photo decodes (400 naming its field otherwise)
             for relpath, field in zip(entry["sources"], entry["labels"], strict=True):
                 image_file_check(media_root() / relpath, field=field)
         inputs = {"target": folder.save_upload(target, stem="target")}
+        if not start:
+            job_draft_quota_check(user=user, adding=folder.bytes_saved)
         media = media_file_check(media_root() / inputs["target"], field="target_media")
         plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=options.gquality,
                           image_pixels=image_pixels_get(media_root() / inputs["target"])
@@ -81,6 +105,7 @@ def faceswap_job_create(
         job = FaceSwapJob(
             user=user, inputs=inputs, name=name, description=description, multi=persons is not None,
             media_type=media.media_type, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
+            input_bytes=folder.bytes_saved,
             label=output_label_get(user=user, requested=label),
         )
         job.options_store(options)
@@ -88,20 +113,23 @@ def faceswap_job_create(
         if start:
             _require_credits(user=user, price=price)
         check_kwargs: dict = {"persons": entries, "options": job.pipeline_options().model_dump(mode="json")}
-        policy = content_policy_mode()
-        if policy != ContentPolicyMode.OFF:
+        if policy is not ContentPolicyMode.OFF:
             check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == MEDIA_IMAGE,
                                 refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == ContentPolicyMode.BLOCK
                                 else None)
         checked = fast_task_call(SWAP_CHECK_SOURCES_TASK, kwargs=check_kwargs)
         if checked.get("content"):  # block mode raises here: nothing saved, nothing charged
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
-            job.content_flagged = bool(job.content_flag_reason)
+        job.content_flag_reason = (job.content_flag_reason or gallery_flag)[:255]
+        job.content_flagged = bool(job.content_flag_reason)
         job.analysis = checked["sources"]
-        return job_submit(job=job, start=start)
+        job.files = list(folder.saved)
+        job = job_submit(job=job, start=start)
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return job
 
 
 def faceswap_job_process(*, user: User, job_id: uuid.UUID) -> FaceSwapJob:
@@ -133,7 +161,8 @@ def swap_preview_create(
     price = preview_price(options)
     _require_credits(user=user, price=price)
     policy = content_policy_mode()
-    if policy == ContentPolicyMode.BLOCK:  # FLAG marks jobs; a preview is not kept, so only BLOCK applies
+    if policy is ContentPolicyMode.BLOCK:  # FLAG marks jobs; a preview is not kept, so only BLOCK applies
+        _gallery_verdict(mode=policy, source=source, persons=persons)
         kwargs["content_threshold"] = settings.ISAMURAI_NSFW_THRESHOLD
     answer = fast_task_call(SWAP_PREVIEW_TASK, kwargs=kwargs)
     if answer.get("content"):
@@ -142,7 +171,7 @@ def swap_preview_create(
     folder = UploadFolder(relpath=f"previews/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
     try:
-        output_rel = folder.save_bytes(base64.b64decode(image_b64), name="preview.jpg")
+        output_rel = folder.save_bytes(base64.b64decode(image_b64), stem="preview")
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="preview", job_id=preview_id, note="preview")
             preview = Preview.objects.create(id=preview_id, user=user, job=job, multi=persons is not None,
@@ -151,6 +180,7 @@ def swap_preview_create(
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
     return preview, image_b64
 
 
@@ -164,12 +194,32 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def previews_delete_for_user(*, user: User) -> int:
+    """Delete every preview image of `user` now (the account is being deleted); returns how many."""
+    deleted = 0
+    for preview in Preview.objects.filter(user=user).exclude(output_file=""):
+        _preview_file_delete(preview)
+        deleted += 1
+    return deleted
+
+
+def _preview_file_delete(preview: Preview) -> None:
+    """Delete a preview's image in the bucket and on this host; raises on a storage outage, so
+    the record keeps its path and the next sweep tries again."""
+    media_storage().delete(preview.output_file)
+    shutil.rmtree(media_root() / Path(preview.output_file).parent, ignore_errors=True)
+    Preview.objects.filter(pk=preview.pk).update(output_file="")
+
+
 def previews_expire_due() -> int:
     """Retention: delete preview images older than ISAMURAI_RETENTION_HOURS (the charged record stays)."""
     cutoff = timezone.now() - retention_period()
     expired = 0
     for preview in Preview.objects.filter(created_at__lte=cutoff).exclude(output_file=""):
-        UploadFolder(relpath=str(Path(preview.output_file).parent), saved=[preview.output_file]).remove()
-        Preview.objects.filter(pk=preview.pk).update(output_file="")
+        try:
+            _preview_file_delete(preview)
+        except Exception:  # storage trouble: try again next sweep
+            logger.exception("preview %s: could not delete %s", preview.id, preview.output_file)
+            continue
         expired += 1
     return expired

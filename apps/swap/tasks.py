@@ -12,6 +12,7 @@ from apps.core.fast import fast_task_answer
 from apps.core.marking import output_marker
 from apps.core.model_access import model_registry
 from apps.core.storage import media_storage
+from workers.errors import MediaError
 from workers.faces.analyser import FaceAnalyser
 from workers.faces.matching import SINGLE_SOURCE_KEY
 from workers.imaging.codec import ImageDecoder, JpegEncoder
@@ -37,9 +38,23 @@ def _from_media(relpath: str):
     return _decoder().decode_file(media_storage().fetch(relpath))
 
 
+def _field_decoded(field: str, load: Callable[[str], np.ndarray], item: str) -> np.ndarray:
+    """``load(item)``, with a decoding failure naming the request field the image came in."""
+    try:
+        return load(item)
+    except MediaError as exc:
+        raise MediaError(f"{field}: {exc.user_message}", detail=exc.detail) from None
+
+
 def _source_photos(entries: list[dict], load: Callable[[str], np.ndarray]) -> dict[str, list[np.ndarray]]:
     """Each person's uploaded source photos (entries of apps.swap.sources.source_entries), decoded once."""
-    return {e["person_id"]: [load(item) for item in e["sources"]] for e in entries if e.get("sources")}
+    photos = {}
+    for entry in entries:
+        if entry.get("sources"):
+            labels = list(entry.get("labels") or []) + ["source_image"] * len(entry["sources"])
+            photos[entry["person_id"]] = [_field_decoded(label, load, item)
+                                          for label, item in zip(labels, entry["sources"], strict=False)]
+    return photos
 
 
 def _swap_sources(models, entries: list[dict], photos: dict[str, list[np.ndarray]],
@@ -51,7 +66,8 @@ def _swap_sources(models, entries: list[dict], photos: dict[str, list[np.ndarray
     analyser = FaceAnalyser(models)
     if len(entries) == 1 and entries[0]["person_id"] == SINGLE_SOURCE_KEY:
         return sources_analyse(analyser, photos.get(SINGLE_SOURCE_KEY, []), labels=labels, known=known)
-    thumbnails = {e["person_id"]: load(e["thumbnail"]) for e in entries}
+    thumbnails = {e["person_id"]: _field_decoded(f"{e['person_id']}.thumbnail", load, e["thumbnail"])
+                  for e in entries}
     return sources_analyse(analyser, photos, thumbnails, labels=labels, known=known)
 
 
@@ -74,7 +90,7 @@ def swap_preview_task(*, target: str, output_id: str, persons: list[dict], optio
                       label: bool | None = None, content_threshold: float | None = None) -> dict:
     def work() -> dict:
         models = model_registry()
-        target_image = _from_b64(target)
+        target_image = _field_decoded("target_image_base64", _from_b64, target)
         photos = _source_photos(persons, _from_b64)
         if content_threshold is not None:  # block mode: a refused preview isn't swapped at all
             content = _content_score(photos=photos, target=target_image)
@@ -107,7 +123,7 @@ def swap_check_sources_task(*, persons: list[dict], options: dict, target: str |
         answer = {}
         if target is not None:
             answer["content"] = _content_score(
-                photos=photos, target=_from_media(target) if target_is_image else None,
+                photos=photos, target=_field_decoded("target_media", _from_media, target) if target_is_image else None,
                 target_video=None if target_is_image else str(media_storage().fetch(target)))
             if refuse_at is not None and answer["content"]["score"] >= refuse_at:
                 return answer
@@ -123,7 +139,7 @@ def swap_check_sources_task(*, persons: list[dict], options: dict, target: str |
 @shared_task(name=SWAP_ANALYSE_FRAME_TASK)
 def swap_analyse_frame_task(*, target: str) -> dict:
     def work() -> dict:
-        persons = analyse_frame(model_registry(), _from_b64(target))
+        persons = analyse_frame(model_registry(), _field_decoded("target_image_base64", _from_b64, target))
         return {"analysis": [
             {"person_id": p.person_id, "thumbnail": base64.b64encode(p.thumbnail_jpeg).decode(), "bbox": p.bbox}
             for p in persons

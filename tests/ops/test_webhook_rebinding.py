@@ -20,6 +20,12 @@ HOOK_HOST = "hooks.example.test"
 PUBLIC = "93.184.216.34"
 
 
+@pytest.fixture(autouse=True)
+def _any_port(settings):
+    """The loopback receivers listen on free high ports; production allows 80 and 443 only."""
+    settings.ISAMURAI_WEBHOOK_PORTS = ["*"]
+
+
 class Receiver:
     """A loopback HTTP endpoint recording each request; answers `status` (with `location`)."""
 

@@ -27,9 +27,15 @@ def worker(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         broker_purge()
     pool = WorkerPool({"ISAMURAI_PIPELINES_JSON": TEST_PIPELINES, "ISAMURAI_WEBHOOK_ALLOW_PRIVATE": "1",
-                       "ISAMURAI_WEBHOOK_BACKOFF_SECONDS": "0.3"})
+                       "ISAMURAI_WEBHOOK_BACKOFF_SECONDS": "0.3", "ISAMURAI_WEBHOOK_PORTS": "*"})
     yield pool(concurrency=2)
     pool.stop_all()
+
+
+@pytest.fixture(autouse=True)
+def _any_port(settings):
+    """The loopback receiver listens on a free high port; production allows 80 and 443 only."""
+    settings.ISAMURAI_WEBHOOK_PORTS = ["*"]
 
 
 class Receiver:
