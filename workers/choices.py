@@ -122,7 +122,7 @@ class FaceMaskType(StrEnum):
 
 
 class ContentPolicyMode(StrEnum):
-    """What the content policy does with a score over the threshold (apps/provenance/policy.py)."""
+    """What the content policy does with a score over the threshold (apps/core/content_policy.py)."""
 
     OFF = "off"
     FLAG = "flag"
