@@ -23,7 +23,7 @@ from apps.accounts.services import api_key_revoke
 from apps.core.errors import error_rule
 from apps.core.exceptions import ApplicationError
 from apps.jobs.models import Job, JobStatus
-from apps.jobs.selectors import job_get_for_user, jobs_list_for_user
+from apps.jobs.selectors import job_get_for_user, jobs_list_for_user, queue_snapshot_get
 from apps.jobs.services import job_cancel, job_start
 from apps.ledger.selectors import credit_balance_get, ledger_entries_list
 from apps.membership.selectors import email_verification_pending
@@ -102,7 +102,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def jobs_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(console_jobs_list(user=request.user), JOBS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "console/jobs.html", {"page": page, "jobs": [job_state(job) for job in page]})
+    snapshot = queue_snapshot_get()
+    return render(request, "console/jobs.html", {"page": page, "jobs": [job_state(job, snapshot) for job in page]})
 
 
 @require_GET
@@ -120,9 +121,10 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 def jobs_status(request: HttpRequest) -> JsonResponse:
     """The live progress of the listed jobs (?id=...&id=...): the pages' polling endpoint."""
     states = []
+    snapshot = queue_snapshot_get()
     for raw in request.GET.getlist("id")[:100]:
         try:
-            states.append(job_state(job_get_for_user(user=request.user, job_id=uuid.UUID(raw))))
+            states.append(job_state(job_get_for_user(user=request.user, job_id=uuid.UUID(raw)), snapshot))
         except (ValueError, ApplicationError):
             continue
     return JsonResponse({"jobs": states, "balance": credit_balance_get(user=request.user)})

@@ -22,7 +22,7 @@ from .kinds import job_kind_get
 from .models import Job
 from .selectors import job_concrete_get
 from .services import (
-    job_claim,
+    job_claim_next,
     job_complete,
     job_dispatch,
     job_fail,
@@ -113,14 +113,16 @@ def _resolve_inputs(job: Job) -> dict[str, Path]:
     return {role: storage.fetch(relpath) for role, relpath in job.inputs.items()}
 
 
-def job_execute(*, job_id: uuid.UUID, token: uuid.UUID) -> str:
-    """The body of the Celery task. Returns what happened, for the worker's log."""
+def job_execute() -> str:
+    """The body of the Celery task: claims the job whose turn it is (apps.jobs.queue) and runs it.
+    Returns what happened, for the worker's log."""
     close_old_connections()
     worker = f"{socket.gethostname()}:{threading.get_native_id()}"
-    claimed = job_claim(job_id=job_id, token=token, worker=worker)
+    claimed = job_claim_next(worker=worker)
     if claimed is None:
-        return "skipped: stale or duplicate message"
-    job = job_concrete_get(job_id=job_id)
+        return "skipped: no dispatched job left"
+    token = claimed.dispatch_token
+    job = job_concrete_get(job_id=claimed.id)
     work_dir = job_work_dir(job=job) / f"attempt-{job.attempts}"
     outcome = "failed"
     try:
