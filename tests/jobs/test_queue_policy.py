@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -106,3 +107,20 @@ def test_metrics_export_queue_depth_oldest_wait_workers_and_gpus(priorities, cli
     assert samples[("isamurai_gpu_utilization", (("gpu", "0"), ("worker", "gpu@a")))] == 55.0
     assert not any(name == "isamurai_gpu_utilization" and dict(labels)["worker"] == "gpu@gone"
                    for name, labels in samples)
+
+
+def test_submit_answer_carries_queue_position_and_eta(priorities, make_user, make_job, clip, testdata):
+    other, _ = make_user(credits=10)
+    ahead = _queue(make_job, clip, other, duration_seconds=3)
+    user, key = make_user(credits=100, plan="free")
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    with open(testdata / "videos" / "liveportrait_d0.mp4", "rb") as video:
+        project = client.post("/api/slowmotion/", {"source_video": video, "slowdown_factor": "2",
+                                                   "quality": "480p", "mode": "fps"}).json()["slowmotion"]
+    assert project["status"] == "Draft" and project["queue_position"] is None and project["eta_seconds"] is None
+    answer = client.post("/api/faceswap/slowmotion/process/", {"project_id": project["id"]},
+                         content_type="application/json").json()["slowmotion"]
+    assert answer["status"] == "Queued" and answer["queue_position"] == 2
+    job = Job.objects.get(pk=project["id"])
+    assert job.work_seconds and job.work_quality == "480p"
+    assert answer["eta_seconds"] == QueueSnapshot().get(job.id).eta_seconds > QueueSnapshot().get(ahead.id).eta_seconds
