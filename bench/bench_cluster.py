@@ -60,8 +60,8 @@ def _wait_ready(check, what: str, timeout: float = 60) -> None:
 class Cluster:
     """The processes of the run: moto S3, a gunicorn web process, two Celery workers."""
 
-    def __init__(self, root: Path, priorities: dict[str, int]) -> None:
-        self.root, self.priorities = root, priorities
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.processes: list[subprocess.Popen] = []
         self.env: dict[str, str] = {}
 
@@ -74,7 +74,6 @@ class Cluster:
                      aws_secret_access_key="testing").create_bucket(Bucket=BUCKET)
         self.env = {**os.environ, **S3_ENV, "ISAMURAI_S3_BUCKET": BUCKET, "ISAMURAI_S3_ENDPOINT_URL": endpoint,
                     "ISAMURAI_S3_REGION": "us-east-1", "PYTHONPATH": str(REPO),
-                    "ISAMURAI_QUEUE_PRIORITIES_JSON": json.dumps(self.priorities),
                     "ISAMURAI_CONTENT_POLICY": "off", "ISAMURAI_THROTTLE_READ": "100000/min",
                     "ISAMURAI_THROTTLE_CHARGE": "100000/min", "ISAMURAI_WORKER_BEAT_SECONDS": "2"}
         for name in ("w1", "w2"):
@@ -159,6 +158,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _phase(name: str, priorities: dict[str, int]) -> dict:
     """One load run against a fresh cluster whose plans have `priorities`."""
+    from apps.accounts.models import Plan
     from apps.accounts.services import api_key_create, user_get_or_create
     from apps.jobs.models import Job, JobStatus
     from apps.ledger.models import LedgerEntry
@@ -177,8 +177,10 @@ def _phase(name: str, priorities: dict[str, int]) -> dict:
         user, _ = user_get_or_create(username=f"bench-{run}-{n}", plan_name=plan)
         credits_grant(user=user, amount=10_000, note="bench")
         users.append((user, api_key_create(user=user)[1], plan))
+    for plan, priority in priorities.items():  # the plans' queue priority, read when a job is queued
+        Plan.objects.filter(name=plan).update(queue_priority=priority)
 
-    cluster = Cluster(root, priorities)
+    cluster = Cluster(root)
     jobs = Job.objects.filter(user__in=[user for user, _, _ in users])
     try:
         base = cluster.start()

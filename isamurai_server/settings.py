@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.console",
     "apps.ops",
     "apps.provenance",
+    "apps.billing",
     # Before allauth: its pages are drawn with the console's templates (apps/membership/templates).
     "apps.membership",
     "allauth",
@@ -225,6 +226,15 @@ ISAMURAI_PRICES = {
     "restore": env_int("ISAMURAI_PRICE_RESTORE", 1),
 }
 
+# --- Payments (Stripe; apps.billing) ---------------------------------------------------------
+# Without a secret key the server runs without payments: credits come from admin grants.
+ISAMURAI_STRIPE_SECRET_KEY = env_str("ISAMURAI_STRIPE_SECRET_KEY", "")
+# The signing secret of the webhook endpoint (whsec_...) that posts to /api/billing/stripe-webhook/.
+ISAMURAI_STRIPE_WEBHOOK_SECRET = env_str("ISAMURAI_STRIPE_WEBHOOK_SECRET", "")
+# Where the Stripe library sends its requests (tests: a loopback server that answers like Stripe).
+ISAMURAI_STRIPE_API_BASE = env_str("ISAMURAI_STRIPE_API_BASE", "https://api.stripe.com")
+ISAMURAI_BILLING_SWEEP_SECONDS = float(env_str("ISAMURAI_BILLING_SWEEP_SECONDS", "600"))
+
 # --- API keys ---------------------------------------------------------------------------
 # last_used_at is written at most this often per key, so reads don't turn into writes.
 ISAMURAI_KEY_TOUCH_SECONDS = env_int("ISAMURAI_KEY_TOUCH_SECONDS", 60)
@@ -281,10 +291,6 @@ ISAMURAI_JOB_MAX_ATTEMPTS = env_int("ISAMURAI_JOB_MAX_ATTEMPTS", 2)
 ISAMURAI_JOB_REDISPATCH_SECONDS = float(env_str("ISAMURAI_JOB_REDISPATCH_SECONDS", "900"))
 ISAMURAI_JOB_CANCEL_CHECK_SECONDS = float(env_str("ISAMURAI_JOB_CANCEL_CHECK_SECONDS", "0.5"))
 ISAMURAI_SWEEP_SECONDS = float(env_str("ISAMURAI_SWEEP_SECONDS", "15"))
-# The fair queue (apps.jobs.queue): a plan's priority (higher starts first) until plans carry it,
-# as JSON {"plan name": priority}; users without a listed plan get the default.
-ISAMURAI_QUEUE_PRIORITIES = json.loads(env_str("ISAMURAI_QUEUE_PRIORITIES_JSON", "") or "{}")
-ISAMURAI_QUEUE_PRIORITY_DEFAULT = env_int("ISAMURAI_QUEUE_PRIORITY_DEFAULT", 0)
 # The ETA of a queued job before any job of its kind finished: processing seconds per second of media.
 ISAMURAI_ETA_SECONDS_PER_MEDIA_SECOND = float(env_str("ISAMURAI_ETA_SECONDS_PER_MEDIA_SECOND", "2"))
 # How often each worker writes its presence (and GPU utilisation) for the ETA and /metrics.
@@ -319,7 +325,7 @@ CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"},
                       "webhooks.deliver": {"queue": "fast"}, "ops.prune": {"queue": "fast"},
-                      "retention.sweep": {"queue": "fast"}}
+                      "retention.sweep": {"queue": "fast"}, "billing.subscriptions_end": {"queue": "fast"}}
 # Late acks let Redis hand a lost worker's message out again. The filesystem broker deletes a
 # message when it is read, so there they buy nothing, and its polling loop would hold the next
 # message back until the ack (seconds): ack on receipt there.
@@ -332,6 +338,7 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "jobs.sweep", "schedule": ISAMURAI_SWEEP_SECONDS},
     "ops-prune": {"task": "ops.prune", "schedule": 3600.0},
     "retention-sweep": {"task": "retention.sweep", "schedule": ISAMURAI_RETENTION_SWEEP_SECONDS},
+    "billing-subscriptions-end": {"task": "billing.subscriptions_end", "schedule": ISAMURAI_BILLING_SWEEP_SECONDS},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

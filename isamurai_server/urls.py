@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.billing.apis import PlansApi, stripe_webhook
 from apps.core.routing import api_route
 from apps.core.views import api_not_found
 from apps.ops.apis import HealthApi, ModelsApi, WebhookSecretApi, metrics_view
@@ -14,6 +15,8 @@ api_patterns = [
     api_route("health/", HealthApi.as_view(), name="health"),
     api_route("webhook-secret/", WebhookSecretApi.as_view(), name="webhook-secret"),
     api_route("models/", ModelsApi.as_view(), name="models"),
+    api_route("billing/stripe-webhook/", stripe_webhook, name="stripe-webhook"),
+    api_route("plans/", PlansApi.as_view(), name="plans"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
     path("", include("apps.swap.urls")),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("account/", include("apps.membership.urls")),
     path("api/", include(api_patterns)),
     path("metrics", metrics_view, name="metrics"),
+    path("", include("apps.billing.urls")),
     path("", include("apps.console.urls")),
 ]
 

@@ -67,12 +67,16 @@ def test_entries_are_append_only(make_user):
 
 
 @pytest.mark.django_db
-def test_database_refuses_negative_balance(make_user):
+def test_database_refuses_a_movement_that_overdraws_unless_it_is_a_reversal(make_user):
+    """Only a payment taken back (a reversal) may leave a balance below zero (ledger 0002)."""
     user, _ = make_user(credits=5)
-    from apps.ledger.models import CreditAccount
-
+    account = user.credit_account
+    for kind in ("charge", "adjustment"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LedgerEntry.objects.create(account=account, delta=-6, balance_after=-1, kind=kind)
     with pytest.raises(IntegrityError), transaction.atomic():
-        CreditAccount.objects.filter(user=user).update(balance=-1)
+        LedgerEntry.objects.create(account=account, delta=-6, balance_after=-1, kind="reversal")  # no reference
+    LedgerEntry.objects.create(account=account, delta=-6, balance_after=-1, kind="reversal", reference="pi_1")
 
 
 @pytest.mark.django_db

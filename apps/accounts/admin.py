@@ -9,13 +9,36 @@ from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import credits_adjust, credits_grant
 
 from .models import ApiKey, Plan, User
-from .services import api_key_create, api_key_revoke
+from .services import api_key_create, api_key_revoke, plan_save
+
+
+class PlanAdminForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = "__all__"
+
+    def _get_validation_exclusions(self):
+        # Ticking "default" is not an error: plan_save takes the flag from the previous default.
+        return super()._get_validation_exclusions() | {"is_default"}
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "throttle_read", "throttle_charge")
+    form = PlanAdminForm
+    list_display = ("id", "name", "price_monthly", "currency", "monthly_credits", "max_video_seconds",
+                    "max_quality", "max_image_pixels", "queue_priority", "retention_hours",
+                    "visible_label_required", "is_default", "is_public")
+    list_filter = ("is_default", "is_public", "visible_label_required")
     search_fields = ("name",)
+    fieldsets = (
+        (None, {"fields": ("name", "description", "is_default", "is_public")}),
+        ("Price", {"fields": ("price_monthly", "currency", "monthly_credits", "stripe_price_id")}),
+        ("Limits", {"fields": ("max_video_seconds", "max_quality", "max_image_pixels", "queue_priority",
+                               "throttle_read", "throttle_charge", "retention_hours", "visible_label_required")}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: Plan, form, change: bool) -> None:
+        plan_save(plan=obj)  # one default: the previous default loses the flag
 
 
 class CreditMovementForm(forms.Form):

@@ -1,5 +1,7 @@
+from django.db.models import QuerySet
+
 from .keys import KEY_SCHEME, PREFIX_LENGTH, key_matches, key_prefix
-from .models import ApiKey
+from .models import ApiKey, Plan, User
 
 
 def api_key_get_unrevoked(*, full_key: str) -> ApiKey | None:
@@ -21,3 +23,19 @@ def api_key_get_by_prefix(*, prefix: str) -> ApiKey | None:
     if len(lookup) != PREFIX_LENGTH:
         return None
     return ApiKey.objects.select_related("user").filter(prefix=lookup).first()
+
+
+def plan_default_get() -> Plan | None:
+    """The plan new accounts get (at most one: a partial unique index)."""
+    return Plan.objects.filter(is_default=True).first()
+
+
+def plan_for_user_get(*, user: User) -> Plan | None:
+    """The plan whose limits apply to `user`: theirs, else the default plan, else none."""
+    if user.plan_id is not None:
+        return user.plan
+    return plan_default_get()
+
+
+def plans_public_list() -> QuerySet[Plan]:
+    return Plan.objects.filter(is_public=True)

@@ -6,11 +6,29 @@ from django.utils import timezone
 
 from .keys import key_generate
 from .models import ApiKey, Plan, User
+from .selectors import plan_default_get
 
 
 def plan_get_or_create(*, name: str) -> Plan:
     plan, _ = Plan.objects.get_or_create(name=name)
     return plan
+
+
+def plan_save(*, plan: Plan) -> Plan:
+    """Save a plan; making it the default takes the flag from the previous default in the same
+    transaction (the partial unique index allows one)."""
+    with transaction.atomic():
+        if plan.is_default:
+            Plan.objects.filter(is_default=True).exclude(pk=plan.pk).update(is_default=False)
+        plan.full_clean()
+        plan.save()
+    return plan
+
+
+def user_default_plan_assign(sender, instance: User, **kwargs) -> None:
+    """pre_save of User: a new account without a plan gets the default plan, if there is one."""
+    if instance._state.adding and instance.plan_id is None and not kwargs.get("raw"):
+        instance.plan = plan_default_get()
 
 
 def user_get_or_create(*, username: str, plan_name: str | None = None) -> tuple[User, bool]:
@@ -48,3 +66,10 @@ def api_key_touch(*, api_key: ApiKey) -> None:
         return
     ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+def user_plan_set(*, user: User, plan: Plan | None) -> User:
+    """Move a user to `plan` (None: the default plan)."""
+    user.plan = plan if plan is not None else plan_default_get()
+    User.objects.filter(pk=user.pk).update(plan=user.plan)
+    return user

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.selectors import plan_for_user_get
 
 from .models import Job, JobStatus, WorkerPresence
 
@@ -28,12 +29,9 @@ _RATE_SAMPLE = 200
 
 
 def queue_priority_for_user(*, user: User) -> int:
-    """The queue priority of the user's plan (users without a plan: the default)."""
-    plan = user.plan if user.plan_id else None
-    priorities = settings.ISAMURAI_QUEUE_PRIORITIES
-    if plan is not None and plan.name in priorities:
-        return int(priorities[plan.name])
-    return settings.ISAMURAI_QUEUE_PRIORITY_DEFAULT
+    """The queue priority of the user's plan (users without one: the default plan's; none: 0)."""
+    plan = plan_for_user_get(user=user)
+    return plan.queue_priority if plan is not None else 0
 
 
 def workers_live_count(*, queue: str, now: datetime | None = None) -> int:

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from apps.accounts.models import User
+from apps.accounts.models import Plan, User
+from apps.accounts.selectors import plan_default_get, plan_for_user_get
 from apps.core.exceptions import ApplicationError, NotFound
 
 from .kinds import job_kind_get, job_kinds
@@ -57,11 +58,20 @@ def queue_snapshot_get() -> QueueSnapshot:
 
 def jobs_list_for_user(*, user: User) -> QuerySet[Job]:
     """The user's jobs, newest first, each kind's row joined (see job_concrete)."""
-    return Job.objects.filter(user=user).select_related(*(spec.model._meta.model_name for spec in job_kinds()))
+    return Job.objects.filter(user=user).select_related(
+        "user__plan", *(spec.model._meta.model_name for spec in job_kinds()))
 
 
 def retention_period() -> timedelta:
     return timedelta(hours=settings.ISAMURAI_RETENTION_HOURS)
+
+
+def job_retention_period_get(*, user: User) -> timedelta:
+    """How long a user's jobs are kept after they end: their plan's retention, else the server's."""
+    plan = plan_for_user_get(user=user)
+    if plan is not None and plan.retention_hours is not None:
+        return timedelta(hours=plan.retention_hours)
+    return retention_period()
 
 
 def job_expires_at_get(*, job: Job) -> datetime | None:
@@ -71,12 +81,25 @@ def job_expires_at_get(*, job: Job) -> datetime | None:
         return job.expired_at
     if job.status in ACTIVE_STATUSES:
         return None
-    return (job.finished_at or job.created_at) + retention_period()
+    return (job.finished_at or job.created_at) + job_retention_period_get(user=job.user)
+
+
+def _ended_before(cutoff: datetime) -> Q:
+    ended = Q(status__in=(JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED), finished_at__lte=cutoff)
+    return ended | Q(status=JobStatus.DRAFT, created_at__lte=cutoff)
 
 
 def jobs_due_for_expiry_list(*, now: datetime) -> QuerySet[Job]:
-    cutoff = now - retention_period()
-    ended = Q(status__in=(JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED), finished_at__lte=cutoff)
-    return Job.objects.filter(expired_at__isnull=True).filter(
-        ended | Q(status=JobStatus.DRAFT, created_at__lte=cutoff)
-    )
+    """Jobs past their retention: each plan's own hours, the server's for plans without (users
+    without a plan: the default plan's)."""
+    server = retention_period()
+    default_plan = plan_default_get()
+    planless = server
+    if default_plan is not None and default_plan.retention_hours is not None:
+        planless = timedelta(hours=default_plan.retention_hours)
+    due = Q(user__plan__isnull=True) & _ended_before(now - planless)
+    due |= Q(user__plan__isnull=False, user__plan__retention_hours__isnull=True) & _ended_before(now - server)
+    plan_hours = Plan.objects.filter(retention_hours__isnull=False).values_list("retention_hours", flat=True)
+    for hours in plan_hours.order_by().distinct():
+        due |= Q(user__plan__retention_hours=hours) & _ended_before(now - timedelta(hours=hours))
+    return Job.objects.filter(expired_at__isnull=True).filter(due)

@@ -5,16 +5,16 @@ from django.db.models import Q
 
 
 class CreditAccount(models.Model):
-    """The cached balance. Its row is the lock every credit movement of a user takes."""
+    """The cached balance. Its row is the lock every credit movement of a user takes.
+
+    It may be below zero only after a payment was taken back (a refund or a lost dispute of
+    credits already spent); LedgerEntry's constraints keep every other movement from overdrawing."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="credit_account"
     )
     balance = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="credit_balance_not_negative")]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.balance}"
@@ -34,6 +34,8 @@ class LedgerEntry(models.Model):
         CHARGE = "charge", "Charge"
         REFUND = "refund", "Refund"
         ADJUSTMENT = "adjustment", "Adjustment"
+        PURCHASE = "purchase", "Purchase"  # credits a payment bought (a package, a plan's month)
+        REVERSAL = "reversal", "Reversal"  # a purchase taken back: refunded or disputed and lost
 
     account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="entries")
     delta = models.BigIntegerField()
@@ -42,6 +44,8 @@ class LedgerEntry(models.Model):
     job_kind = models.CharField(max_length=32, blank=True)
     job_id = models.UUIDField(null=True, blank=True, db_index=True)
     note = models.CharField(max_length=255, blank=True)
+    # The payment a purchase or reversal belongs to (e.g. Stripe's pi_..., in_..., ch_...).
+    reference = models.CharField(max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -50,14 +54,27 @@ class LedgerEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "ledger entries"
         constraints = [
-            models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_balance_after_not_negative"),
+            # Only a reversal may take the balance below zero; what is added (a grant, a purchase)
+            # may leave it below zero while it pays back a reversal.
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0) | Q(kind="reversal") | Q(delta__gt=0),
+                name="ledger_only_reversal_overdraws",
+            ),
             models.CheckConstraint(condition=~Q(delta=0), name="ledger_delta_not_zero"),
             models.CheckConstraint(
                 condition=~Q(kind="charge") | Q(delta__lt=0), name="ledger_charge_is_negative"
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["grant", "refund"]) | Q(delta__gt=0),
-                name="ledger_grant_refund_positive",
+                condition=~Q(kind__in=["grant", "refund", "purchase"]) | Q(delta__gt=0),
+                name="ledger_grant_refund_purchase_positive",
+            ),
+            models.CheckConstraint(condition=~Q(kind="reversal") | Q(delta__lt=0), name="ledger_reversal_is_negative"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["purchase", "reversal"]) | ~Q(reference=""),
+                name="ledger_payment_has_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["reference"], condition=Q(kind="purchase"), name="ledger_one_purchase_per_reference"
             ),
             models.UniqueConstraint(
                 fields=["job_id"], condition=Q(kind="refund"), name="ledger_one_refund_per_job"

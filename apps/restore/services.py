@@ -7,6 +7,7 @@ import uuid
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits_check
 from apps.accounts.models import User
 from apps.core.exceptions import NotFound
 from apps.core.fast import fast_task_call
@@ -35,9 +36,12 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
     try:
         source = upload.save_upload(image, stem="image")
         image_file_check(media_root() / source, field="image")
+        plan_limits_check(user=user, image_pixels=image_pixels_get(media_root() / source))
         content_policy_check(images={"the image": source})  # block mode refuses; nothing is kept to flag
         record_id = uuid.uuid4()
-        answer = fast_task_call(restore_image_task, kwargs={"image": source, "mode": mode, "output_id": str(record_id)})
+        label = output_label_get(user=user, requested=None)
+        answer = fast_task_call(restore_image_task, kwargs={"image": source, "mode": mode, "output_id": str(record_id),
+                                                            "label": label})
         output.path.mkdir(parents=True, exist_ok=True)
         output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), name="restored.jpg")
         with transaction.atomic():

@@ -20,10 +20,10 @@ def _load(relpath: str):
 
 
 @shared_task(name="restore.image")
-def restore_image_task(*, image: str, mode: str, output_id: str) -> dict:
+def restore_image_task(*, image: str, mode: str, output_id: str, label: bool | None = None) -> dict:
     def work() -> dict:
         result = restore_image(model_registry(), _load(image), RestoreOptions(mode=mode))
-        marker = output_marker(output_id=uuid.UUID(output_id), provenance=RESTORE_PROVENANCE)
+        marker = output_marker(output_id=uuid.UUID(output_id), provenance=RESTORE_PROVENANCE, label=label)
         jpeg = marker.seal_bytes(JpegEncoder(quality=92).encode(marker.mark_frame(result.image)),
                                  mime_type="image/jpeg")
         return {"image_base64": base64.b64encode(jpeg).decode(), "faces": result.faces_restored}

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits_check
 from apps.accounts.models import User
 from apps.core.fast import fast_task_call
 from apps.core.uploads import (
@@ -76,13 +77,16 @@ def faceswap_job_create(
                 image_file_check(media_root() / relpath, field=field)
         inputs = {"target": folder.save_upload(target, stem="target")}
         media = media_file_check(media_root() / inputs["target"], field="target_media")
+        plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=gquality,
+                          image_pixels=image_pixels_get(media_root() / inputs["target"])
+                          if media.media_type == MEDIA_IMAGE else None)
 
         job = FaceSwapJob(
             user=user, inputs=inputs, name=name, description=description, gquality=gquality,
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection, webhook_url=webhook_url,
             quality_options=dict(quality_options or {}),
-            label=settings.ISAMURAI_VISIBLE_LABEL if label is None else label,
+            label=output_label_get(user=user, requested=label),
         )
         price = faceswap_price(job)
         if start:
@@ -108,7 +112,10 @@ def faceswap_job_create(
 
 
 def faceswap_job_process(*, user: User, job_id: uuid.UUID) -> FaceSwapJob:
-    """process-swap: charge and queue a Draft job (job_queue refuses any other status)."""
+    """process-swap: charge and queue a Draft job (job_queue refuses any other status); the plan
+    may have changed since the Draft was saved, so its limits are checked again."""
+    draft = job_get_for_user(user=user, job_id=job_id, kind=FaceSwapJob.KIND)
+    plan_limits_check(user=user, video_seconds=draft.duration_seconds, quality=draft.gquality)
     return job_start(user=user, job_id=job_id, kind=FaceSwapJob.KIND)
 
 
@@ -126,9 +133,10 @@ def swap_preview_create(
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
+    plan_limits_check(user=user, image_pixels=image_pixels_get(target))
     preview_id = uuid.uuid4()
     kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection,
-                    "output_id": str(preview_id), "label": label,
+                    "output_id": str(preview_id), "label": output_label_get(user=user, requested=label),
                     "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data)),
                     "quality_options": dict(quality_options or {})}
     job = job_get_for_user(user=user, job_id=instance) if instance else None

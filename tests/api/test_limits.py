@@ -105,7 +105,9 @@ def test_plan_rate_is_validated_in_the_admin(admin_client):
                                                                "throttle_charge": ""})
     assert response.status_code == 200 and not Plan.objects.filter(name="Bad").exists()
     assert "requests/period" in response.content.decode()
+    # The add form's other fields as it pre-fills them (the plan's price and limits, see tests/billing).
+    defaults = {"price_monthly": "0", "currency": "usd", "monthly_credits": "0", "queue_priority": "0"}
     response = admin_client.post("/admin/accounts/plan/add/", {"name": "Team", "throttle_read": "1200/min",
-                                                               "throttle_charge": "90/min"})
+                                                               "throttle_charge": "90/min", **defaults})
     assert response.status_code == 302
     assert Plan.objects.filter(name="Team", throttle_read="1200/min", throttle_charge="90/min").exists()

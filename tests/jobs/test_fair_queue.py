@@ -6,6 +6,7 @@ import socket
 import pytest
 from django.test import Client
 
+from apps.accounts.models import Plan
 from apps.jobs.kinds import job_kind_get
 from apps.jobs.models import Job, JobStatus, WorkerPresence
 from apps.jobs.services import job_queue
@@ -13,8 +14,6 @@ from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from tests.worker_process import wait_finished, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-PAID = {"paid": 10}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +28,6 @@ def _progress(key: str, job: Job) -> dict:
 
 
 def test_paid_job_starts_before_free_backlog_and_free_users_take_turns(worker, make_user, make_job, clip, settings):
-    settings.ISAMURAI_QUEUE_PRIORITIES = PAID
     blocker_user, _ = make_user(credits=10)
     blocker = job_queue(job=make_job(blocker_user, clip), price=1)
     wait_for(lambda: Job.objects.filter(pk=blocker.pk, status=JobStatus.PROCESSING).exists(), timeout=60,
@@ -39,6 +37,7 @@ def test_paid_job_starts_before_free_backlog_and_free_users_take_turns(worker, m
     # Each free user queues two jobs (a backlog), one user after the other; the paid job comes last.
     backlog = {user.pk: [job_queue(job=make_job(user, clip), price=2) for _ in range(2)] for user, _ in free}
     paid_user, paid_key = make_user(credits=10, plan="paid")
+    Plan.objects.filter(name="paid").update(queue_priority=10)
     paid = job_queue(job=make_job(paid_user, clip), price=3)
 
     # While the first job runs: the paid job is next, then the free users' first jobs in turn,

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from apps.accounts.models import Plan
 from apps.jobs.models import Job, JobStatus, WorkerPresence
 from apps.jobs.queue import QueueSnapshot
 from apps.jobs.services import job_queue
@@ -18,7 +19,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def priorities(settings):
-    settings.ISAMURAI_QUEUE_PRIORITIES = {"paid": 10}
+    """Plans "paid" (priority 10) and "free" (0, the default plan); 3 s per second of media before
+    any job finished."""
+    Plan.objects.create(name="paid", queue_priority=10)
+    Plan.objects.create(name="free", queue_priority=0, is_default=True)
     settings.ISAMURAI_ETA_SECONDS_PER_MEDIA_SECOND = 3.0
 
 
@@ -28,7 +32,7 @@ def _queue(make_job, clip, user, **fields) -> Job:
 
 def test_start_order_is_priority_then_round_robin(priorities, make_user, make_job, clip):
     alice, _ = make_user("alice", credits=10, plan="free")
-    bob, _ = make_user("bob", credits=10)  # no plan: the default priority
+    bob, _ = make_user("bob", credits=10)  # no plan: the default plan's priority
     carol, _ = make_user("carol", credits=10, plan="paid")
     a = [_queue(make_job, clip, alice, duration_seconds=4) for _ in range(3)]
     b = _queue(make_job, clip, bob, duration_seconds=4)
@@ -124,3 +128,12 @@ def test_submit_answer_carries_queue_position_and_eta(priorities, make_user, mak
     job = Job.objects.get(pk=project["id"])
     assert job.work_seconds and job.work_quality == "480p"
     assert answer["eta_seconds"] == QueueSnapshot().get(job.id).eta_seconds > QueueSnapshot().get(ahead.id).eta_seconds
+
+
+def test_users_without_a_plan_get_the_default_plans_priority(priorities, make_user, make_job, clip):
+    Plan.objects.filter(name="free").update(is_default=False)
+    Plan.objects.create(name="standard", queue_priority=5, is_default=True)
+    planless, _ = make_user(credits=10)
+    assert _queue(make_job, clip, planless).queue_priority == 5
+    Plan.objects.filter(name="standard").update(is_default=False)
+    assert _queue(make_job, clip, planless).queue_priority == 0  # no default plan at all
