@@ -134,6 +134,8 @@ def test_users_without_a_plan_get_the_default_plans_priority(priorities, make_us
     Plan.objects.filter(name="free").update(is_default=False)
     Plan.objects.create(name="standard", queue_priority=5, is_default=True)
     planless, _ = make_user(credits=10)
+    planless.plan = None  # e.g. made before plans existed
+    planless.save(update_fields=["plan"])
     assert _queue(make_job, clip, planless).queue_priority == 5
     Plan.objects.filter(name="standard").update(is_default=False)
     assert _queue(make_job, clip, planless).queue_priority == 0  # no default plan at all
