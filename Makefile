@@ -10,7 +10,7 @@ lint:
 	.venv/bin/ruff check .
 
 worker:  ## a Celery worker serving both queues
-	.venv/bin/celery -A isamurai_server worker -Q gpu,fast -B --concurrency 1 --loglevel INFO
+	.venv/bin/celery -A isamurai_server worker -Q gpu,fast,webhooks -B --concurrency 1 --loglevel INFO
 
 bench:  ## every bench in bench/ (or BENCH="video_io interpolation"); ratios against a baseline in the same run
 	.venv/bin/python -m bench $(BENCH)

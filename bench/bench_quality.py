@@ -276,22 +276,28 @@ COST_OPTIONS = {
 }
 
 
-def bench_cost(models, frames: list[np.ndarray], repeats: int = 3) -> dict:
-    """Best frames/s of each option; the options take turns in every round, so a busy moment of
-    the (shared) machine hits them all alike instead of one."""
+def bench_cost(models, frames: list[np.ndarray], repeats: int = 3, options_by_label: dict | None = None) -> dict:
+    """Best frames/s of each option (``COST_OPTIONS`` unless given; the first is the baseline);
+    the options take turns in every round, so a busy moment of the (shared) machine hits them
+    all alike instead of one."""
+    options_by_label = options_by_label or COST_OPTIONS
     source = cv2.imread(str(TESTDATA / "images" / "obama.jpg"))
-    for options in COST_OPTIONS.values():  # warm-up: sessions, caches
+    for options in options_by_label.values():  # warm-up: sessions, caches
         build_frame_swapper(models, sources=source, processing=FrameProcessing(**options)).process(frames[0].copy())
-    best = dict.fromkeys(COST_OPTIONS, 0.0)
+    best = dict.fromkeys(options_by_label, 0.0)
+    cpu = dict.fromkeys(options_by_label, float("inf"))  # CPU seconds a frame (all threads)
     for _ in range(repeats):
-        for label, options in COST_OPTIONS.items():
+        for label, options in options_by_label.items():
             swapper = build_frame_swapper(models, sources=source, processing=FrameProcessing(**options))
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             analysed = ((frame, swapper.analyse(frame)) for frame in (f.copy() for f in frames))
             done = sum(1 for _ in swapper.stream(analysed))
             best[label] = max(best[label], done / (time.perf_counter() - start))
-    base = best["baseline (today)"]
-    return {label: {"frames_per_second": round(fps, 2), "vs_baseline": round(fps / base, 2)}
+            cpu[label] = min(cpu[label], (time.process_time() - start_cpu) / done)
+    base, base_cpu = best[next(iter(options_by_label))], cpu[next(iter(options_by_label))]
+    return {label: {"frames_per_second": round(fps, 3), "vs_baseline": round(fps / base, 2),
+                    "cpu_seconds_per_frame": round(cpu[label], 3),
+                    "cpu_vs_baseline": round(cpu[label] / base_cpu, 2)}
             for label, fps in best.items()}
 
 

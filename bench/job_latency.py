@@ -27,7 +27,7 @@ def _setup_environment() -> None:
 def _start_worker() -> subprocess.Popen:
     log = open(Path(os.environ["ISAMURAI_DATA_DIR"]) / "bench-worker.log", "wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "isamurai_server", "worker", "-Q", "gpu,fast", "-c", "1",
+        [sys.executable, "-m", "celery", "-A", "isamurai_server", "worker", "-Q", "gpu,fast,webhooks", "-c", "1",
          "-P", os.environ.get("BENCH_POOL", "prefork"), "-I", "bench.latency_tasks",
          "--without-mingle", "--without-gossip", "--loglevel", "INFO"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ),

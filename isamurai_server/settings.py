@@ -6,7 +6,9 @@ server, DEBUG off. Production sets DATABASE_URL (PostgreSQL), REDIS_URL and SECR
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
@@ -29,10 +31,21 @@ def _secret_key() -> str:
     if configured:
         return configured
     key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(get_random_secret_key())
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:
+        # Created with its final mode in one step (no moment when others may read it); O_EXCL:
+        # of two processes starting at once, one writes and the other reads what it wrote.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(get_random_secret_key())
+    for _ in range(50):  # another process may be between creating and writing it
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"{key_file} is empty; delete it (a new key is generated) or set SECRET_KEY")
 
 
 SECRET_KEY = _secret_key()
@@ -68,6 +81,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
 ]
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:jobs"
@@ -80,6 +94,7 @@ MIDDLEWARE = [
     # Before anything that may answer: a preflight gets its CORS answer without a key.
     "corsheaders.middleware.CorsMiddleware",
     "apps.core.middleware.ApiErrorMiddleware",
+    "apps.core.middleware.MediaOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.membership.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "isamurai_server.urls"
@@ -150,11 +166,21 @@ ISAMURAI_S3_REGION = env_str("ISAMURAI_S3_REGION", "")
 ISAMURAI_S3_PREFIX = env_str("ISAMURAI_S3_PREFIX", "")
 ISAMURAI_S3_URL_EXPIRY_SECONDS = env_int("ISAMURAI_S3_URL_EXPIRY_SECONDS", 3600)
 ISAMURAI_MODELS_DIR = Path(env_str("ISAMURAI_MODELS_DIR", str(BASE_DIR / "models_weights")))
+# With S3 a host's media root is a cache of the bucket: bounded (least recently used files
+# evicted), each task's files dropped when it ends, leftovers of a killed process swept once idle.
+ISAMURAI_WORKER_CACHE_MB = env_int("ISAMURAI_WORKER_CACHE_MB", 20480)
+ISAMURAI_WORKER_CACHE_IDLE_SECONDS = float(env_str("ISAMURAI_WORKER_CACHE_IDLE_SECONDS", "120"))
+ISAMURAI_WORKER_CACHE_SWEEP_SECONDS = float(env_str("ISAMURAI_WORKER_CACHE_SWEEP_SECONDS", "30"))
 # Whole request body limit (uploads included); larger requests get a JSON 413.
 ISAMURAI_MAX_UPLOAD_BYTES = env_int("ISAMURAI_MAX_UPLOAD_MB", 500) * 1024 * 1024
 ISAMURAI_MAX_VIDEO_SECONDS = env_int("ISAMURAI_MAX_VIDEO_SECONDS", 600)
 ISAMURAI_MAX_IMAGE_PIXELS = env_int("ISAMURAI_MAX_IMAGE_PIXELS", 40_000_000)
 ISAMURAI_MAX_VIDEO_PIXELS = env_int("ISAMURAI_MAX_VIDEO_PIXELS", 3840 * 2160)
+# One image (upload or base64 field); a 40-megapixel JPEG is well under it.
+ISAMURAI_MAX_IMAGE_BYTES = env_int("ISAMURAI_MAX_IMAGE_MB", 30) * 1024 * 1024
+# A JSON body (or the non-file fields of a form): two of the largest images in base64, and room.
+_BASE64_IMAGE_MB = ISAMURAI_MAX_IMAGE_BYTES * 4 // 3 // 2**20 + 2
+ISAMURAI_MAX_JSON_BYTES = env_int("ISAMURAI_MAX_JSON_MB", 2 * _BASE64_IMAGE_MB + 1) * 2**20
 ISAMURAI_MAX_OUTPUT_FPS = float(env_str("ISAMURAI_MAX_OUTPUT_FPS", "240"))
 
 # --- Models -------------------------------------------------------------------------------
@@ -171,14 +197,22 @@ ISAMURAI_HEALTH_PING_SECONDS = float(env_str("ISAMURAI_HEALTH_PING_SECONDS", "1.
 # --- Webhooks and idempotency (extensions) -----------------------------------------------
 ISAMURAI_WEBHOOK_MAX_ATTEMPTS = env_int("ISAMURAI_WEBHOOK_MAX_ATTEMPTS", 8)
 ISAMURAI_WEBHOOK_BACKOFF_SECONDS = float(env_str("ISAMURAI_WEBHOOK_BACKOFF_SECONDS", "10"))
+# A wall-clock deadline for one attempt (connect, send, the whole answer); the task's own time
+# limit is a little longer. At most ISAMURAI_WEBHOOK_RESPONSE_KB of an answer is read.
 ISAMURAI_WEBHOOK_TIMEOUT_SECONDS = float(env_str("ISAMURAI_WEBHOOK_TIMEOUT_SECONDS", "10"))
+ISAMURAI_WEBHOOK_RESPONSE_BYTES = env_int("ISAMURAI_WEBHOOK_RESPONSE_KB", 64) * 1024
+# Ports a webhook URL may use; "*" allows any (tests with loopback receivers set it).
+ISAMURAI_WEBHOOK_PORTS = env_list("ISAMURAI_WEBHOOK_PORTS", ["80", "443"])
 # Off by default: a webhook must not be a way to reach hosts inside the server's network.
 ISAMURAI_WEBHOOK_ALLOW_PRIVATE = env_bool("ISAMURAI_WEBHOOK_ALLOW_PRIVATE", False)
+# Drafts (slow-motion projects, swaps saved without starting) cost nothing until started, so the
+# bytes a user may keep in them are capped; a draft that would pass the cap is refused (403).
+ISAMURAI_DRAFT_QUOTA_BYTES = env_int("ISAMURAI_DRAFT_QUOTA_MB", 1024) * 1024 * 1024
 ISAMURAI_IDEMPOTENCY_HOURS = env_int("ISAMURAI_IDEMPOTENCY_HOURS", 24)
 # A request still "processing" after this long lost its web worker (gunicorn's --timeout is 300 s).
 ISAMURAI_IDEMPOTENCY_LEASE_SECONDS = env_int("ISAMURAI_IDEMPOTENCY_LEASE_SECONDS", 330)
-# JSON bodies carry base64 images, so the in-memory limit follows the upload limit.
-DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_UPLOAD_BYTES
+# JSON bodies carry base64 images: read into memory up to the JSON cap, never the 500 MB upload limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = ISAMURAI_MAX_JSON_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Retention, signed links, rate limits, CORS, licences (extensions) --------------------
@@ -213,18 +247,11 @@ ISAMURAI_WATERMARK_REFRESH = env_int("ISAMURAI_WATERMARK_REFRESH", 8)
 # off | flag | block; empty: block when the NSFW classifier is installed, else off (with a warning).
 ISAMURAI_CONTENT_POLICY = env_str("ISAMURAI_CONTENT_POLICY", "").strip().lower()
 ISAMURAI_NSFW_THRESHOLD = float(env_str("ISAMURAI_NSFW_THRESHOLD", "0.8"))
+# POST verify/: the fast worker's time limit for reading one file's marks.
+ISAMURAI_VERIFY_SECONDS = env_int("ISAMURAI_VERIFY_SECONDS", 60)
 
-# --- Prices (credits), the contract's pricing table ----------------------------------------
-ISAMURAI_PRICES = {
-    "preview": env_int("ISAMURAI_PRICE_PREVIEW", 1),
-    "preview_enhance": env_int("ISAMURAI_PRICE_PREVIEW_ENHANCE", 2),
-    "video_swap_per_minute": env_int("ISAMURAI_PRICE_VIDEO_SWAP_PER_MINUTE", 50),
-    "image_swap": env_int("ISAMURAI_PRICE_IMAGE_SWAP", 2),
-    "slowmo_2x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_2X", 2),
-    "slowmo_4x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_4X", 3),
-    "slowmo_8x_per_second": env_int("ISAMURAI_PRICE_SLOWMO_8X", 7),
-    "restore": env_int("ISAMURAI_PRICE_RESTORE", 1),
-}
+# Prices (credits) are data of each job kind (apps/<app>/pricing.py); their ISAMURAI_PRICE_*
+# variables are read there, when a price is computed.
 
 # --- Payments (Stripe; apps.billing) ---------------------------------------------------------
 # Without a secret key the server runs without payments: credits come from admin grants.
@@ -324,7 +351,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"},
-                      "webhooks.deliver": {"queue": "fast"}, "ops.prune": {"queue": "fast"},
+                      "webhooks.deliver": {"queue": "webhooks"}, "ops.prune": {"queue": "fast"},
                       "retention.sweep": {"queue": "fast"}, "billing.subscriptions_end": {"queue": "fast"}}
 # Late acks let Redis hand a lost worker's message out again. The filesystem broker deletes a
 # message when it is read, so there they buy nothing, and its polling loop would hold the next
@@ -342,12 +369,83 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
-# --- Production hardening (on when DEBUG is off and the site is served over HTTPS) --------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- Running in public: TLS behind a proxy, cookies, HSTS, CSP, media origin, operator tokens --
+# README "Running in public" lists the production environment; `manage.py check --deploy` is
+# clean with it (tests/security/test_deploy_check.py, .ci/run).
+# The header the TLS proxy sets to say the client's request was HTTPS; empty when the server is
+# reached without a proxy (a client could then claim HTTPS).
+_PROXY_SSL_HEADER = env_str("ISAMURAI_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+SECURE_PROXY_SSL_HEADER = ((f"HTTP_{_PROXY_SSL_HEADER.upper().replace('-', '_')}", "https")
+                           if _PROXY_SSL_HEADER else None)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Probes and scrapers inside the network talk plain HTTP to the container (docker/healthcheck.py).
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Signed /api/media/ links on another origin (https://media.example.com, the same server under a
+# second name): uploads are served there, never on the console's origin. The app's origin then
+# redirects media links there, and the media origin answers nothing but media.
+ISAMURAI_MEDIA_ORIGIN = env_str("ISAMURAI_MEDIA_ORIGIN", "").strip().rstrip("/")
+if ISAMURAI_MEDIA_ORIGIN:
+    _media = urlsplit(ISAMURAI_MEDIA_ORIGIN)
+    if _media.scheme not in ("http", "https") or not _media.hostname or _media.path or _media.query:
+        raise ValueError(f"ISAMURAI_MEDIA_ORIGIN must be scheme://host[:port], got {ISAMURAI_MEDIA_ORIGIN!r}")
+    if "*" not in ALLOWED_HOSTS and _media.hostname not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS = [*ALLOWED_HOSTS, _media.hostname]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Where the console's pages may load images and videos from: this origin, data: (previews), blob:
+# (a frame of the chosen target file, read in the browser), the media origin and the bucket
+# (presigned links).
+_MEDIA_SOURCES = ["'self'", "data:", "blob:", *filter(None, [
+    ISAMURAI_MEDIA_ORIGIN,
+    _origin(ISAMURAI_S3_ENDPOINT_URL) if ISAMURAI_S3_BUCKET else "",
+    "https://*.amazonaws.com" if ISAMURAI_S3_BUCKET and not ISAMURAI_S3_ENDPOINT_URL else "",
+])]
+# Forms post here; buying credits and the billing portal post here and are redirected to Stripe's
+# hosted pages (browsers hold the redirect of a form to form-action too). Another Stripe API base
+# (a loopback Stripe) is added per response by apps.core.middleware.ContentSecurityPolicyMiddleware.
+_FORM_TARGETS = ["'self'", "https://checkout.stripe.com", "https://billing.stripe.com"]
+# Console, admin and API docs: scripts and styles from static files only (no inline script, no
+# eval), nothing framed, forms post here. Media answers carry their own stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": _MEDIA_SOURCES,
+        "media-src": _MEDIA_SOURCES,
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": _FORM_TARGETS,
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# /api/health/ without a token answers a status computed at most this often (shared by every
+# process through the cache); `Authorization: Bearer <ISAMURAI_HEALTH_TOKEN>` gets a fresh,
+# detailed check (models, `?workers=0`).
+ISAMURAI_HEALTH_TOKEN = env_str("ISAMURAI_HEALTH_TOKEN", "")
+ISAMURAI_HEALTH_CACHE_SECONDS = float(env_str("ISAMURAI_HEALTH_CACHE_SECONDS", "10"))
+# /metrics answers `Authorization: Bearer <ISAMURAI_METRICS_TOKEN>` or a client address in
+# ISAMURAI_METRICS_ALLOW (addresses or networks, as the server sees them: behind a proxy on the
+# same host every client looks like the proxy); neither set: nobody.
+ISAMURAI_METRICS_TOKEN = env_str("ISAMURAI_METRICS_TOKEN", "")
+ISAMURAI_METRICS_ALLOW = env_list("ISAMURAI_METRICS_ALLOW", [])
 
 # --- Accounts: django-allauth (sign-up, verification, 2FA, OpenID Connect), mail -------------
 AUTHENTICATION_BACKENDS = [

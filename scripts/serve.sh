@@ -13,7 +13,8 @@ if $py manage.py help download_models >/dev/null 2>&1; then
 fi
 
 # Workers next to the web server: one for video jobs (gpu queue), one for synchronous work
-# (fast queue: previews, analysis, restore) with the periodic sweeper (-B), so a preview never
+# (fast queue: previews, analysis, restore; webhooks queue: deliveries, each with a deadline) with the
+# periodic sweeper (-B), so a preview never
 # waits behind a long video. The embedded filesystem broker is polled promptly only by the solo
 # pool (prefork adds ~2 s per task there).
 pids=()
@@ -23,7 +24,7 @@ if [ "${ISAMURAI_START_WORKER:-1}" = 1 ]; then
   if [ -n "${REDIS_URL:-}" ]; then pool=(-P prefork --concurrency "${ISAMURAI_WORKER_CONCURRENCY:-1}"); else pool=(-P solo); fi
   .venv/bin/celery -A isamurai_server worker -Q gpu -n gpu@%h "${pool[@]}" --loglevel INFO &
   pids+=($!)
-  .venv/bin/celery -A isamurai_server worker -Q fast -n fast@%h -P solo -B \
+  .venv/bin/celery -A isamurai_server worker -Q fast,webhooks -n fast@%h -P solo -B \
     --schedule "${ISAMURAI_DATA_DIR:-data}/celerybeat-schedule" --loglevel INFO &
   pids+=($!)
 fi

@@ -70,6 +70,6 @@ def is_postgres() -> bool:
 
 @pytest.fixture(autouse=True)
 def _unthrottled(settings):
-    """Tests poll and upload faster than any client should; tests/api/test_limits.py sets real limits."""
+    """Tests poll and upload faster than any client should; tests/accounts/test_limits.py sets real limits."""
     settings.ISAMURAI_THROTTLE_READ = "1000000/min"
     settings.ISAMURAI_THROTTLE_CHARGE = "1000000/min"

@@ -318,17 +318,20 @@ def write_standins(
     folder: str | Path,
     names: Iterable[str] | None = None,
     manifest: ModelManifest | None = None,
+    builders: dict[str, Callable[[], onnx.ModelProto]] | None = None,
 ) -> dict[str, Path]:
-    """Writes stand-ins under the manifest's real file names; returns name -> path."""
+    """Writes stand-ins (these tiny ones unless other ``builders`` are given, e.g. the benches'
+    compute-matched ones) under the manifest's real file names; returns name -> path."""
+    builders = builders or BUILDERS
     manifest = manifest or ModelManifest.load()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for name in names if names is not None else BUILDERS:
-        if name not in BUILDERS:
-            raise KeyError(f"no stand-in for {name!r}; known: {', '.join(BUILDERS)}")
+    for name in names if names is not None else builders:
+        if name not in builders:
+            raise KeyError(f"no stand-in for {name!r}; known: {', '.join(builders)}")
         path = manifest.get(name).path_in(folder)
-        onnx.save(BUILDERS[name](), str(path))
+        onnx.save(builders[name](), str(path))
         written[name] = path
     return written
 

@@ -1,6 +1,12 @@
-"""The dependency rules of docs/architecture.md, read from the source with ast:
+"""The dependency rules of docs/architecture.md, read from the source with ast. The apps are those
+of INSTALLED_APPS (never a list typed here, so a new app is checked as soon as it is installed);
+a product app is one whose AppConfig.ready() registers a job kind.
 
-- the jobs engine (apps/jobs) imports no product app (swap, slowmotion, restore), no console, no ops;
+- the apps import each other in one direction: no cycle between apps;
+- core imports no other app and names no product; the jobs engine (apps/jobs) imports only core,
+  accounts and ledger; ops and provenance import no product app and no product app imports
+  them (they find kinds through the registry and react to the engine's signals);
+- a services module never imports a tasks module (tasks wrap services; services send tasks by name);
 - workers/ imports nothing from Django, DRF, Celery, apps or the wiring;
 - apps/ imports no project module inside a function (the way to dodge a cycle), except in an
   AppConfig.ready(), Django's place for work that needs the models loaded;
@@ -8,7 +14,10 @@
 - the module-level imports between the modules of apps/ have no cycle.
 """
 import ast
+import re
 from pathlib import Path
+
+from django.conf import settings
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_PREFIXES = ("apps", "workers", "isamurai_server")
@@ -51,13 +60,93 @@ def _is_under(module: str, prefixes: tuple[str, ...]) -> bool:
     return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
 
 
-def test_the_jobs_engine_imports_no_product_app_and_no_ops():
-    forbidden = ("apps.swap", "apps.slowmotion", "apps.restore", "apps.console", "apps.ops")
+def _project_apps() -> list[str]:
+    """The project's apps as INSTALLED_APPS lists them ("apps.swap", ...)."""
+    return [name for name in settings.INSTALLED_APPS if _is_under(name, ("apps",))]
+
+
+def _product_apps() -> list[str]:
+    """The apps that register a job kind (their AppConfig.ready() calls job_kind_register)."""
+    return [name for name in _project_apps()
+            if "job_kind_register(" in (REPO / name.replace(".", "/") / "apps.py").read_text()]
+
+
+def _app_of(module: str) -> str | None:
+    return next((app for app in _project_apps() if _is_under(module, (app,))), None)
+
+
+def _app_imports(app: str) -> list[tuple[str, int, str]]:
+    """(file, line, imported app) for every import of another project app by ``app``'s modules."""
+    found = []
+    for path in _sources(app.replace(".", "/")):
+        for node, module, _ in _imports(path, ast.parse(path.read_text())):
+            target = _app_of(module)
+            if target is not None and target != app:
+                found.append((str(path.relative_to(REPO)), node.lineno, target))
+    return found
+
+
+def test_the_app_list_comes_from_installed_apps():
+    apps = _project_apps()
+    assert {"apps.core", "apps.jobs", "apps.swap"} <= set(apps)
+    assert {"apps.swap", "apps.slowmotion", "apps.restore"} <= set(_product_apps())
+    assert not {"apps.core", "apps.jobs", "apps.ops", "apps.provenance"} & set(_product_apps())
+
+
+def test_the_apps_import_each_other_without_a_cycle():
+    graph = {app: {target for _, _, target in _app_imports(app)} for app in _project_apps()}
+    cycles = []
+    for app in graph:
+        reachable, frontier = set(), list(graph[app])
+        while frontier:
+            current = frontier.pop()
+            if current not in reachable:
+                reachable.add(current)
+                frontier.extend(graph[current])
+        if app in reachable:
+            cycles.append(f"{app} -> ... -> {app} (imports {', '.join(sorted(graph[app]))})")
+    assert not cycles, "\n".join(cycles)
+
+
+def _offenders(app: str, allowed: set[str]) -> list[str]:
+    return [f"{path}:{line} imports {target}" for path, line, target in _app_imports(app) if target not in allowed]
+
+
+def test_core_imports_no_other_app_and_names_no_product():
+    offenders = _offenders("apps.core", allowed=set())
+    words = {name.rsplit(".", 1)[-1] for name in _product_apps()} | {"faceswap", "swap", "preview", "gallery"}
+    pattern = re.compile(r"\b(" + "|".join(sorted(words)) + r")", re.IGNORECASE)
+    for path in _sources("apps/core"):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(REPO)}:{number} names a product: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_jobs_engine_imports_only_core_accounts_and_ledger():
+    offenders = _offenders("apps.jobs", allowed={"apps.core", "apps.accounts", "apps.ledger"})
+    assert not offenders, "\n".join(offenders)
+
+
+def test_ops_and_provenance_import_no_product_app():
+    offenders = [line for app in ("apps.ops", "apps.provenance")
+                 for line in _offenders(app, allowed=set(_project_apps()) - set(_product_apps()))]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_product_apps_import_neither_ops_nor_provenance():
+    """They react to the engine (signals, the kind registry); products submit jobs through the engine."""
+    offenders = [line for app in _product_apps()
+                 for line in _offenders(app, allowed=set(_project_apps()) - {"apps.ops", "apps.provenance"})]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_services_never_import_tasks():
     offenders = [
         f"{path.relative_to(REPO)}:{node.lineno} imports {module}"
-        for path in _sources("apps/jobs")
-        for node, module, _ in _imports(path, ast.parse(path.read_text()))
-        if _is_under(module, forbidden)
+        for path in _sources("apps") if path.name == "services.py"
+        for node, module, names in _imports(path, ast.parse(path.read_text()))
+        if module.endswith(".tasks") or "tasks" in names
     ]
     assert not offenders, "\n".join(offenders)
 

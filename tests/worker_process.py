@@ -26,7 +26,7 @@ def _test_database_url() -> str:
 
 
 class WorkerProcess:
-    """`celery -A isamurai_server worker -Q gpu,fast -B`, started and killed by tests."""
+    """`celery -A isamurai_server worker -Q gpu,fast,webhooks -B`, started and killed by tests."""
 
     def __init__(self, concurrency: int, hostname: str, env: dict[str, str]) -> None:
         self.concurrency, self.hostname, self.extra_env = concurrency, hostname, env
@@ -48,10 +48,12 @@ class WorkerProcess:
         return env
 
     def start(self) -> "WorkerProcess":
+        # A worker restarted under the same name appends to the same log: read only its own lines.
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")
         schedule = Path(settings.DATA_DIR) / f"beat-{self.hostname}-{uuid.uuid4().hex[:6]}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "isamurai_server", "worker", "-Q", "gpu,fast",
+            [sys.executable, "-m", "celery", "-A", "isamurai_server", "worker", "-Q", "gpu,fast,webhooks",
              "-c", str(self.concurrency), "-B", "-s", str(schedule), "-n", f"{self.hostname}@%h",
              "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
             cwd=REPO, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -60,7 +62,7 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
-            if b"ready." in self.log_path.read_bytes():
+            if b"ready." in self.log_path.read_bytes()[offset:]:
                 return self
             time.sleep(0.2)
         raise RuntimeError(f"worker did not become ready:\n{self.log_path.read_text()[-3000:]}")
@@ -105,7 +107,7 @@ def broker_purge() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         return
     with app.connection_for_write() as conn:
-        for queue in ("gpu", "fast"):
+        for queue in ("gpu", "fast", "webhooks"):
             conn.default_channel.queue_purge(queue)
         conn.default_channel.client.delete("unacked", "unacked_index")
 

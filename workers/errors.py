@@ -18,6 +18,13 @@ class ErrorCategory(StrEnum):
     UNAVAILABLE = "unavailable"  # a model, the GPU or a worker is missing on the server; retry later
     CANCELLED = "cancelled"  # the user stopped the work
     INTERNAL = "internal"  # the server's own failure
+    # What only the HTTP edge raises (no worker does); listed so that every status the server
+    # answers comes from the one table in apps.core.errors.
+    UNAUTHENTICATED = "unauthenticated"  # no or a bad API key
+    NOT_ALLOWED = "not_allowed"  # this HTTP method isn't served here
+    TOO_LARGE = "too_large"  # the request body is over the server's limit
+    UNSUPPORTED_MEDIA = "unsupported_media"  # a body type (or file type) the endpoint doesn't read
+    THROTTLED = "throttled"  # too many requests for this key; retry after Retry-After
 
 
 class UserFacingError(Exception):
@@ -49,6 +56,11 @@ class PipelineError(WorkerError):
     """A pipeline can't do what the job asks (no face in the source, a bad option)."""
 
     category = ErrorCategory.BAD_INPUT
+
+
+class InvalidOption(PipelineError, ValueError):
+    """An option value a pipeline or processor can't take (a ValueError too, for callers that
+    check values the Python way); its sentence names the option and the allowed values."""
 
 
 class JobCancelled(WorkerError):

@@ -17,6 +17,7 @@ from stripe import SignatureVerificationError
 from apps.accounts.selectors import plans_public_list
 from apps.core.errors import error_response
 from apps.core.schema import with_errors
+from workers.errors import ErrorCategory
 
 from .selectors import packages_for_sale_list
 from .services import stripe_event_process
@@ -72,16 +73,16 @@ logger = logging.getLogger(__name__)
 @require_POST
 def stripe_webhook(request: HttpRequest) -> JsonResponse:
     if not stripe_enabled():
-        return error_response("Payments are not enabled on this server.", status=404)
+        return error_response("Payments are not enabled on this server.", category=ErrorCategory.NOT_FOUND)
     try:
         event = stripe_event_verify(payload=request.body, signature=request.headers.get("Stripe-Signature"))
     except SignatureVerificationError as exc:
         logger.warning("stripe webhook: refused an event: %s", exc)
         return error_response("The Stripe-Signature header does not match this endpoint's signing secret, "
-                              "or its timestamp is too old.", status=400)
+                              "or its timestamp is too old.", category=ErrorCategory.BAD_INPUT)
     except ValueError:
-        return error_response("The body is not a Stripe event (JSON).", status=400)
+        return error_response("The body is not a Stripe event (JSON).", category=ErrorCategory.BAD_INPUT)
     if not isinstance(event, dict) or "id" not in event or "data" not in event:
-        return error_response("The body is not a Stripe event.", status=400)
+        return error_response("The body is not a Stripe event.", category=ErrorCategory.BAD_INPUT)
     handled = stripe_event_process(event=event)
     return JsonResponse({"received": True, "duplicate": not handled})

@@ -7,7 +7,7 @@ from apps.jobs.models import Job, JobStatus
 from apps.jobs.queue import QueueSnapshot
 from apps.jobs.selectors import job_concrete, job_expires_at_get, job_queue_place_get, jobs_list_for_user
 from apps.jobs.serializers import job_error, job_output_media_url
-from apps.restore.models import GallerySource, RestoredImage
+from workers.choices import MEDIA_IMAGE, MEDIA_VIDEO
 
 
 def api_keys_list(*, user: User) -> QuerySet[ApiKey]:
@@ -18,17 +18,10 @@ def api_key_get_for_user(*, user: User, key_id) -> ApiKey | None:
     return ApiKey.objects.filter(user=user, pk=key_id).first()
 
 
-def gallery_sources_list(*, user: User) -> QuerySet[GallerySource]:
-    return GallerySource.objects.filter(user=user)
-
-
-def restored_images_list(*, user: User) -> QuerySet[RestoredImage]:
-    return RestoredImage.objects.filter(user=user).exclude(output_file="")  # "": deleted by retention
-
-
-def console_jobs_list(*, user: User) -> QuerySet[Job]:
-    """The user's jobs with their kind's row joined, newest first."""
-    return jobs_list_for_user(user=user)
+def console_jobs_list(*, user: User, kind: str | None = None) -> QuerySet[Job]:
+    """The user's jobs with their kind's row joined, newest first; only ``kind``'s when given."""
+    jobs = jobs_list_for_user(user=user)
+    return jobs.filter(kind=kind) if kind else jobs
 
 
 def job_start_price_get(*, job: Job) -> int | None:
@@ -47,6 +40,15 @@ def eta_text(seconds: int | None) -> str:
     if seconds < 3600:
         return f"done in about {round(seconds / 60)} min"
     return f"done in about {seconds / 3600:.1f} h"
+
+
+# What a browser shows as a picture rather than a video (the outputs' own suffixes, any kind).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def output_media_type(job: Job) -> str:
+    """Whether the job's output is a picture or a video, from the file itself (no kind is named)."""
+    return MEDIA_IMAGE if job.output_file.lower().endswith(IMAGE_SUFFIXES) else MEDIA_VIDEO
 
 
 def job_state(job: Job, snapshot: QueueSnapshot | None = None) -> dict:
@@ -69,7 +71,7 @@ def job_state(job: Job, snapshot: QueueSnapshot | None = None) -> dict:
         "can_cancel": not job.is_finished,
         "is_finished": job.is_finished,
         "output_media_url": job_output_media_url(job),
-        "media_type": getattr(concrete, "media_type", "video"),
+        "media_type": output_media_type(job),
         "error": job_error(job),
         "created_at": job.created_at,
         "expires_at": job_expires_at_get(job=job),

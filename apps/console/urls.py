@@ -2,10 +2,13 @@ from allauth.account.views import LoginView
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from apps.jobs.kinds import all_kinds
+
 from . import views
 
 app_name = "console"
 
+# Every kind's own pages come from its spec (apps.jobs.kinds.ConsolePage), none is named here.
 urlpatterns = [
     path("", views.index, name="index"),
     # allauth's sign-in (rate limits, lockout, two-factor); the admin's sign-in comes here too.
@@ -16,14 +19,9 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel_view, name="job-cancel"),
     path("jobs/<uuid:job_id>/start/", views.job_start_view, name="job-start"),
-    path("new/faceswap/", views.faceswap_new, name="faceswap-new"),
-    path("new/multiswap/", views.multiswap_new, name="multiswap-new"),
-    path("new/slowmotion/", views.slowmotion_new, name="slowmotion-new"),
-    path("restore/", views.restore, name="restore"),
     path("verify/", views.verify, name="verify"),
-    path("gallery/", views.gallery, name="gallery"),
-    path("gallery/<uuid:source_id>/delete/", views.gallery_delete, name="gallery-delete"),
     path("profile/", views.profile, name="profile"),
     path("profile/keys/", views.api_key_create_view, name="key-create"),
     path("profile/keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="key-revoke"),
 ]
+urlpatterns += [path(page.path, page.view, name=page.name) for spec in all_kinds() for page in spec.console]

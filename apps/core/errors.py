@@ -1,6 +1,7 @@
 """The contract's error body, and the one table from an error's category to its HTTP status and
-its job outcome. The API's exception handler, the fast-queue answers, the job runner and the
-console all ask this table; nothing else maps errors to statuses."""
+its job outcome. The API's exception handler, the middleware, Django's error handlers
+(core/views.py), the fast-queue answers, the job runner, the console and the OpenAPI schema all
+ask this table; nothing else maps errors to statuses."""
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,11 +33,19 @@ ERROR_RULES: dict[ErrorCategory, ErrorRule] = {
     ErrorCategory.UNAVAILABLE: ErrorRule(503, JobOutcome.FAILED, logging.ERROR),
     ErrorCategory.CANCELLED: ErrorRule(409, JobOutcome.CANCELLED, logging.INFO),
     ErrorCategory.INTERNAL: ErrorRule(500, JobOutcome.FAILED, logging.ERROR),
+    # Raised at the HTTP edge only (DRF, the middleware, Django's handlers), never by a job.
+    ErrorCategory.UNAUTHENTICATED: ErrorRule(401, JobOutcome.FAILED, logging.INFO),
+    ErrorCategory.NOT_ALLOWED: ErrorRule(405, JobOutcome.FAILED, logging.INFO),
+    ErrorCategory.TOO_LARGE: ErrorRule(413, JobOutcome.FAILED, logging.INFO),
+    ErrorCategory.UNSUPPORTED_MEDIA: ErrorRule(415, JobOutcome.FAILED, logging.INFO),
+    ErrorCategory.THROTTLED: ErrorRule(429, JobOutcome.FAILED, logging.INFO),
 }
 
 # What a user is told about a failure that isn't a UserFacingError (a bug, a crash).
 UNEXPECTED_FAILURE = ("The server hit an unexpected error while handling this request; nothing was charged. "
                       "Try again, and report it if it keeps happening.")
+# A body over Django's own limits (DATA_UPLOAD_MAX_MEMORY_SIZE, ...), whoever notices it.
+TOO_LARGE_MESSAGE = "The request is too large; send a smaller file."
 
 
 def error_category(exc: BaseException) -> ErrorCategory:
@@ -54,8 +63,13 @@ def error_body(message: str, *, details: dict[str, Any] | None = None) -> dict[s
     return body
 
 
-def error_response(message: str, *, status: int, details: dict[str, Any] | None = None) -> JsonResponse:
-    return JsonResponse(error_body(message, details=details), status=status)
+def error_status(category: ErrorCategory) -> int:
+    return ERROR_RULES[category].http_status
+
+
+def error_response(message: str, *, category: ErrorCategory, details: dict[str, Any] | None = None) -> JsonResponse:
+    """The contract's JSON error with the status the table gives ``category``."""
+    return JsonResponse(error_body(message, details=details), status=error_status(category))
 
 
 def is_api_path(path: str) -> bool:

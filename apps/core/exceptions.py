@@ -9,13 +9,12 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
 from workers.errors import ErrorCategory, UserFacingError
 
-from .errors import ERROR_RULES, error_body
+from .errors import ERROR_RULES, TOO_LARGE_MESSAGE, error_body, error_status
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +53,25 @@ class ServiceUnavailable(ApplicationError):
     category = ErrorCategory.UNAVAILABLE
 
 
+# DRF's own exceptions, by category; the status is the table's (a DRF exception not listed keeps
+# DRF's status: none of this server's views raises one).
+DRF_CATEGORIES: tuple[tuple[type[drf_exceptions.APIException], ErrorCategory], ...] = (
+    (drf_exceptions.ValidationError, ErrorCategory.BAD_INPUT),
+    (drf_exceptions.ParseError, ErrorCategory.BAD_INPUT),
+    (drf_exceptions.NotAuthenticated, ErrorCategory.UNAUTHENTICATED),
+    (drf_exceptions.AuthenticationFailed, ErrorCategory.UNAUTHENTICATED),
+    (drf_exceptions.PermissionDenied, ErrorCategory.FORBIDDEN),
+    (drf_exceptions.NotFound, ErrorCategory.NOT_FOUND),
+    (drf_exceptions.MethodNotAllowed, ErrorCategory.NOT_ALLOWED),
+    (drf_exceptions.UnsupportedMediaType, ErrorCategory.UNSUPPORTED_MEDIA),
+    (drf_exceptions.Throttled, ErrorCategory.THROTTLED),
+)
+
+
+def drf_error_category(exc: Exception) -> ErrorCategory | None:
+    return next((category for kind, category in DRF_CATEGORIES if isinstance(exc, kind)), None)
+
+
 _AUTH_MESSAGES = {
     "not_authenticated": (
         "Authentication required: send the header 'Authorization: Api-Key isk_...' "
@@ -90,10 +108,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         status_code = exc.status_code if isinstance(exc, ApplicationError) else rule.http_status
         return Response(error_body(exc.user_message, details=getattr(exc, "details", None)), status=status_code)
     if isinstance(exc, RequestDataTooBig):
-        return Response(
-            error_body("The request is too large; send a smaller file."),
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
+        return Response(error_body(TOO_LARGE_MESSAGE), status=error_status(ErrorCategory.TOO_LARGE))
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(detail=exc.messages)
     if isinstance(exc, Http404):
@@ -104,6 +119,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = drf_default_handler(exc, context)
     if response is None:
         return None  # unhandled: ApiErrorMiddleware logs it and answers a JSON 500
+    category = drf_error_category(exc)
+    if category is not None:
+        response.status_code = error_status(category)
 
     if isinstance(exc, drf_exceptions.ValidationError):
         fields = _flatten(exc.detail)

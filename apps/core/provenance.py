@@ -6,12 +6,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from workers.provenance.c2pa_signing import (
-    COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
-    TRAINED_ALGORITHMIC_MEDIA,
-    ManifestSigner,
-    SigningCredentials,
-)
+from workers.provenance.c2pa_signing import ManifestSigner, SigningCredentials
 from workers.provenance.marking import OutputMarker
 from workers.provenance.payload import WatermarkPayload
 from workers.provenance.watermark import DwtDctWatermark
@@ -19,17 +14,11 @@ from workers.provenance.watermark import DwtDctWatermark
 
 @dataclass(frozen=True)
 class OutputProvenance:
-    """What an output is, for its C2PA manifest. Each job kind states its own (JobKindSpec)."""
+    """What an output is, for its C2PA manifest. Each job kind states its own, in its app
+    (``provenance`` of its spec in apps.jobs.kinds)."""
 
     digital_source_type: str
     description: str
-
-
-# A face swap puts generated pixels into the caller's picture; the other outputs are generated whole.
-FACE_SWAP_PROVENANCE = OutputProvenance(COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap")
-PREVIEW_PROVENANCE = OutputProvenance(COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA, "face swap preview")
-SLOW_MOTION_PROVENANCE = OutputProvenance(TRAINED_ALGORITHMIC_MEDIA, "slow motion with generated in-between frames")
-RESTORE_PROVENANCE = OutputProvenance(TRAINED_ALGORITHMIC_MEDIA, "photo restoration")
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +30,8 @@ def manifest_signer() -> ManifestSigner:
 
 
 def output_marker(*, output_id: uuid.UUID, provenance: OutputProvenance, label: bool | None = None) -> OutputMarker:
-    """The marks of one output (a job, a preview, a restore): ``label`` None = the server default."""
+    """The marks of one output (a job, or an instant output of a kind): ``label`` None = the server
+    default."""
     return OutputMarker(
         payload=WatermarkPayload.for_job(server_id=settings.ISAMURAI_SERVER_ID, job_id=output_id),
         signer=manifest_signer(), digital_source_type=provenance.digital_source_type,

@@ -1,8 +1,19 @@
-"""OpenAPI pieces shared by every endpoint: the Api-Key scheme and the error body."""
+"""OpenAPI pieces shared by every endpoint: the Api-Key scheme, the error body, and which error
+statuses each operation lists: derived from what the operation is (authenticated, throttled,
+takes a body) and the categories its handler declares (``raises``), each mapped to its status
+by the one error table (apps.core.errors)."""
+from collections.abc import Callable
+from typing import Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+from workers.errors import ErrorCategory
+
+from .errors import error_status
 
 
 class ApiKeySchemeExtension(OpenApiAuthenticationExtension):
@@ -25,17 +36,57 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR = OpenApiResponse(ErrorSerializer, description="The contract's JSON error body.")
-ERROR_CODES = (400, 401, 403, 404, 405, 409, 413, 500, 503)
+# Any operation may answer these: a malformed request, an unknown id, another method, a crash.
+ALWAYS = (ErrorCategory.BAD_INPUT, ErrorCategory.NOT_FOUND, ErrorCategory.NOT_ALLOWED, ErrorCategory.INTERNAL)
+WITH_BODY = (ErrorCategory.TOO_LARGE, ErrorCategory.UNSUPPORTED_MEDIA)  # the middleware's cap, the parsers
+AUTHENTICATED = (ErrorCategory.UNAUTHENTICATED, ErrorCategory.FORBIDDEN)
 
 
-def with_errors(success: dict, *, codes: tuple[int, ...] = ERROR_CODES) -> dict:
-    """A responses mapping: the given successes plus every error the API may answer."""
+def raises(*categories: ErrorCategory) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declares on a view's handler (get, post, ...) the error categories it may raise beyond the
+    ones every operation of its shape may (e.g. UNAVAILABLE where a fast worker or model is needed);
+    the schema lists their statuses. Stacks with other decorators that declare theirs."""
+
+    def mark(handler: Callable[..., Any]) -> Callable[..., Any]:
+        handler.error_categories = (*getattr(handler, "error_categories", ()), *categories)
+        return handler
+
+    return mark
+
+
+def operation_error_categories(*, view: Any, method: str) -> set[ErrorCategory]:
+    categories = set(ALWAYS)
+    handler = getattr(view, method.lower(), None)
+    categories.update(getattr(handler, "error_categories", ()))
+    if method.upper() in ("POST", "PUT", "PATCH"):
+        categories.update(WITH_BODY)
+    permissions = getattr(view, "permission_classes", ())
+    if not all(permission is AllowAny for permission in permissions) or not permissions:
+        categories.update(AUTHENTICATED)
+        if getattr(view, "throttle_classes", ()):
+            categories.add(ErrorCategory.THROTTLED)
+    return categories
+
+
+def with_errors(success: dict, *, codes: tuple[int, ...] = ()) -> dict:
+    """A responses mapping: the given successes plus ``codes``; the schema adds every other error
+    status the operation can answer (NamespacedAutoSchema)."""
     return {**success, **{code: ERROR for code in codes}}
 
 
 class NamespacedAutoSchema(AutoSchema):
     """Views keep their serializers as nested `InputSerializer`/`OutputSerializer` classes; name
-    their components after the view (e.g. `StopJobInputRequest`) so they don't collide."""
+    their components after the view (e.g. `StopJobInputRequest`) so they don't collide. Every
+    operation lists each error status it can answer (operation_error_categories)."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict:
+        # drf-spectacular's hook that also sees @extend_schema's responses.
+        responses = super()._get_response_bodies(direction)
+        categories = operation_error_categories(view=self.view, method=self.method)
+        for status in sorted({str(error_status(category)) for category in categories}):
+            if status not in responses:
+                responses[status] = self._get_response_for_code(ERROR, status, None, direction)
+        return responses
 
     def _get_serializer_name(self, serializer, direction, bypass_extensions=False) -> str:
         name = super()._get_serializer_name(serializer, direction, bypass_extensions)

@@ -1,6 +1,9 @@
-"""Fallback views that keep unknown /api/ paths and Django-level errors in the JSON shape."""
+"""Fallback views that keep unknown /api/ paths and Django-level errors in the JSON shape, with
+the status the error table gives each category."""
 from django.http import HttpRequest, JsonResponse
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
+
+from workers.errors import ErrorCategory
 
 from .errors import error_response, is_api_path
 
@@ -8,7 +11,7 @@ from .errors import error_response, is_api_path
 def api_not_found(request: HttpRequest, unknown_path: str = "") -> JsonResponse:
     return error_response(
         f"No endpoint at {request.path}. Check the URL against the API documentation.",
-        status=404,
+        category=ErrorCategory.NOT_FOUND,
     )
 
 
@@ -20,17 +23,18 @@ def handler404(request: HttpRequest, exception: Exception | None = None):
 
 def handler500(request: HttpRequest):
     if is_api_path(request.path_info):
-        return error_response("The server hit an unexpected error; try again.", status=500)
+        return error_response("The server hit an unexpected error; try again.", category=ErrorCategory.INTERNAL)
     return server_error(request)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None):
     if is_api_path(request.path_info):
-        return error_response("Bad request: the Host header or the request itself is malformed.", status=400)
+        return error_response("Bad request: the Host header or the request itself is malformed.",
+                              category=ErrorCategory.BAD_INPUT)
     return bad_request(request, exception)
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None):
     if is_api_path(request.path_info):
-        return error_response("Forbidden: you are not allowed to do this.", status=403)
+        return error_response("Forbidden: you are not allowed to do this.", category=ErrorCategory.FORBIDDEN)
     return permission_denied(request, exception)

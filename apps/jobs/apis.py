@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError, NotFound
+from apps.core.media_types import media_format_of_file
 from apps.core.schema import ERROR, with_errors
 from apps.core.storage import media_link_valid, media_storage
 
@@ -101,6 +102,27 @@ class JobDetailApi(APIView):
                                                      "expires_at": job.expired_at}).data)
 
 
+# A media answer is never a document that runs anything: no script, no plugin, no form, and a
+# sandbox (an opaque origin) should a browser still render it as a page. The browser's own viewer
+# of a picture styles it inline (styles run no code).
+MEDIA_CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src 'self' data:; media-src 'self'; "
+                                 "style-src 'unsafe-inline'; sandbox")
+
+
+def media_file_response(target: Path) -> FileResponse:
+    """The file with the type of the format its bytes are in (whatever its name says); a file in
+    no image or video format is an opaque download."""
+    fmt = media_format_of_file(target)
+    response = FileResponse(open(target, "rb"), as_attachment=not fmt.kind,
+                            filename=f"{target.stem}{fmt.extension}", content_type=fmt.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = MEDIA_CONTENT_SECURITY_POLICY
+    # The browser's video viewer, sandboxed to an opaque origin, fetches the file in CORS mode. A
+    # signed link is the capability itself, and no cookie is involved, so any origin may read it.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 class MediaApi(APIView):
     """Serves finished outputs and thumbnails. Their paths carry a random token, as the hosted
     service's do, and an expiry with an HMAC signature, so a link can be handed to a browser or a
@@ -130,4 +152,4 @@ class MediaApi(APIView):
                 expires_at = datetime.fromtimestamp(int(request.GET["expires"]), tz=UTC)
                 return HttpResponseRedirect(media_storage().url(str(target.relative_to(root)), expires_at=expires_at))
             raise NotFound(f"No media at /api/media/{path}; it may have been deleted.")
-        return FileResponse(open(target, "rb"), as_attachment=False, filename=target.name)
+        return media_file_response(target)

@@ -51,7 +51,12 @@ class Job(models.Model):
     error = models.TextField(blank=True)
     # Paths relative to ISAMURAI_MEDIA_ROOT: {"source": ..., "target": ...}.
     inputs = models.JSONField(default=dict, blank=True)
+    # Bytes of the stored inputs: a user's Drafts may hold ISAMURAI_DRAFT_QUOTA_MB in all.
+    input_bytes = models.BigIntegerField(default=0)
     output_file = models.CharField(max_length=255, blank=True)
+    # Every media path the job created (its inputs, the source photos and thumbnails its check
+    # kept, its output), on disk and in the bucket: what retention and DELETE remove.
+    files = models.JSONField(default=list, blank=True)
     # What the pipeline reports about its run (e.g. which interpolator, a capped frame rate).
     report = models.JSONField(default=dict, blank=True)
     # Called with the job object when it reaches Done, Failed or Cancelled (an extension).

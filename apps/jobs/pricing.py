@@ -1,14 +1,8 @@
-"""What every kind's price is made of: the contract's price table (settings) and billable
-seconds. Each product app prices its own kind (its JobKindSpec.price) from these. All prices are
-whole credits; durations are taken to the millisecond so float noise from ffprobe never tips a
-price over a whole credit."""
+"""What every kind's price is made of: billable seconds. Each kind's price list is data in its
+own app (``JobKindSpec.prices``, :class:`apps.jobs.kinds.Price`). All prices are whole credits;
+durations are taken to the millisecond so float noise from ffprobe never tips a price over a
+whole credit."""
 from decimal import Decimal
-
-from django.conf import settings
-
-
-def price_table() -> dict[str, int]:
-    return settings.ISAMURAI_PRICES
 
 
 def billable_seconds(duration_seconds: float) -> Decimal:

@@ -14,7 +14,7 @@ from django.db import close_old_connections, connection
 from apps.core.errors import JobOutcome, error_rule
 from apps.core.model_access import model_registry, pipeline_limits
 from apps.core.provenance import output_marker
-from apps.core.storage import media_storage
+from apps.core.storage import FetchScope, media_fetch_scope, media_storage
 from workers.errors import UserFacingError
 from workers.pipelines.context import JobCancelled, PipelineContext, pipeline_load
 
@@ -113,20 +113,28 @@ def _resolve_inputs(job: Job) -> dict[str, Path]:
     return {role: storage.fetch(relpath) for role, relpath in job.inputs.items()}
 
 
-def job_execute() -> str:
+def job_execute(*, node: str = "") -> str:
     """The body of the Celery task: claims the job whose turn it is (apps.jobs.queue) and runs it.
-    Returns what happened, for the worker's log."""
+    Returns what happened, for the worker's log. `node` is the Celery node name (`name@host`),
+    recorded as the job's worker."""
     close_old_connections()
-    worker = f"{socket.gethostname()}:{threading.get_native_id()}"
+    worker = node or f"{socket.gethostname()}:{threading.get_native_id()}"
     claimed = job_claim_next(worker=worker)
     if claimed is None:
         return "skipped: no dispatched job left"
-    token = claimed.dispatch_token
-    job = job_concrete_get(job_id=claimed.id)
+    # The inputs this host fetches (and the scratch folder) are pinned while the job runs and
+    # leave this host when it ends, whatever the outcome.
+    with media_fetch_scope() as fetched:
+        return _job_run(job_concrete_get(job_id=claimed.id), claimed.dispatch_token, fetched)
+
+
+def _job_run(job: Job, token: uuid.UUID, fetched: FetchScope | None) -> str:
     work_dir = job_work_dir(job=job) / f"attempt-{job.attempts}"
     outcome = "failed"
     try:
         work_dir.mkdir(parents=True, exist_ok=True)
+        if fetched is not None:
+            fetched.pin_folder(work_dir.parent)
         context = PipelineContext(
             inputs=_resolve_inputs(job),
             options=job.pipeline_options(),

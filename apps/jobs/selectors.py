@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from apps.accounts.models import Plan, User
 from apps.accounts.selectors import plan_default_get, plan_for_user_get
@@ -103,3 +103,10 @@ def jobs_due_for_expiry_list(*, now: datetime) -> QuerySet[Job]:
     for hours in plan_hours.order_by().distinct():
         due |= Q(user__plan__retention_hours=hours) & _ended_before(now - timedelta(hours=hours))
     return Job.objects.filter(expired_at__isnull=True).filter(due)
+
+
+def draft_bytes_for_user(*, user: User) -> int:
+    """Bytes of input the user keeps in Drafts (not started, not yet deleted)."""
+    total = Job.objects.filter(user=user, status=JobStatus.DRAFT, expired_at__isnull=True).aggregate(
+        total=Sum("input_bytes"))["total"]
+    return int(total or 0)

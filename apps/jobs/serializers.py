@@ -79,8 +79,8 @@ class JobOutputSerializer(JobProgressOutputSerializer):
 
     credits_charged = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)  # null until a worker claims it
+    finished_at = serializers.DateTimeField(allow_null=True)  # null until it ends
 
 
 class JobProgressBodySerializer(JobProgressOutputSerializer):

@@ -19,12 +19,13 @@ from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
 from apps.core.storage import media_root, media_storage
 from apps.ledger.services import credits_charge, credits_refund
+from workers.errors import ErrorCategory
 
 from .kinds import job_kind_get
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus, WorkerPresence
 from .queue import JOB_START_ORDER, queue_priority_for_user
-from .selectors import job_get_for_user, jobs_due_for_expiry_list
-from .signals import job_finished
+from .selectors import draft_bytes_for_user, job_get_for_user, jobs_due_for_expiry_list
+from .signals import job_finished, job_submitting
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,25 @@ JOB_RUN_TASK = "jobs.run"
 
 
 # --- storage ------------------------------------------------------------------------------
+class DraftQuotaExceeded(ApplicationError):
+    category = ErrorCategory.FORBIDDEN
+
+
+def job_draft_quota_check(*, user: User, adding: int) -> None:
+    """403 when a new Draft of `adding` bytes would take the user's Drafts past
+    ISAMURAI_DRAFT_QUOTA_MB: a Draft is free, so what it may store is bounded."""
+    quota = settings.ISAMURAI_DRAFT_QUOTA_BYTES
+    kept = draft_bytes_for_user(user=user)
+    if kept + adding > quota:
+        mib = 1024 * 1024
+        raise DraftQuotaExceeded(
+            f"Your drafts already hold {kept / mib:.1f} MB and this one adds {adding / mib:.1f} MB; the limit is "
+            f"{quota / mib:.0f} MB. Start a draft (or submit this one to start at once) or delete drafts "
+            "(DELETE /api/jobs/<id>/), then try again. Nothing was stored.",
+            details={"drafts": [f"{kept + adding} bytes would exceed the quota of {quota} bytes."]},
+        )
+
+
 
 def job_work_dir(*, job: Job) -> Path:
     """Scratch space for one run of a job; removed whatever the outcome."""
@@ -65,6 +85,18 @@ def _remove_tree(path: Path) -> None:
 
 
 # --- queue and dispatch --------------------------------------------------------------------
+
+def job_submit(*, job: Job, start: bool) -> Job:
+    """Saves a new job of any kind (a Draft), after the apps that watch submissions had their say
+    (``job_submitting``: a receiver's refusal leaves nothing saved); with ``start``, charges its
+    kind's price and queues it in the same transaction."""
+    job_submitting.send(sender=type(job), job=job)
+    with transaction.atomic():
+        job.save()
+        if start:
+            job = job_queue(job=job, price=job_kind_get(job.kind).price(job))
+    return job
+
 
 def job_queue(*, job: Job, price: int) -> Job:
     """Draft -> Queued, charging `price` credits in the same transaction."""
@@ -180,12 +212,14 @@ def job_complete(*, job_id: uuid.UUID, token: uuid.UUID, output_path: Path, repo
         shutil.move(str(output_path), destination)
         media_storage().publish(relpath)
         job.output_file = relpath
+        job.files = [*job.files, relpath]
         job.report = report or {}
         job.status = JobStatus.DONE
         job.progress_percentage = 100
         job.finished_at = timezone.now()
         try:
-            job.save(update_fields=["output_file", "report", "status", "progress_percentage", "finished_at"])
+            job.save(update_fields=["output_file", "files", "report", "status", "progress_percentage",
+                                    "finished_at"])
         except Exception:
             _remove_tree(destination.parent)
             raise
@@ -321,21 +355,29 @@ def worker_presence_end(*, name: str) -> None:
 
 # --- retention ---------------------------------------------------------------------------------
 
+def job_media_paths(*, job: Job) -> list[str]:
+    """Every media path a job holds: the files it recorded, its inputs and its output (rows made
+    before `files` existed list only the last two)."""
+    paths = [*(job.files or []), *(job.inputs or {}).values(), job.output_file]
+    return list(dict.fromkeys(path for path in paths if path))
+
+
 def _job_files_delete(job: Job) -> int:
-    """Delete the job's inputs and output (storage and local folders); returns how many files."""
-    relpaths = [path for path in (job.inputs or {}).values() if path]
-    if job.output_file:
-        relpaths.append(job.output_file)
+    """Delete every file of the job, in the bucket and on this host, with the job's own folders
+    (uploads/<token>/, outputs/<token>/: anything left in them, e.g. by an older release, goes
+    too); returns how many files were deleted."""
     storage = media_storage()
     deleted = 0
-    for relpath in relpaths:
+    folders = set()
+    for relpath in job_media_paths(job=job):
         local = media_root() / relpath
         if local.exists() or settings.ISAMURAI_S3_BUCKET:
             deleted += 1
         storage.delete(relpath)  # raises on a storage outage: the job stays unexpired, tried again
-        folder = local.parent
-        if folder.parent.parent == media_root():  # uploads/<token>/, outputs/<token>/: the job's own
-            _remove_tree(folder)
+        if local.parent.parent.parent == media_root():  # uploads/<token>/, outputs/<token>/: the job's own
+            folders.add(local.parent.relative_to(media_root()))
+    for folder in folders:
+        storage.delete_prefix(f"{folder}/")
     _remove_tree(job_work_dir(job=job))
     return deleted
 
@@ -367,6 +409,23 @@ def jobs_expire_due() -> dict[str, int]:
         except Exception:  # one job's storage trouble must not stop the sweep
             logger.exception("job %s: retention could not delete its files; trying again next sweep", job_id)
             continue
+        if deleted is not None:
+            counts["jobs"] += 1
+            counts["files"] += deleted
+    return counts
+
+
+def jobs_files_delete_all_for_user(*, user: User, reason: str) -> dict[str, int]:
+    """Every job of `user` loses its files now (the account is being deleted): running and
+    queued jobs are stopped first, as stop-job does. Returns {"jobs": expired, "files": deleted}."""
+    counts = {"jobs": 0, "files": 0}
+    for job_id in list(Job.objects.filter(user=user, status__in=ACTIVE_STATUSES).values_list("pk", flat=True)):
+        try:
+            job_cancel(user=user, job_id=job_id)
+        except ApplicationError:  # it ended meanwhile
+            pass
+    for job_id in list(Job.objects.filter(user=user, expired_at__isnull=True).values_list("pk", flat=True)):
+        deleted = job_expire(job_id=job_id, reason=reason)
         if deleted is not None:
             counts["jobs"] += 1
             counts["files"] += deleted

@@ -16,13 +16,13 @@ from .services import JOB_RUN_TASK, job_sweep, worker_presence_beat, worker_pres
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name=JOB_RUN_TASK, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
+@shared_task(name=JOB_RUN_TASK, bind=True, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
              retry_backoff=1, retry_backoff_max=30, max_retries=8)
-def job_run_task(job_id: str, token: str) -> str:
+def job_run_task(self, job_id: str, token: str) -> str:
     # The message names the job it was sent for, but it is a turn to run: the worker claims the
     # dispatched job the queue's policy puts first (apps.jobs.queue). A database hiccup before the
     # claim is retried; claiming is idempotent.
-    return job_execute()
+    return job_execute(node=self.request.hostname or "")
 
 
 SWEEP_TASK = "jobs.sweep"

@@ -1,6 +1,5 @@
+from django.contrib.auth.base_user import AbstractBaseUser as User  # AUTH_USER_MODEL; ledger sits below accounts
 from django.db.models import QuerySet, Sum
-
-from apps.accounts.models import User
 
 from .models import CreditAccount, LedgerEntry
 

@@ -5,9 +5,9 @@ Nothing takes the balance below zero except a reversal (a payment refunded or di
 credits were spent): that debt blocks new jobs until purchases or grants pay it back."""
 import uuid
 
+from django.contrib.auth.base_user import AbstractBaseUser as User  # AUTH_USER_MODEL; ledger sits below accounts
 from django.db import IntegrityError, transaction
 
-from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
 from workers.errors import ErrorCategory
 

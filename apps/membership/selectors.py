@@ -12,12 +12,10 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.storage import media_storage
-from apps.jobs.kinds import job_kind_get
+from apps.jobs.kinds import all_kinds, job_kind_get
 from apps.jobs.models import Job, JobStatus
 from apps.jobs.selectors import job_concrete, jobs_list_for_user
 from apps.ledger.selectors import ledger_entries_list
-from apps.restore.models import GallerySource, RestoredImage
-from apps.swap.models import Preview
 
 from .models import Invite
 
@@ -68,12 +66,10 @@ def _outputs_within_retention(user: User) -> list[tuple[str, str]]:
     files = []
     for job in Job.objects.filter(user=user, status=JobStatus.DONE, expired_at__isnull=True).exclude(output_file=""):
         files.append((f"outputs/{job.id}{PurePosixPath(job.output_file).suffix}", job.output_file))
-    for record in RestoredImage.objects.filter(user=user).exclude(output_file=""):
-        files.append((f"restored/{record.id}{PurePosixPath(record.output_file).suffix}", record.output_file))
-    for preview in Preview.objects.filter(user=user).exclude(output_file=""):
-        files.append((f"previews/{preview.id}{PurePosixPath(preview.output_file).suffix}", preview.output_file))
-    for source in GallerySource.objects.filter(user=user):
-        files.append((f"gallery/{source.id}{PurePosixPath(source.file).suffix}", source.file))
+    for kind_files in (files for spec in all_kinds() for files in spec.user_files):  # previews, restores, ...
+        for row in kind_files.model.objects.filter(user=user).exclude(**{kind_files.file_field: ""}):
+            relpath = getattr(row, kind_files.file_field)
+            files.append((f"{kind_files.folder}/{row.pk}{PurePosixPath(relpath).suffix}", relpath))
     return files
 
 

@@ -1,7 +1,6 @@
 """Writes of self-service accounts: sign-up records and invites, sign-up credits, API keys
 behind verification, suspension, and deleting an account."""
 import logging
-from pathlib import PurePosixPath
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -13,13 +12,12 @@ from django.utils import timezone
 from apps.accounts.models import ApiKey, User
 from apps.accounts.services import api_key_create
 from apps.core.exceptions import ApplicationError
-from apps.core.uploads import UploadFolder
+from apps.core.models import IdempotencyRecord
+from apps.jobs.kinds import all_kinds
 from apps.jobs.models import ACTIVE_STATUSES, Job
-from apps.jobs.services import job_cancel, job_expire
+from apps.jobs.services import job_cancel
 from apps.ledger.services import credits_grant
-from apps.ops.models import IdempotencyRecord
-from apps.restore.models import GallerySource, RestoredImage
-from apps.swap.models import Preview
+from apps.ops.retention import user_media_delete
 from workers.errors import ErrorCategory
 
 from .models import Invite, SignupRecord, Suspension
@@ -105,12 +103,6 @@ def account_unsuspend(*, user: User) -> None:
     user.is_active = True
 
 
-def _record_files_remove(relpaths: list[str]) -> None:
-    """Deletes each file from storage (bucket and disk) and its own folder (<area>/<token>/)."""
-    for relpath in relpaths:
-        UploadFolder(relpath=str(PurePosixPath(relpath).parent), saved=[relpath]).remove()
-
-
 def account_delete(*, user: User) -> None:
     """"Delete my account": keys revoked at once, running jobs stopped (stop-job refunds), every
     file deleted on disk and in the bucket, every row of the person's deleted, and the user row
@@ -118,19 +110,14 @@ def account_delete(*, user: User) -> None:
     ApiKey.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     User.objects.filter(pk=user.pk).update(is_active=False)  # no new session or job from here on
     _jobs_stop(user)
-    for job_id in list(Job.objects.filter(user=user, expired_at__isnull=True).values_list("pk", flat=True)):
-        job_expire(job_id=job_id, reason="The account was deleted.")
-    _record_files_remove([r.output_file for r in RestoredImage.objects.filter(user=user).exclude(output_file="")])
-    _record_files_remove([p.output_file for p in Preview.objects.filter(user=user).exclude(output_file="")])
-    _record_files_remove([s.file for s in GallerySource.objects.filter(user=user)])
+    user_media_delete(user=user)  # every file of the person's work: jobs, previews, restores, gallery
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         account_deleted.send(sender=User, user=user)
         # A worker still on a just-stopped job finds no row at its next cancel check and drops its output.
         Job.objects.filter(user=user).delete()
-        Preview.objects.filter(user=user).delete()
-        RestoredImage.objects.filter(user=user).delete()
-        GallerySource.objects.filter(user=user).delete()
+        for files in (files for spec in all_kinds() for files in spec.user_files):
+            files.model.objects.filter(user=user).delete()
         IdempotencyRecord.objects.filter(user=user).delete()
         ApiKey.objects.filter(user=user).delete()
         EmailAddress.objects.filter(user=user).delete()

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.core.errors import error_status
+from workers.errors import ErrorCategory
 
 from .forms import AccountDeleteForm
 from .selectors import account_data_zip_write
@@ -40,7 +42,8 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
         # The password check is a way to guess it from a borrowed session: allauth's limit for
         # re-entering a password applies.
         form.add_error(None, "Too many attempts; wait a minute and try again.")
-        return render(request, "membership/account_delete.html", {"form": form}, status=429)
+        return render(request, "membership/account_delete.html", {"form": form},
+                      status=error_status(ErrorCategory.THROTTLED))
     if request.method == "POST" and form.is_valid():
         account_delete(user=request.user)
         logout(request)

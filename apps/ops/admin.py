@@ -1,8 +1,9 @@
 from django.contrib import admin
 
+from apps.core.models import IdempotencyRecord
 from apps.ledger.admin import ReadOnlyAdmin
 
-from .models import IdempotencyRecord, WebhookDelivery
+from .models import WebhookDelivery
 
 
 @admin.register(WebhookDelivery)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from kombu import Connection
 
@@ -29,6 +30,12 @@ class HealthReport:
             "degraded" if self.healthy else "unavailable")
         return {"status": status, "database": self.database, "broker": self.broker, "workers": self.workers,
                 "models": self.models}
+
+    def summary(self) -> dict:
+        """What anyone may see: the status and its parts, not which models are installed."""
+        body = self.as_dict()
+        del body["models"]
+        return body
 
 
 def _database_ok() -> bool:
@@ -67,3 +74,22 @@ def health_check(*, ping_workers: bool = True) -> HealthReport:
     if report.broker and ping_workers:
         report.workers = _workers_answering(settings.ISAMURAI_HEALTH_PING_SECONDS)
     return report
+
+
+_CACHE_KEY = "ops:health:summary"
+_LOCK_KEY = "ops:health:refreshing"
+
+
+def health_summary_cached() -> dict:
+    """The anonymous answer: a full check (workers pinged) at most once per
+    ISAMURAI_HEALTH_CACHE_SECONDS for every process sharing the cache. While one request
+    refreshes it, the others answer without a ping rather than ping the workers too."""
+    summary = cache.get(_CACHE_KEY)
+    if summary is not None:
+        return summary
+    refreshing = cache.add(_LOCK_KEY, 1, timeout=max(5.0, settings.ISAMURAI_HEALTH_PING_SECONDS * 3))
+    summary = health_check(ping_workers=refreshing).summary()
+    if refreshing:
+        cache.set(_CACHE_KEY, summary, timeout=settings.ISAMURAI_HEALTH_CACHE_SECONDS)
+        cache.delete(_LOCK_KEY)
+    return summary

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
@@ -51,17 +51,21 @@ class DatabaseCollector(Collector):
 
         durations = HistogramMetricFamily("isamurai_job_duration_seconds", "Processing time of finished jobs",
                                           labels=["kind"])
-        finished = Job.objects.filter(status=JobStatus.DONE, started_at__isnull=False, finished_at__isnull=False)
-        for kind in Job.objects.values_list("kind", flat=True).distinct():
-            seconds = [
-                (finished_at - started_at).total_seconds()
-                for started_at, finished_at in finished.filter(kind=kind).values_list("started_at", "finished_at")
-            ]
-            buckets, cumulative = [], 0
-            for bound in _DURATION_BUCKETS:
-                cumulative = sum(1 for s in seconds if s <= bound)
-                buckets.append(("+Inf" if bound == float("inf") else str(bound), cumulative))
-            durations.add_metric([kind], buckets, sum_value=sum(seconds))
+        # One aggregate query: the database counts each bucket, no finished job is loaded.
+        took = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+        bucket_counts = {
+            f"le_{index}": Count("id", filter=Q(took__lte=timedelta(seconds=bound)))
+            for index, bound in enumerate(_DURATION_BUCKETS) if bound != float("inf")
+        }
+        rows = (Job.objects.filter(status=JobStatus.DONE, started_at__isnull=False, finished_at__isnull=False)
+                .annotate(took=took).values("kind").order_by("kind")
+                .annotate(total=Count("id"), took_sum=Sum("took"), **bucket_counts))
+        for row in rows:
+            buckets = [("+Inf" if bound == float("inf") else str(bound),
+                        row["total"] if bound == float("inf") else row[f"le_{index}"])
+                       for index, bound in enumerate(_DURATION_BUCKETS)]
+            took_sum = row["took_sum"]
+            durations.add_metric([row["kind"]], buckets, sum_value=took_sum.total_seconds() if took_sum else 0.0)
         yield durations
 
         yield from _queue_by_priority()

@@ -5,7 +5,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.schema import ERROR_CODES, with_errors
+from apps.accounts.throttling import CHARGE
+from apps.core.schema import raises, with_errors
+from workers.errors import ErrorCategory
 
 from .services import media_verify
 
@@ -25,13 +27,15 @@ class VerifyApi(APIView):
     """Extension: does an image or video carry this server's C2PA manifest and watermark? Free."""
 
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = CHARGE  # free, but it uploads and decodes: counts against ISAMURAI_THROTTLE_CHARGE
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField()
 
     @extend_schema(request=InputSerializer, summary="Check a file's C2PA manifest and watermark (free)",
                    # 415: a body that isn't multipart (or multipart without a readable part).
-                   responses=with_errors({200: VerifyOutputSerializer}, codes=(*ERROR_CODES, 415)))
+                   responses=with_errors({200: VerifyOutputSerializer}))
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,35 +1,27 @@
-"""/api/verify/: what a file says about where it came from (free: nothing is charged or kept); the
-content policy on uploads that no swap check scores (slow motion, restore)."""
+"""/api/verify/: what a file says about where it came from (free: nothing is charged or kept)."""
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from apps.accounts.models import User
 from apps.core.fast import fast_task_call
-from apps.core.uploads import UploadFolder
+from apps.core.uploads import UploadFolder, media_file_check, media_root
 from workers.provenance.payload import server_tag
 
-from .policy import content_policy_mode, content_verdict
 from .selectors import output_id_for_watermark
-from .tasks import content_scan_task, provenance_inspect_task
 
-
-def content_policy_check(*, images: dict[str, str] | None = None, video: str | None = None,
-                         video_name: str = "the video") -> str:
-    """The content policy on stored uploads (name -> media path; a video at one frame a second),
-    before anything is charged: '' when they pass or the policy is off, the reason to flag them
-    in flag mode; in block mode a refusal raises ContentRefused (400)."""
-    mode = content_policy_mode()
-    if mode == "off":
-        return ""
-    answer = fast_task_call(content_scan_task, kwargs={"images": images or {}, "video": video,
-                                                       "video_name": video_name})
-    return content_verdict(mode=mode, **answer["content"])[:255]
-
+# The fast tasks this app's services send (by name; apps/provenance/tasks.py defines them).
+PROVENANCE_INSPECT_TASK = "provenance.inspect"
 
 def media_verify(*, user: User, upload: UploadedFile) -> dict:
+    """Free, but not unbounded: the upload limits (size, resolution, counted length) apply before
+    anything is decoded, here from headers and a killable ffprobe; decoding and the C2PA reader
+    (offline) run on a fast worker under a time limit."""
     folder = UploadFolder.create()
     try:
-        answer = fast_task_call(provenance_inspect_task, kwargs={"media": folder.save_upload(upload, stem="verify")})
+        media = folder.save_upload(upload, stem="verify")
+        media_file_check(media_root() / media, field="file", decode_images=False)
+        answer = fast_task_call(PROVENANCE_INSPECT_TASK, kwargs={"media": media},
+                                timeout=settings.ISAMURAI_VERIFY_SECONDS + 10)
     finally:
         folder.remove()
     mark = answer["watermark"]

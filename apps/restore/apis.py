@@ -7,10 +7,11 @@ from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
 from apps.core.exceptions import ApplicationError
-from apps.core.schema import with_errors
+from apps.core.idempotency import idempotent
+from apps.core.schema import raises, with_errors
 from apps.jobs.selectors import job_id_parse
-from apps.ops.idempotency import idempotent
 from workers.choices import RESTORE_MODES
+from workers.errors import ErrorCategory
 
 from .models import GallerySource
 from .selectors import gallery_source_url_get, restored_image_url_get
@@ -31,6 +32,7 @@ class RestoreImageApi(APIView):
                        "url": serializers.CharField(), "image_base64": serializers.CharField(),
                        "status": serializers.CharField()})}))
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -67,6 +69,7 @@ class GallerySourcesApi(APIView):
     @extend_schema(request={"multipart/form-data": inline_serializer("GalleryUpload", {
         "images": serializers.ListField(child=serializers.FileField())})},
         responses=with_errors({201: GalleryListSerializer}), summary="Upload one or more source images")
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         images = request.FILES.getlist("images")
         if not images:

@@ -13,6 +13,10 @@ class GallerySource(models.Model):
     faces_detected = models.PositiveIntegerField(default=0)
     # ArcFace embedding of the largest face (512 floats), computed once at upload.
     embedding = models.JSONField(null=True, blank=True)
+    # The content policy's verdict at upload: whether it ran, and the reason it flagged the image
+    # (flag mode; block mode refuses the upload). A swap using the source inherits the flag.
+    content_scanned = models.BooleanField(default=False)
+    content_flag_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,8 +1,10 @@
-"""Links to restore outputs and gallery sources (signed, expiring)."""
+"""Restore outputs and gallery sources: the user's lists and their links (signed, expiring)."""
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.core.storage import media_storage
 from apps.jobs.selectors import retention_period
 
@@ -29,3 +31,11 @@ def gallery_source_url_get(*, source: GallerySource) -> str:
 def restored_images_due_for_expiry_list(*, now: datetime | None = None):
     cutoff = (now or timezone.now()) - retention_period()
     return RestoredImage.objects.filter(created_at__lte=cutoff).exclude(output_file="")
+
+
+def gallery_sources_list(*, user: User) -> QuerySet[GallerySource]:
+    return GallerySource.objects.filter(user=user)
+
+
+def restored_images_list(*, user: User) -> QuerySet[RestoredImage]:
+    return RestoredImage.objects.filter(user=user).exclude(output_file="")  # "": deleted by retention

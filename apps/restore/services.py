@@ -9,21 +9,24 @@ from django.db import transaction
 
 from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits_check
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_check, content_policy_mode
 from apps.core.exceptions import NotFound
 from apps.core.fast import fast_task_call
 from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from apps.provenance.services import content_policy_check
 
 from .models import GallerySource, RestoredImage
 from .pricing import restore_price
 from .selectors import restored_images_due_for_expiry_list
-from .tasks import gallery_analyse_source_task, restore_image_task
 
 logger = logging.getLogger(__name__)
 
+
+# The fast tasks this app's services send (by name; apps/restore/tasks.py defines them).
+RESTORE_IMAGE_TASK = "restore.image"
+GALLERY_ANALYSE_SOURCE_TASK = "gallery.analyse_source"
 
 def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple[RestoredImage, str]:
     """Returns (record, JPEG base64). Nothing is charged or kept unless it succeeds."""
@@ -40,10 +43,10 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
         content_policy_check(images={"the image": source})  # block mode refuses; nothing is kept to flag
         record_id = uuid.uuid4()
         label = output_label_get(user=user, requested=None)
-        answer = fast_task_call(restore_image_task, kwargs={"image": source, "mode": mode, "output_id": str(record_id),
+        answer = fast_task_call(RESTORE_IMAGE_TASK, kwargs={"image": source, "mode": mode, "output_id": str(record_id),
                                                             "label": label})
         output.path.mkdir(parents=True, exist_ok=True)
-        output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), name="restored.jpg")
+        output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), stem="restored")
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="restore", job_id=record_id, note=f"restore {mode}")
             record = RestoredImage.objects.create(id=record_id, user=user, mode=mode, faces=answer["faces"],
@@ -53,11 +56,13 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
         raise
     finally:
         upload.remove()
+    output.release_local()
     return record, answer["image_base64"]
 
 
 def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[GallerySource]:
-    """Store each image with its face count and embedding; all or nothing."""
+    """Store each image with its face count and embedding; all or nothing. The content policy
+    scans each one here: a swap that uses a stored embedding never sees the photo again."""
     folder = UploadFolder(relpath=f"gallery/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
     try:
@@ -66,21 +71,35 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
             field = f"images[{index}]"
             relpath = folder.save_upload(image, stem=f"source_{index}")
             image_file_check(media_root() / relpath, field=field)
-            answer = fast_task_call(gallery_analyse_source_task, kwargs={"image": relpath})
+            scanned = content_policy_mode() != "off"
+            flag_reason = content_policy_check(images={f"the gallery image {field}": relpath})  # block: 400
+            answer = fast_task_call(GALLERY_ANALYSE_SOURCE_TASK, kwargs={"image": relpath})
             rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],
-                                      embedding=answer["embedding"]))
+                                      embedding=answer["embedding"], content_scanned=scanned,
+                                      content_flag_reason=flag_reason))
         with transaction.atomic():
-            return GallerySource.objects.bulk_create(rows)
+            created = GallerySource.objects.bulk_create(rows)
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return created
 
 
 def gallery_source_delete(*, user: User, source_id: uuid.UUID) -> None:
     source = gallery_source_get(user=user, source_id=source_id)
     relpath = source.file
     source.delete()
+    _media_file_delete(relpath)
+
+
+def _media_file_delete(relpath: str) -> None:
+    """Delete one stored file in the bucket and on this host, with its folder once empty."""
     media_storage().delete(relpath)
+    try:
+        (media_root() / relpath).parent.rmdir()
+    except OSError:  # other files still in it (a gallery upload of several images), or gone
+        pass
 
 
 def gallery_source_get(*, user: User, source_id: uuid.UUID) -> GallerySource:
@@ -91,7 +110,32 @@ def gallery_source_get(*, user: User, source_id: uuid.UUID) -> GallerySource:
 
 
 def gallery_source_bytes(*, user: User, source_id: uuid.UUID) -> bytes:
-    return media_storage().fetch(gallery_source_get(user=user, source_id=source_id).file).read_bytes()
+    # read, not fetched: the web host keeps no copy of a bucket file
+    return media_storage().read_bytes(gallery_source_get(user=user, source_id=source_id).file)
+
+
+def restored_images_delete_for_user(*, user: User) -> int:
+    """Delete every restored image of `user` now (the account is being deleted); returns how many."""
+    deleted = 0
+    for record in RestoredImage.objects.filter(user=user).exclude(output_file=""):
+        _restored_file_delete(record)
+        deleted += 1
+    return deleted
+
+
+def gallery_sources_delete_for_user(*, user: User) -> int:
+    """Delete every gallery source of `user`, its file included; returns how many."""
+    deleted = 0
+    for source in GallerySource.objects.filter(user=user):
+        gallery_source_delete(user=user, source_id=source.pk)
+        deleted += 1
+    return deleted
+
+
+def _restored_file_delete(record: RestoredImage) -> None:
+    media_storage().delete(record.output_file)
+    shutil.rmtree((media_root() / record.output_file).parent, ignore_errors=True)
+    RestoredImage.objects.filter(pk=record.pk).update(output_file="")
 
 
 def restored_images_expire_due() -> int:
@@ -100,11 +144,9 @@ def restored_images_expire_due() -> int:
     expired = 0
     for record in restored_images_due_for_expiry_list():
         try:
-            media_storage().delete(record.output_file)
+            _restored_file_delete(record)
         except Exception:  # storage trouble: try again next sweep
             logger.exception("restored image %s: could not delete %s", record.id, record.output_file)
             continue
-        shutil.rmtree((media_root() / record.output_file).parent, ignore_errors=True)
-        RestoredImage.objects.filter(pk=record.pk).update(output_file="")
         expired += 1
     return expired

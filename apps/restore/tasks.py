@@ -7,19 +7,22 @@ from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
-from apps.core.provenance import RESTORE_PROVENANCE, output_marker
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.faces.analyser import FaceAnalyser, largest
 from workers.imaging.codec import ImageDecoder, JpegEncoder
 from workers.pipelines.options import RestoreOptions
 from workers.pipelines.restore import restore_image
 
+from .provenance import RESTORE_PROVENANCE
+from .services import GALLERY_ANALYSE_SOURCE_TASK, RESTORE_IMAGE_TASK
+
 
 def _load(relpath: str):
     return ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS).decode_file(media_storage().fetch(relpath))
 
 
-@shared_task(name="restore.image")
+@shared_task(name=RESTORE_IMAGE_TASK)
 def restore_image_task(*, image: str, mode: str, output_id: str, label: bool | None = None) -> dict:
     def work() -> dict:
         result = restore_image(model_registry(), _load(image), RestoreOptions(mode=mode))
@@ -31,7 +34,7 @@ def restore_image_task(*, image: str, mode: str, output_id: str, label: bool | N
     return fast_task_answer(work)
 
 
-@shared_task(name="gallery.analyse_source")
+@shared_task(name=GALLERY_ANALYSE_SOURCE_TASK)
 def gallery_analyse_source_task(*, image: str) -> dict:
     """Face count and the largest face's embedding of an uploaded source."""
 

@@ -6,11 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
-from apps.core.schema import with_errors
+from apps.core.idempotency import idempotent
+from apps.core.schema import raises, with_errors
 from apps.jobs.apis import JobProgressByPathApi
 from apps.jobs.selectors import job_id_parse
-from apps.ops.idempotency import idempotent
 from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+from workers.errors import ErrorCategory
 
 from .models import SlowMotionJob
 from .serializers import SlowMotionEnvelopeSerializer, SlowMotionJobOutputSerializer
@@ -38,6 +39,7 @@ class SlowMotionCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses=with_errors({201: SlowMotionEnvelopeSerializer}),
                    summary="Upload a slow motion project (Draft, free)")
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

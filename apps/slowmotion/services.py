@@ -2,15 +2,13 @@
 import uuid
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 from apps.accounts.limits import output_label_get, plan_limits_check
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_check
 from apps.core.uploads import UploadFolder, media_file_check, media_root
 from apps.jobs.selectors import job_get_for_user
-from apps.jobs.services import job_start
-from apps.ops.webhooks import webhook_url_validate
-from apps.provenance.services import content_policy_check
+from apps.jobs.services import job_draft_quota_check, job_start, job_submit
 
 from .models import SlowMotionJob
 
@@ -18,24 +16,28 @@ from .models import SlowMotionJob
 def slowmotion_project_create(
     *, user: User, source_video: UploadedFile, slowdown_factor: int, quality: str, mode: str, webhook_url: str = ""
 ) -> SlowMotionJob:
-    if webhook_url:
-        webhook_url_validate(webhook_url)
     folder = UploadFolder.create()
     try:
         source = folder.save_upload(source_video, stem="source")
+        job_draft_quota_check(user=user, adding=folder.bytes_saved)  # a project is a Draft until processed
         media = media_file_check(media_root() / source, field="source_video", allow_image=False)
         plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=quality)
         flag_reason = content_policy_check(video=source, video_name="the video")
-        with transaction.atomic():
-            return SlowMotionJob.objects.create(
-                user=user, inputs={"source": source}, slowdown_factor=slowdown_factor,
-                quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
-                label=output_label_get(user=user, requested=None), content_flagged=bool(flag_reason),
-                content_flag_reason=flag_reason,
-            )
+        project = SlowMotionJob(
+            user=user, inputs={"source": source}, files=list(folder.saved), input_bytes=folder.bytes_saved,
+            slowdown_factor=slowdown_factor,
+            quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
+            label=output_label_get(user=user, requested=None), content_flagged=bool(flag_reason),
+            content_flag_reason=flag_reason,
+        )
+        project = job_submit(job=project, start=False)
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return project
+    folder.release_local()
+    return project
 
 
 def slowmotion_project_process(*, user: User, project_id: uuid.UUID) -> SlowMotionJob:

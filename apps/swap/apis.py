@@ -6,12 +6,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
-from apps.core.schema import with_errors
+from apps.core.idempotency import idempotent
+from apps.core.schema import raises, with_errors
 from apps.core.uploads import base64_image_decode
 from apps.jobs.apis import JobProgressApi
 from apps.jobs.selectors import job_id_parse
-from apps.ops.idempotency import idempotent
 from workers.choices import FACE_SELECTIONS, QUALITIES
+from workers.errors import ErrorCategory
 
 from .models import FaceSwapJob
 from .options import QualityOptionsSerializer, quality_options_pop
@@ -75,6 +76,7 @@ class FullProcessSwapApi(APIView):
 
     @extend_schema(request=FaceSwapUploadInputSerializer, responses=with_errors({201: FaceSwapEnvelopeSerializer}))
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         data = FaceSwapUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -144,6 +146,7 @@ class PreviewSwapApi(APIView):
     @extend_schema(request=InputSerializer, summary="One-frame preview", responses=with_errors({200: inline_serializer(
         "PreviewOutput", {"image_base64": serializers.CharField(), "preview_id": serializers.CharField()})}))
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -176,6 +179,7 @@ class AnalyseFrameApi(APIView):
                        "analysis": inline_serializer("AnalysedPerson", {
                            "person_id": serializers.CharField(), "thumbnail": serializers.CharField(),
                            "bbox": serializers.ListField(child=serializers.IntegerField())}, many=True)})}))
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -196,6 +200,7 @@ class MultiPreviewSwapApi(APIView):
                    responses=with_errors({200: inline_serializer("MultiPreviewOutput", {
                        "preview_image": serializers.CharField(), "preview_id": serializers.CharField()})}))
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -220,6 +225,7 @@ class MultipleFaceSwapApi(APIView):
     @extend_schema(request=InputSerializer, responses=with_errors({201: FaceSwapEnvelopeSerializer}),
                    summary="Start a multi-person face swap job")
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # a fast worker, a model or the GPU provider missing
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

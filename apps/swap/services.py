@@ -2,6 +2,8 @@
 then create (and charge) the job, or run a preview. Any failure leaves no files and no rows
 and charges nothing."""
 import base64
+import logging
+import shutil
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +16,9 @@ from django.utils import timezone
 
 from apps.accounts.limits import image_pixels_get, output_label_get, plan_limits_check
 from apps.accounts.models import User
+from apps.core.content_policy import ContentRefused, content_policy_mode, content_verdict
 from apps.core.fast import fast_task_call
+from apps.core.storage import media_storage
 from apps.core.uploads import (
     UploadFolder,
     base64_image_decode,
@@ -23,18 +27,26 @@ from apps.core.uploads import (
     media_root,
 )
 from apps.jobs.selectors import job_get_for_user, retention_period
-from apps.jobs.services import job_queue, job_start
+from apps.jobs.services import job_draft_quota_check, job_start, job_submit
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from apps.ops.webhooks import webhook_url_validate
-from apps.provenance.policy import content_policy_mode, content_verdict
 from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE
 
 from .models import FaceSwapJob, Preview
 from .pricing import faceswap_price, preview_price
-from .sources import PersonInput, SourceInput, analysis_results_parse, source_entries  # noqa: F401 (callers)
-from .tasks import swap_analyse_frame_task, swap_check_sources_task, swap_preview_task
+from .sources import (  # noqa: F401 (callers)
+    PersonInput,
+    SourceInput,
+    analysis_results_parse,
+    gallery_content_flags,
+    source_entries,
+)
 
+# The fast tasks this app's services send (by name; apps/swap/tasks.py defines them).
+SWAP_PREVIEW_TASK = "swap.preview"
+SWAP_CHECK_SOURCES_TASK = "swap.check_sources"
+SWAP_ANALYSE_FRAME_TASK = "swap.analyse_frame"
+logger = logging.getLogger(__name__)
 
 def _require_credits(*, user: User, price: int) -> None:
     """Fail fast (403, no work done) when the balance can't cover `price`; the charge itself
@@ -44,6 +56,16 @@ def _require_credits(*, user: User, price: int) -> None:
         raise InsufficientCredits(need=price, have=have)
 
 
+
+
+def _gallery_verdict(*, mode: str, source: SourceInput | None, persons: list[PersonInput] | None) -> str:
+    """Gallery sources were scanned at upload: block mode refuses one flagged then (uploaded in
+    flag mode); flag mode passes its reason on to the job."""
+    flags = gallery_content_flags(source=source, persons=persons) if mode != "off" else []
+    if flags and mode == "block":
+        raise ContentRefused(f"The gallery source {flags[0]}, which this server does not accept. "
+                             "Nothing was charged.")
+    return "; ".join(flags)
 
 
 def faceswap_job_create(
@@ -64,18 +86,20 @@ def faceswap_job_create(
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
     here (on a fast worker); the job keeps what was found and its GPU run reuses it."""
-    if webhook_url:
-        webhook_url_validate(webhook_url)
+    policy = content_policy_mode()
+    gallery_flag = _gallery_verdict(mode=policy, source=source, persons=persons)
     folder = UploadFolder.create()
     try:
-        def stored(data: bytes, name: str) -> str:
-            return folder.save_bytes(data, name=name)
+        def stored(data: bytes, stem: str) -> str:
+            return folder.save_bytes(data, stem=stem)
 
         entries = source_entries(source=source, persons=persons, store=stored)
         for entry in entries:  # each photo decodes (400 naming its field otherwise)
             for relpath, field in zip(entry["sources"], entry["labels"], strict=True):
                 image_file_check(media_root() / relpath, field=field)
         inputs = {"target": folder.save_upload(target, stem="target")}
+        if not start:
+            job_draft_quota_check(user=user, adding=folder.bytes_saved)
         media = media_file_check(media_root() / inputs["target"], field="target_media")
         plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=gquality,
                           image_pixels=image_pixels_get(media_root() / inputs["target"])
@@ -85,30 +109,29 @@ def faceswap_job_create(
             user=user, inputs=inputs, name=name, description=description, gquality=gquality,
             enhance=enhance, multi=persons is not None, media_type=media.media_type,
             duration_seconds=media.duration_seconds, face_selection=face_selection, webhook_url=webhook_url,
-            quality_options=dict(quality_options or {}),
+            quality_options=dict(quality_options or {}), input_bytes=folder.bytes_saved,
             label=output_label_get(user=user, requested=label),
         )
         price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
         check_kwargs: dict = {"persons": entries, "quality_options": job.quality_options}
-        policy = content_policy_mode()
         if policy != "off":
             check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == MEDIA_IMAGE,
                                 refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == "block" else None)
-        checked = fast_task_call(swap_check_sources_task, kwargs=check_kwargs)
+        checked = fast_task_call(SWAP_CHECK_SOURCES_TASK, kwargs=check_kwargs)
         if checked.get("content"):  # block mode raises here: nothing saved, nothing charged
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
-            job.content_flagged = bool(job.content_flag_reason)
+        job.content_flag_reason = (job.content_flag_reason or gallery_flag)[:255]
+        job.content_flagged = bool(job.content_flag_reason)
         job.analysis = checked["sources"]
-        with transaction.atomic():
-            job.save()
-            if start:
-                job = job_queue(job=job, price=price)
-        return job
+        job.files = list(folder.saved)
+        job = job_submit(job=job, start=start)
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
+    return job
 
 
 def faceswap_job_process(*, user: User, job_id: uuid.UUID) -> FaceSwapJob:
@@ -143,16 +166,18 @@ def swap_preview_create(
     price = preview_price(enhance=enhance)
     _require_credits(user=user, price=price)
     policy = content_policy_mode()
+    if policy == "block":
+        _gallery_verdict(mode=policy, source=source, persons=persons)
     if policy == "block":  # "flag" marks jobs; a preview is not kept, so only "block" applies
         kwargs["content_threshold"] = settings.ISAMURAI_NSFW_THRESHOLD
-    answer = fast_task_call(swap_preview_task, kwargs=kwargs)
+    answer = fast_task_call(SWAP_PREVIEW_TASK, kwargs=kwargs)
     if answer.get("content"):
         content_verdict(mode=policy, **answer["content"])
     image_b64 = answer["image_base64"]
     folder = UploadFolder(relpath=f"previews/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True, exist_ok=True)
     try:
-        output_rel = folder.save_bytes(base64.b64decode(image_b64), name="preview.jpg")
+        output_rel = folder.save_bytes(base64.b64decode(image_b64), stem="preview")
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="preview", job_id=preview_id, note="preview")
             preview = Preview.objects.create(id=preview_id, user=user, job=job, multi=persons is not None,
@@ -161,12 +186,13 @@ def swap_preview_create(
     except BaseException:
         folder.remove()
         raise
+    folder.release_local()
     return preview, image_b64
 
 
 def frame_analyse(*, target_b64: str) -> list[dict]:
     target = base64_image_decode(target_b64, field="target_image_base64")
-    return fast_task_call(swap_analyse_frame_task, kwargs={"target": _b64(target)})["analysis"]
+    return fast_task_call(SWAP_ANALYSE_FRAME_TASK, kwargs={"target": _b64(target)})["analysis"]
 
 
 def _b64(data: bytes) -> str:
@@ -174,12 +200,32 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def previews_delete_for_user(*, user: User) -> int:
+    """Delete every preview image of `user` now (the account is being deleted); returns how many."""
+    deleted = 0
+    for preview in Preview.objects.filter(user=user).exclude(output_file=""):
+        _preview_file_delete(preview)
+        deleted += 1
+    return deleted
+
+
+def _preview_file_delete(preview: Preview) -> None:
+    """Delete a preview's image in the bucket and on this host; raises on a storage outage, so
+    the record keeps its path and the next sweep tries again."""
+    media_storage().delete(preview.output_file)
+    shutil.rmtree(media_root() / Path(preview.output_file).parent, ignore_errors=True)
+    Preview.objects.filter(pk=preview.pk).update(output_file="")
+
+
 def previews_expire_due() -> int:
     """Retention: delete preview images older than ISAMURAI_RETENTION_HOURS (the charged record stays)."""
     cutoff = timezone.now() - retention_period()
     expired = 0
     for preview in Preview.objects.filter(created_at__lte=cutoff).exclude(output_file=""):
-        UploadFolder(relpath=str(Path(preview.output_file).parent), saved=[preview.output_file]).remove()
-        Preview.objects.filter(pk=preview.pk).update(output_file="")
+        try:
+            _preview_file_delete(preview)
+        except Exception:  # storage trouble: try again next sweep
+            logger.exception("preview %s: could not delete %s", preview.id, preview.output_file)
+            continue
         expired += 1
     return expired

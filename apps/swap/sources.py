@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_mode
 from apps.core.exceptions import ApplicationError
 from apps.core.uploads import base64_image_decode
 from apps.jobs.selectors import job_id_parse
@@ -35,6 +36,8 @@ class SourceInput:
     photos: list[bytes] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     embeddings: list[list[float]] = field(default_factory=list)
+    # What the content policy said at upload about gallery sources used by embedding ("field: reason").
+    content_flags: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.photos) + len(self.embeddings)
@@ -67,7 +70,8 @@ def source_input_build(
     """One person's source from (field, image bytes) photos and (field, id) gallery sources.
 
     A gallery source with a stored embedding is used by it; one without (stored before
-    embeddings were, or without a face) is sent as a photo, so it is checked like an upload.
+    embeddings were, or without a face), or never scanned by a content policy now on, is sent as
+    a photo, so it is checked like an upload.
     More than MAX_SOURCE_PHOTOS in all is a 400 naming ``count_field``.
     """
     total = len(photos) + len(gallery_ids)
@@ -79,8 +83,12 @@ def source_input_build(
         source.add_photo(data, label=label)
     for label, gallery_id in gallery_ids:
         row = gallery_source_get(user=user, source_id=gallery_id)
-        if row.embedding:
+        # A source stored while the content policy was off has no verdict: it goes as a photo,
+        # so the swap's check scans it.
+        if row.embedding and (row.content_scanned or content_policy_mode() == "off"):
             source.embeddings.append([float(value) for value in row.embedding])
+            if row.content_flag_reason:
+                source.content_flags.append(f"{label}: {row.content_flag_reason}")
         else:
             source.add_photo(gallery_source_bytes(user=user, source_id=gallery_id), label=label)
     return source
@@ -176,8 +184,8 @@ def source_entries(*, source: SourceInput | None, persons: list[PersonInput] | N
         person_source = person_source or SourceInput()
         return {
             "person_id": person_id,
-            "thumbnail": store(thumbnail, f"thumbnail_{person_id}.img") if thumbnail is not None else None,
-            "sources": [store(photo, f"source_{person_id}_{index}.img")
+            "thumbnail": store(thumbnail, f"thumbnail_{person_id}") if thumbnail is not None else None,
+            "sources": [store(photo, f"source_{person_id}_{index}")
                         for index, photo in enumerate(person_source.photos)],
             "labels": list(person_source.labels),
             "known": person_source.embeddings,
@@ -186,3 +194,9 @@ def source_entries(*, source: SourceInput | None, persons: list[PersonInput] | N
     if persons is None:
         return [entry(SINGLE_SOURCE_KEY, None, source)]
     return [entry(person.person_id, person.thumbnail, person.source) for person in persons]
+
+
+def gallery_content_flags(*, source: SourceInput | None, persons: list[PersonInput] | None) -> list[str]:
+    """The content policy's flags, from upload, of the gallery sources a swap uses by embedding."""
+    sources = [source] if persons is None else [person.source for person in persons]
+    return [flag for each in sources if each for flag in each.content_flags]

@@ -10,9 +10,10 @@ from django.conf import settings
 
 from apps.core.fast import fast_task_answer
 from apps.core.model_access import model_registry
-from apps.core.provenance import PREVIEW_PROVENANCE, output_marker
+from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.choices import FACE_SELECTIONS
+from workers.errors import MediaError
 from workers.faces.analyser import FaceAnalyser
 from workers.faces.matching import SINGLE_SOURCE_KEY
 from workers.imaging.codec import ImageDecoder, JpegEncoder
@@ -20,6 +21,9 @@ from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_
 from workers.pipelines.sources import FaceIdentity, SwapSources, sources_analyse
 from workers.processors.chain import FrameProcessing
 from workers.provenance.content_policy import content_scan
+
+from .provenance import PREVIEW_PROVENANCE
+from .services import SWAP_ANALYSE_FRAME_TASK, SWAP_CHECK_SOURCES_TASK, SWAP_PREVIEW_TASK
 
 
 def _decoder() -> ImageDecoder:
@@ -34,9 +38,23 @@ def _from_media(relpath: str):
     return _decoder().decode_file(media_storage().fetch(relpath))
 
 
+def _field_decoded(field: str, load: Callable[[str], np.ndarray], item: str) -> np.ndarray:
+    """``load(item)``, with a decoding failure naming the request field the image came in."""
+    try:
+        return load(item)
+    except MediaError as exc:
+        raise MediaError(f"{field}: {exc.user_message}", detail=exc.detail) from None
+
+
 def _source_photos(entries: list[dict], load: Callable[[str], np.ndarray]) -> dict[str, list[np.ndarray]]:
     """Each person's uploaded source photos (entries of apps.swap.sources.source_entries), decoded once."""
-    return {e["person_id"]: [load(item) for item in e["sources"]] for e in entries if e.get("sources")}
+    photos = {}
+    for entry in entries:
+        if entry.get("sources"):
+            labels = list(entry.get("labels") or []) + ["source_image"] * len(entry["sources"])
+            photos[entry["person_id"]] = [_field_decoded(label, load, item)
+                                          for label, item in zip(labels, entry["sources"], strict=False)]
+    return photos
 
 
 def _swap_sources(models, entries: list[dict], photos: dict[str, list[np.ndarray]],
@@ -48,7 +66,8 @@ def _swap_sources(models, entries: list[dict], photos: dict[str, list[np.ndarray
     analyser = FaceAnalyser(models)
     if len(entries) == 1 and entries[0]["person_id"] == SINGLE_SOURCE_KEY:
         return sources_analyse(analyser, photos.get(SINGLE_SOURCE_KEY, []), labels=labels, known=known)
-    thumbnails = {e["person_id"]: load(e["thumbnail"]) for e in entries}
+    thumbnails = {e["person_id"]: _field_decoded(f"{e['person_id']}.thumbnail", load, e["thumbnail"])
+                  for e in entries}
     return sources_analyse(analyser, photos, thumbnails, labels=labels, known=known)
 
 
@@ -66,13 +85,13 @@ def _content_score(*, photos: dict[str, list[np.ndarray]], target: np.ndarray | 
     return {"score": verdict.score, "where": verdict.where}
 
 
-@shared_task(name="swap.preview")
+@shared_task(name=SWAP_PREVIEW_TASK)
 def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhance: bool = False,
                       face_selection: str = FACE_SELECTIONS.default, quality_options: dict | None = None,
                       label: bool | None = None, content_threshold: float | None = None) -> dict:
     def work() -> dict:
         models = model_registry()
-        target_image = _from_b64(target)
+        target_image = _field_decoded("target_image_base64", _from_b64, target)
         photos = _source_photos(persons, _from_b64)
         if content_threshold is not None:  # block mode: a refused preview isn't swapped at all
             content = _content_score(photos=photos, target=target_image)
@@ -88,7 +107,7 @@ def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhan
     return fast_task_answer(work)
 
 
-@shared_task(name="swap.check_sources")
+@shared_task(name=SWAP_CHECK_SOURCES_TASK)
 def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None = None, target: str | None = None,
                             target_is_image: bool = False, refuse_at: float | None = None) -> dict:
     """Submission-time check: each source (and each multi person's thumbnail) has a face, and the
@@ -103,7 +122,7 @@ def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None
         answer = {}
         if target is not None:
             answer["content"] = _content_score(
-                photos=photos, target=_from_media(target) if target_is_image else None,
+                photos=photos, target=_field_decoded("target_media", _from_media, target) if target_is_image else None,
                 target_video=None if target_is_image else str(media_storage().fetch(target)))
             if refuse_at is not None and answer["content"]["score"] >= refuse_at:
                 return answer
@@ -116,10 +135,10 @@ def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None
     return fast_task_answer(work)
 
 
-@shared_task(name="swap.analyse_frame")
+@shared_task(name=SWAP_ANALYSE_FRAME_TASK)
 def swap_analyse_frame_task(*, target: str) -> dict:
     def work() -> dict:
-        persons = analyse_frame(model_registry(), _from_b64(target))
+        persons = analyse_frame(model_registry(), _field_decoded("target_image_base64", _from_b64, target))
         return {"analysis": [
             {"person_id": p.person_id, "thumbnail": base64.b64encode(p.thumbnail_jpeg).decode(), "bbox": p.bbox}
             for p in persons

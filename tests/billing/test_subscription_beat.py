@@ -1,4 +1,4 @@
-"""A real worker (`-Q gpu,fast -B`): its beat runs billing.subscriptions_end on the fast queue and
+"""A real worker (`-Q gpu,fast,webhooks -B`): its beat runs billing.subscriptions_end on the fast queue and
 drops a cancelled subscription whose paid period ended to the default plan."""
 from datetime import timedelta
 

@@ -8,11 +8,12 @@ import pytest
 import requests
 
 from apps.accounts.models import ApiKey
-from apps.core.provenance import FACE_SWAP_PROVENANCE, output_marker
+from apps.core.provenance import output_marker
 from apps.jobs.models import JobStatus
 from apps.jobs.services import job_cancel
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.swap.models import FaceSwapJob, Preview
+from apps.swap.provenance import FACE_SWAP_PROVENANCE
 
 from .conftest import PASSWORD
 

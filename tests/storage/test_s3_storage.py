@@ -3,31 +3,20 @@ the bucket and publishes the output there; the API answers an expiring presigned
 downloads the video. The bucket is moto's S3 server on 127.0.0.1."""
 import time
 
-import boto3
 import pytest
 import requests
 from django.test import Client
-from moto.server import ThreadedMotoServer
 
 from apps.core.storage import LocalMediaStorage, media_storage
-from tests.worker_process import WorkerPool, broker_purge
+from apps.core.uploads import UploadFolder
+from apps.jobs.services import job_cancel
+from apps.swap.models import FaceSwapJob
+from tests.worker_process import WorkerPool, broker_purge, wait_for
+
+from .conftest import BUCKET, s3_worker_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 TEST_PIPELINES = '{"faceswap": "tests.jobs.pipelines:reencode", "slowmotion": "tests.jobs.pipelines:reencode"}'
-BUCKET = "isamurai-test"
-S3_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
-                 aws_secret_access_key="testing").create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -36,22 +25,11 @@ def remote_worker(django_db_setup, django_db_blocker, s3_endpoint, tmp_path_fact
     with django_db_blocker.unblock():
         broker_purge()
     other_host_media = tmp_path_factory.mktemp("other_host_media")
-    pool = WorkerPool({"ISAMURAI_PIPELINES_JSON": TEST_PIPELINES, "ISAMURAI_S3_BUCKET": BUCKET,
-                       "ISAMURAI_S3_ENDPOINT_URL": s3_endpoint, "ISAMURAI_S3_REGION": "us-east-1",
-                       "ISAMURAI_MEDIA_ROOT": str(other_host_media), **S3_ENV})
+    pool = WorkerPool({"ISAMURAI_PIPELINES_JSON": TEST_PIPELINES, "ISAMURAI_MEDIA_ROOT": str(other_host_media),
+                       **s3_worker_env(s3_endpoint)})
     pool(concurrency=1)
     yield other_host_media
     pool.stop_all()
-
-
-@pytest.fixture
-def s3_settings(settings, s3_endpoint, monkeypatch):
-    for name, value in S3_ENV.items():
-        monkeypatch.setenv(name, value)
-    settings.ISAMURAI_S3_BUCKET = BUCKET
-    settings.ISAMURAI_S3_ENDPOINT_URL = s3_endpoint
-    settings.ISAMURAI_S3_REGION = "us-east-1"
-    return settings
 
 
 def test_job_across_hosts_through_the_bucket(remote_worker, s3_settings, make_user, testdata):
@@ -72,9 +50,10 @@ def test_job_across_hosts_through_the_bucket(remote_worker, s3_settings, make_us
     assert url.startswith(s3_settings.ISAMURAI_S3_ENDPOINT_URL) and "Signature" in url and "Expires" in url
     download = requests.get(url, timeout=10)
     assert download.status_code == 200 and download.content[4:8] == b"ftyp"
-    # The worker fetched the input from the bucket and kept no copy of the published output.
-    assert any(remote_worker.glob("uploads/*/source.mp4"))
-    assert not any(p.is_file() for p in remote_worker.glob("outputs/**/*"))
+    # The worker fetched the input from the bucket (its media root started empty), and when the
+    # job ended it dropped it and kept no copy of the published output.
+    wait_for(lambda: not any(p.is_file() for p in remote_worker.rglob("*")), timeout=10,
+             what="the worker to drop the job's files")
     # The media endpoint sends a host without the file to the bucket.
     relpath = url.split(f"/{BUCKET}/", 1)[1].split("?", 1)[0]
     redirect = Client().get(LocalMediaStorage().url(relpath))  # a signed link of this server
@@ -96,3 +75,21 @@ def test_rejected_upload_leaves_nothing_in_the_bucket(s3_settings, make_user, tm
             "/api/slowmotion/", {"source_video": video, "slowdown_factor": "2", "quality": "480p", "mode": "fps"})
     assert response.status_code == 400
     assert _bucket_keys() == before
+
+
+def test_a_finished_jobs_leftover_copies_leave_every_worker(remote_worker, s3_settings, make_user, tmp_path):
+    """A pool process killed mid-job leaves the job's input on its host (nobody holds it). When the
+    job ends, every worker is told to drop its copies: gone in seconds, long before the idle sweep
+    (ISAMURAI_WORKER_CACHE_IDLE_SECONDS, 120 s here) would."""
+    s3_settings.ISAMURAI_MEDIA_ROOT = tmp_path / "web"
+    user, _ = make_user(credits=5)
+    folder = UploadFolder.create()
+    relpath = folder.save_bytes(b"video bytes", name="target.mp4")
+    job = FaceSwapJob.objects.create(user=user, inputs={"target": relpath}, files=[relpath])
+    leftover = remote_worker / relpath
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"video bytes")
+    job_cancel(user=user, job_id=job.id)  # the job ends (a Draft, stopped)
+    wait_for(lambda: not leftover.exists(), timeout=15, interval=0.1, what="the worker to drop the leftover copy")
+    assert not leftover.parent.exists()
+    folder.remove()

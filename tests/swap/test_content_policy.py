@@ -10,8 +10,8 @@ import cv2
 import pytest
 
 from apps.accounts.models import User
+from apps.core.content_policy import content_policy_mode, content_policy_startup_check
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
-from apps.provenance.policy import content_policy_mode, content_policy_startup_check
 from apps.slowmotion.models import SlowMotionJob
 from apps.swap.models import FaceSwapJob
 from tests.standin_models import write_standins

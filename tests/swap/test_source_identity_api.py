@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from apps.core.provenance import FACE_SWAP_PROVENANCE, PREVIEW_PROVENANCE, output_marker
+from apps.core.provenance import output_marker
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.restore.models import GallerySource
 from apps.swap.models import FaceSwapJob
+from apps.swap.provenance import FACE_SWAP_PROVENANCE, PREVIEW_PROVENANCE
 from tests.worker_process import wait_finished
 from workers.faces.analyser import FaceAnalyser, largest
 from workers.imaging.codec import ImageDecoder

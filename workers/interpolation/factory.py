@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workers.choices import INTERPOLATORS
+from workers.errors import InvalidOption
 from workers.interpolation.base import FrameInterpolator
 from workers.interpolation.flow import FlowInterpolator
 from workers.interpolation.rife import RifeInterpolator
@@ -20,8 +21,8 @@ def resolve_interpolator_name(choice: str, models: Any) -> str:
     """
     choice = (choice or INTERPOLATORS.default).strip().lower()
     if choice not in INTERPOLATORS.values:
-        raise ValueError(f"interpolator must be one of {', '.join(INTERPOLATORS.values)}, "
-                         f"got {choice!r}")
+        raise InvalidOption(f"interpolator must be one of {', '.join(INTERPOLATORS.values)}, "
+                            f"got {choice!r}.")
     if choice == "auto":
         available = models is not None and models.is_available(RIFE_MODEL_NAME)
         return "rife" if available else "flow"

@@ -189,11 +189,24 @@ class ManifestSummary:
     digital_source_type: str | None
 
 
+# Reading a stranger's file never touches the network: no remote manifest named in its XMP (a
+# blind SSRF otherwise), no OCSP responder named in its certificate, no other host at all.
+OFFLINE_READER_SETTINGS = {
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+    "core": {"allowed_network_hosts": []},
+}
+
+
+def _offline_context() -> c2pa.Context:
+    return c2pa.Context(settings=c2pa.Settings.from_dict(OFFLINE_READER_SETTINGS))
+
+
 def manifest_read(data: bytes, *, mime_type: str) -> ManifestSummary:
     """What a C2PA reader sees in a file: is there a manifest, is its signature valid (trusted or
-    not), who generated it and the digital source type of its first action."""
+    not), who generated it and the digital source type of its first action. Offline: a manifest
+    stored elsewhere counts as absent."""
     try:
-        reader = c2pa.Reader(mime_type, io.BytesIO(data))
+        reader = c2pa.Reader(mime_type, io.BytesIO(data), context=_offline_context())
     except c2pa.C2paError:
         return ManifestSummary(present=False, valid=False, claim_generator=None, digital_source_type=None)
     with reader:

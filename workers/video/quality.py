@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 from workers.choices import QUALITIES
+from workers.errors import InvalidOption
 
 # "720p" -> 720: each quality name of workers.choices is its shorter side.
 QUALITY_SHORT_SIDE: dict[str, int] = {name: int(name.rstrip("p")) for name in QUALITIES}
 
 
 def short_side_for(quality: str) -> int:
-    """The shorter side in pixels for ``480p``/``720p``/``1080p``; ValueError for anything else."""
+    """The shorter side in pixels for ``480p``/``720p``/``1080p``; InvalidOption for anything else."""
     try:
         return QUALITY_SHORT_SIDE[quality.strip().lower()]
     except (KeyError, AttributeError):
         allowed = ", ".join(QUALITY_SHORT_SIDE)
-        raise ValueError(f"quality must be one of {allowed}, got {quality!r}") from None
+        raise InvalidOption(f"quality must be one of {allowed}, got {quality!r}.") from None
 
 
 def _even(value: float) -> int:

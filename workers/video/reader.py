@@ -1,6 +1,8 @@
 """Stream decoded frames out of ffmpeg as BGR numpy arrays, a few at a time."""
 from __future__ import annotations
 
+import math
+import shutil
 import subprocess
 import threading
 from collections import deque
@@ -13,6 +15,7 @@ import numpy as np
 from workers.concurrency import ProducerThread
 from workers.errors import MediaError
 from workers.video.probe import MediaInfo, MediaProbe
+from workers.video.sandbox import CODEC_LIMITS, input_arguments, limited_command, limits_preexec, tool_environment
 
 # Fewer frames than this share of the container's count, with decoder errors, means damage.
 _COMPLETE_FRACTION = 0.95
@@ -38,13 +41,16 @@ class StderrCollector:
 
 def ffmpeg_spawn(command: list[str], *, writes_frames: bool) -> tuple[subprocess.Popen, StderrCollector]:
     """Start ffmpeg with raw frames on one pipe (stdout when it decodes, stdin when it encodes)
-    and its stderr drained on a thread; a missing ffmpeg is a MediaError for the user."""
+    and its stderr drained on a thread; a missing ffmpeg is a MediaError for the user. It runs
+    with a minimal environment and a memory limit (``workers.video.sandbox``)."""
     try:
+        if shutil.which(command[0]) is None:  # prlimit would start, then fail to run it
+            raise FileNotFoundError(command[0])
         process = subprocess.Popen(
-            command,
+            limited_command(command, CODEC_LIMITS),
             stdin=subprocess.PIPE if writes_frames else subprocess.DEVNULL,
             stdout=subprocess.DEVNULL if writes_frames else subprocess.PIPE,
-            stderr=subprocess.PIPE, bufsize=0,
+            stderr=subprocess.PIPE, bufsize=0, env=tool_environment(), preexec_fn=limits_preexec(CODEC_LIMITS),
         )
     except OSError as exc:
         role = "encoder" if writes_frames else "decoder"
@@ -58,6 +64,8 @@ class VideoFrameReader:
     Frames come out upright (ffmpeg applies the rotation metadata) and, when ``output_size``
     is given, scaled to it; with ``sample_fps``, only that many frames a second (ffmpeg's
     ``fps`` filter). Memory use is bounded by ``queue_frames`` whatever the video's length.
+    ffmpeg stops after the frames the probe counted (what was charged), whatever else the file
+    holds, and opens it with the probe's forced demuxer.
     Use as a context manager and iterate::
 
         with VideoFrameReader(path, output_size=(1280, 720)) as reader:
@@ -98,8 +106,17 @@ class VideoFrameReader:
         """Frames decoded and waiting to be taken (bounded by ``queue_frames``)."""
         return self._thread.queued
 
+    @property
+    def expected_frames(self) -> int:
+        """The frames this reader yields from a whole file: the counted ones, or with
+        ``sample_fps`` one per 1/sample_fps of the counted length (and the first)."""
+        if self.sample_fps:
+            return math.floor(self.info.duration_seconds * self.sample_fps) + 1
+        return self.info.frame_count
+
     def _command(self) -> list[str]:
-        command = [self._ffmpeg, "-v", "error", "-nostdin", "-i", str(self.path), "-map", "0:v:0"]
+        command = [self._ffmpeg, "-v", "error", "-nostdin",
+                   *input_arguments(self.path, self.info.demuxer), "-map", "0:v:0"]
         filters = [f"fps={self.sample_fps}"] if self.sample_fps else []
         if (self.width, self.height) != (self.info.width, self.info.height):
             filters.append(f"scale={self.width}:{self.height}:flags=bicubic")
@@ -110,7 +127,9 @@ class VideoFrameReader:
             command += ["-fps_mode", "cfr", "-r", str(self.frame_rate)]
         else:
             command += ["-fps_mode", "passthrough"]
-        command += ["-an", "-sn", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]
+        # Never past what was counted and charged: a container that hid frames gets no more decoded.
+        command += ["-frames:v", str(max(1, self.expected_frames))]
+        command += ["-an", "-sn", "-dn", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]
         return command
 
     def start(self) -> VideoFrameReader:
@@ -160,10 +179,12 @@ class VideoFrameReader:
             self.frames_read += 1
             yield frame
         stderr = self._stderr.text() if self._stderr else ""
-        if stderr and self.frames_read < _COMPLETE_FRACTION * self.info.frame_count:
-            # ffmpeg may exit 0 on a cut-off file after decoding what it could.
+        expected = self.expected_frames
+        if stderr and self.frames_read < _COMPLETE_FRACTION * expected:
+            # ffmpeg may exit 0 on a cut-off file after decoding what it could. With sample_fps the
+            # yardstick is the sampled count, never the whole clip's.
             raise MediaError(
-                f"The video ends after {self.frames_read} of {self.info.frame_count} frames; "
+                f"The video ends after {self.frames_read} of {expected} frames; "
                 "the file is damaged or was cut off, so upload it again.",
                 detail=stderr,
             )

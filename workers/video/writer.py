@@ -14,6 +14,7 @@ from workers.concurrency import ConsumerThread
 from workers.errors import MediaError
 from workers.video.probe import MediaInfo
 from workers.video.reader import StderrCollector, ffmpeg_spawn
+from workers.video.sandbox import input_arguments
 
 PROVENANCE_TEXT = "AI-edited media: produced by an iSamurai-compatible self-hosted face-swap server"
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
@@ -88,7 +89,8 @@ class VideoFrameWriter:
             "-framerate", str(self.frame_rate), "-i", "pipe:0",
         ]
         if self.audio_source is not None:
-            command += ["-i", str(self.audio_source.path)]
+            # The user's file again, opened as the probe did (forced demuxer, file protocol only).
+            command += input_arguments(self.audio_source.path, self.audio_source.demuxer)
         command += ["-map", "0:v:0"]
         command += self._audio_arguments()
         command += [

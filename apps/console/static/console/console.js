@@ -338,8 +338,25 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", bindCopyButtons);
-  if (document.readyState !== "loading") { bindCopyButtons(); }
+  /* Behaviour that used to be inline (the pages' CSP runs no inline script or style attribute). */
+  function bindPage() {
+    bindCopyButtons();
+    document.querySelectorAll(".js-bar[data-progress]").forEach(function (bar) {
+      bar.style.width = bar.getAttribute("data-progress") + "%";
+    });
+    document.querySelectorAll("[data-select-on-click]").forEach(function (input) {
+      input.addEventListener("click", function () { input.select(); });
+    });
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+    var start = {jobs: pollJobs, faceswap: faceSwapPage, multiswap: multiSwapPage}[document.body.getAttribute("data-page")];
+    if (start) { start(); }
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", bindPage); } else { bindPage(); }
 
   window.Console = {pollJobs: pollJobs, faceSwapPage: faceSwapPage, multiSwapPage: multiSwapPage, postJSON: postJSON};
 })();

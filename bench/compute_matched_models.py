@@ -1,0 +1,735 @@
+"""Compute-matched stand-ins: random weights, the real models' signatures AND their cost.
+
+    python -m bench.compute_matched_models <folder> [--only NAME ...]
+
+The tiny stand-ins of ``tests/standin_models.py`` do almost no work, so a benchmark run on them
+measures the pipeline around the models, not what a user of the real weights will see. The
+models written here have the same input and output names and shapes as the real ONNX files and
+layers chosen so that their parameter count and their multiply-accumulates per call are within
+20 % of the real model's (``REAL_FIGURES``, each with its source; ``tests/bench`` checks both by
+counting the written graph). Their outputs are meaningless (random weights), so they are for
+timing only: each file is marked ``isamurai_standin=true`` and ``isamurai_compute_matched=true``
+in its metadata, and the server refuses neither (a stand-in is never presented as a real model:
+the benches say which files they ran).
+
+"FLOPs" in the model zoos these figures come from (SCRFD, ArcFace/insightface, inswapper-512-live,
+timm) are multiply-accumulates (MACs) of the convolutions and matrix products, the convention of
+the usual counters (thop, fvcore, mmcv); ``model_compute`` counts the same way.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper, shape_inference
+
+from tests.standin_models import write_standins
+from workers.model_zoo.manifest import STANDIN_METADATA_KEY, ModelManifest
+
+OPSET = 17
+IR_VERSION = 8
+FLOAT = TensorProto.FLOAT
+COMPUTE_MATCHED_METADATA_KEY = "isamurai_compute_matched"
+TOLERANCE = 0.20  # the issue's bound: params and MACs within 20 % of the real model's
+
+
+@dataclass(frozen=True)
+class RealFigures:
+    """What the real model costs per call, and where that figure comes from."""
+
+    params: float  # parameters
+    macs: float  # multiply-accumulates per call at `at`
+    at: str  # the input size the MACs are for
+    source: str
+
+
+# Parameter counts "from the file" are the manifest's byte size / 4 (float32 weights).
+REAL_FIGURES: dict[str, RealFigures] = {
+    "det_10g": RealFigures(
+        params=4.23e6, macs=10.18e9, at="1x3x640x640",
+        source="SCRFD paper (Guo et al. 2021, 'Sample and Computation Redistribution for Efficient "
+               "Face Detection'), table of SCRFD variants: SCRFD-10GF 4.23 M params, 10.18 GFLOPs at "
+               "VGA; 16.9 MB file = 4.23 M float32 weights"),
+    "w600k_r50": RealFigures(
+        params=43.6e6, macs=6.31e9, at="1x3x112x112",
+        source="IResNet-50 (insightface arcface_torch 'r50'): 6.3 GFLOPs at 112x112, recounted from "
+               "its layers [3,4,14,3] x (64,128,256,512); 174.4 MB file = 43.6 M float32 weights"),
+    "inswapper_128": RealFigures(
+        params=138.3e6, macs=174.7e9, at="1x3x128x128 + 1x512",
+        source="deepinsight/inswapper-512-live README, model table: INSwapper_128 138.3 M params, "
+               "174.7 GFLOPs; 554.3 MB file = 138.6 M float32 weights"),
+    "gfpgan_1.4": RealFigures(
+        params=85.1e6, macs=197.8e9, at="1x3x512x512",
+        source="params: 340.3 MB file = 85.1 M float32 weights; MACs: counted from TencentARC/GFPGAN "
+               "gfpgan/archs/gfpganv1_clean_arch.py with v1.4's settings (out_size 512, channel "
+               "multiplier 2, sft_half, different_w): U-Net encoder/decoder, SFT condition convs and "
+               "the StyleGAN2 decoder's modulated convs (see gfpgan_reference_macs)"),
+    "rife_4.9": RealFigures(
+        params=5.36e6, macs=52.0e9, at="2x 1x3x736x1280 (a 720p frame padded to 32)",
+        source="params: 21.5 MB file = 5.36 M float32 weights; MACs: counted from Practical-RIFE's "
+               "IFNet v4.x layout (feature head run on both frames, four IFBlocks of width "
+               "192/128/96/64 at 1/8, 1/4, 1/2 and full scale, eight 3x3 convs each; see "
+               "rife_reference_macs)"),
+    "xseg_1": RealFigures(
+        params=17.57e6, macs=13.79e9, at="1x256x256x3",
+        source="params: 70.3 MB file = 17.58 M float32 weights; MACs: counted from DeepFaceLab "
+               "core/leras/models/XSeg.py (base 32 channels, in 3, out 1) at 256x256, whose layer "
+               "count also gives 17.57 M params (see xseg_reference_macs)"),
+    "bisenet_resnet_34": RealFigures(
+        params=23.4e6, macs=21.0e9, at="1x3x512x512",
+        source="params: 93.6 MB file = 23.4 M float32 weights; MACs: ResNet-34 3.6 GFLOPs at 224x224 "
+               "(He et al. 2016) scaled to 512x512 (18.8 G) plus BiSeNet's context path, fusion and "
+               "output heads (~2 G): an estimate, no published figure"),
+    "nsfw_vit": RealFigures(
+        params=86.1e6, macs=55.5e9, at="1x3x384x384",
+        source="timm model card vit_base_patch16_384: 86.9 M params, 55.5 GMACs; 344.6 MB file = "
+               "86.1 M float32 weights"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting: parameters and MACs of any ONNX graph (used by the tests and the report).
+# ---------------------------------------------------------------------------------------------
+
+def _dims(value_info: onnx.ValueInfoProto) -> list[int | None]:
+    return [d.dim_value if d.HasField("dim_value") else None
+            for d in value_info.type.tensor_type.shape.dim]
+
+
+def model_compute(model: onnx.ModelProto, batch: int = 1) -> tuple[int, int]:
+    """(parameters, MACs per call) of ``model``: parameters = elements of its float initializers;
+    MACs = those of Conv, ConvTranspose, Gemm and MatMul nodes from the inferred shapes (unknown
+    batch dimensions count as ``batch``)."""
+    params = sum(int(np.prod(init.dims)) for init in model.graph.initializer
+                 if init.data_type == TensorProto.FLOAT)
+    inferred = shape_inference.infer_shapes(model, strict_mode=True)
+    shapes: dict[str, list[int | None]] = {}
+    for info in (*inferred.graph.value_info, *inferred.graph.input, *inferred.graph.output):
+        shapes[info.name] = _dims(info)
+    for init in model.graph.initializer:
+        shapes[init.name] = list(init.dims)
+
+    def shape(name: str) -> list[int]:
+        return [batch if dim is None else dim for dim in shapes[name]]
+
+    macs = 0
+    for node in inferred.graph.node:
+        if node.op_type == "Conv":
+            weight, out = shape(node.input[1]), shape(node.output[0])
+            macs += int(np.prod(out)) * int(np.prod(weight[1:]))
+        elif node.op_type == "ConvTranspose":
+            data, weight = shape(node.input[0]), shape(node.input[1])
+            macs += int(np.prod(data)) * int(np.prod(weight[1:]))
+        elif node.op_type in ("Gemm", "MatMul"):
+            left, out = shape(node.input[0]), shape(node.output[0])
+            macs += int(np.prod(out)) * left[-1]
+    return params, macs
+
+
+# ---------------------------------------------------------------------------------------------
+# Building: a small graph builder with random weights.
+# ---------------------------------------------------------------------------------------------
+
+class GraphBuilder:
+    """Appends nodes and random initializers; names are generated."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self._count = 0
+
+    def name(self, prefix: str) -> str:
+        self._count += 1
+        return f"{prefix}_{self._count}"
+
+    def const(self, array: np.ndarray, prefix: str = "const") -> str:
+        name = self.name(prefix)
+        self.initializers.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def random(self, shape: tuple[int, ...], fan_in: int, prefix: str = "w") -> str:
+        # Small He-style weights keep random activations finite through deep stacks.
+        scale = 0.5 * np.sqrt(2.0 / max(fan_in, 1))
+        array = self.rng.standard_normal(shape, dtype=np.float32) * np.float32(scale)
+        return self.const(array, prefix)
+
+    def node(self, op: str, inputs: list[str], **attributes) -> str:
+        output = self.name(op.lower())
+        self.nodes.append(helper.make_node(op, inputs, [output], **attributes))
+        return output
+
+    def conv(self, x: str, cin: int, cout: int, kernel: int, *, stride: int = 1,
+             act: bool = True, bias: bool = True) -> str:
+        weight = self.random((cout, cin, kernel, kernel), cin * kernel * kernel)
+        inputs = [x, weight]
+        if bias:
+            inputs.append(self.const(np.zeros(cout, np.float32), "b"))
+        pad = kernel // 2
+        y = self.node("Conv", inputs, kernel_shape=[kernel, kernel], strides=[stride, stride],
+                      pads=[pad, pad, pad, pad])
+        return self.node("LeakyRelu", [y], alpha=0.2) if act else y
+
+    def conv_transpose(self, x: str, cin: int, cout: int) -> str:
+        """4x4, stride 2: doubles the size."""
+        weight = self.random((cin, cout, 4, 4), cin * 16)
+        return self.node("ConvTranspose", [x, weight], kernel_shape=[4, 4], strides=[2, 2],
+                         pads=[1, 1, 1, 1])
+
+    def resize(self, x: str, factor: float) -> str:
+        scales = self.const(np.array([1, 1, factor, factor], np.float32), "scales")
+        return self.node("Resize", [x, "", scales], mode="linear")
+
+    def gemm(self, x: str, cin: int, cout: int) -> str:
+        weight = self.random((cin, cout), cin)
+        return self.node("Gemm", [x, weight, self.const(np.zeros(cout, np.float32), "b")])
+
+    def matmul(self, x: str, cin: int, cout: int) -> str:
+        return self.node("MatMul", [x, self.random((cin, cout), cin)])
+
+    def split(self, x: str, parts: int) -> list[str]:
+        """Equal parts along the channels."""
+        outputs = [self.name("split") for _ in range(parts)]
+        self.nodes.append(helper.make_node("Split", [x], outputs, axis=1, num_outputs=parts)
+                          if OPSET >= 18 else helper.make_node("Split", [x], outputs, axis=1))
+        return outputs
+
+    def add(self, a: str, b: str) -> str:
+        return self.node("Add", [a, b])
+
+    def reshape(self, x: str, shape: list[int]) -> str:
+        return self.node("Reshape", [x, self.const(np.array(shape, np.int64), "shape")])
+
+    def rename(self, x: str, name: str) -> None:
+        self.nodes.append(helper.make_node("Identity", [x], [name]))
+
+
+def _model(builder: GraphBuilder, name: str, inputs: list[onnx.ValueInfoProto],
+           outputs: list[onnx.ValueInfoProto]) -> onnx.ModelProto:
+    graph = helper.make_graph(builder.nodes, f"{name}_compute_matched", inputs, outputs,
+                              initializer=builder.initializers)
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name="isamurai bench.compute_matched_models",
+        doc_string=(f"COMPUTE-MATCHED STAND-IN for {name}: random weights, the real model's signature "
+                    "and about its parameter count and MACs per call. Its output is meaningless; "
+                    "for benchmarks only."),
+    )
+    model.ir_version = IR_VERSION
+    helper.set_model_props(model, {STANDIN_METADATA_KEY: "true", COMPUTE_MATCHED_METADATA_KEY: "true",
+                                   "isamurai_standin_for": name})
+    return model
+
+
+def _tensor(name: str, dims: list) -> onnx.ValueInfoProto:
+    return helper.make_tensor_value_info(name, FLOAT, dims)
+
+
+# ---------------------------------------------------------------------------------------------
+# The models. Each follows the real network's layout closely enough to match its cost: the
+# same resolutions and widths where they are known, plain convolutions in place of exotic ones.
+# ---------------------------------------------------------------------------------------------
+
+SCRFD_OUTPUTS = ("448", "471", "494", "451", "474", "497", "454", "477", "500")
+
+
+def build_scrfd_10g() -> onnx.ModelProto:
+    """SCRFD-10GF: ``input.1`` [1,3,H,W] -> scores/boxes/keypoints at strides 8, 16, 32."""
+    b = GraphBuilder(seed=1010)
+    x = b.conv("input.1", 3, 28, 3, stride=2)           # 1/2
+    x = b.conv(x, 28, 28, 3)
+    x = b.conv(x, 28, 56, 3, stride=2)                   # 1/4
+    for _ in range(3):
+        x = b.conv(x, 56, 56, 3)
+    x = b.conv(x, 56, 88, 3, stride=2)                   # 1/8
+    for _ in range(4):
+        x = b.conv(x, 88, 88, 3)
+    c8 = x
+    x = b.conv(x, 88, 176, 3, stride=2)                  # 1/16
+    for _ in range(5):
+        x = b.conv(x, 176, 176, 3)
+    c16 = x
+    x = b.conv(x, 176, 272, 3, stride=2)                 # 1/32
+    for _ in range(3):
+        x = b.conv(x, 272, 272, 3)
+    c32 = x
+    outputs: list[onnx.ValueInfoProto] = []
+    for level, (feature, channels) in enumerate(((c8, 88), (c16, 176), (c32, 272))):
+        neck = b.conv(feature, channels, 80, 1)
+        for _ in range(2):
+            neck = b.conv(neck, 80, 80, 3)
+        for kind, per_anchor in ((0, 1), (1, 4), (2, 10)):
+            head = b.conv(neck, 80, 2 * per_anchor, 3, act=False)
+            if kind == 0:
+                head = b.node("Sigmoid", [head])
+            nhwc = b.node("Transpose", [head], perm=[0, 2, 3, 1])
+            name = SCRFD_OUTPUTS[kind * 3 + level]
+            b.nodes.append(helper.make_node("Reshape", [nhwc, b.const(np.array([-1, per_anchor], np.int64))],
+                                            [name]))
+            outputs.append(_tensor(name, [None, per_anchor]))
+    order = {name: i for i, name in enumerate(SCRFD_OUTPUTS)}
+    outputs.sort(key=lambda info: order[info.name])
+    return _model(b, "SCRFD-10GF det_10g.onnx", [_tensor("input.1", [1, 3, None, None])], outputs)
+
+
+def build_iresnet50() -> onnx.ModelProto:
+    """ArcFace w600k_r50 (IResNet-50, batch norms folded): ``input.1`` [N,3,112,112] -> ``683``."""
+    b = GraphBuilder(seed=5050)
+    x = b.conv("input.1", 3, 64, 3)
+    inplanes = 64
+    for planes, blocks in ((64, 3), (128, 4), (256, 14), (512, 3)):
+        for index in range(blocks):
+            stride = 2 if index == 0 else 1
+            y = b.conv(x, inplanes, planes, 3)
+            y = b.conv(y, planes, planes, 3, stride=stride, act=False)
+            skip = b.conv(x, inplanes, planes, 1, stride=2, act=False, bias=False) if index == 0 else x
+            x = b.add(y, skip)
+            inplanes = planes
+    flat = b.node("Flatten", [x], axis=1)
+    b.rename(b.gemm(flat, 512 * 7 * 7, 512), "683")
+    return _model(b, "ArcFace w600k_r50.onnx", [_tensor("input.1", [None, 3, 112, 112])],
+                  [_tensor("683", [None, 512])])
+
+
+def build_inswapper() -> onnx.ModelProto:
+    """inswapper_128: ``target`` [1,3,128,128] + ``source`` [1,512] -> ``output`` in [0,1].
+
+    Encoder to 1024 channels at 32x32, twelve 3x3 convolutions there each modulated by the
+    source latent (AdaIN-style scale and shift from a Gemm), decoder back to 128x128; ``emap``
+    [512,512] is the last initializer, where the loaders read it.
+    """
+    b = GraphBuilder(seed=128128)
+    x = b.conv("target", 3, 128, 7)
+    x = b.conv(x, 128, 256, 3, stride=2)
+    x = b.conv(x, 256, 512, 3, stride=2)
+    x = b.conv(x, 512, 1024, 3)
+    latent = b.node("MatMul", ["source", "emap"])
+    for _ in range(12):
+        y = b.conv(x, 1024, 1024, 3, act=False)
+        scale, shift = b.split(b.reshape(b.gemm(latent, 512, 2048), [1, 2048, 1, 1]), 2)
+        y = b.add(b.node("Mul", [y, scale]), shift)
+        x = b.node("LeakyRelu", [b.add(y, x)], alpha=0.2)
+    x = b.conv(b.resize(x, 2.0), 1024, 512, 3)
+    x = b.conv(b.resize(x, 2.0), 512, 256, 3)
+    x = b.conv(x, 256, 128, 3)
+    x = b.conv(x, 128, 3, 7, act=False)
+    b.nodes.append(helper.make_node("Sigmoid", [x], ["output"]))
+    b.initializers.append(numpy_helper.from_array(
+        (b.rng.standard_normal((512, 512), dtype=np.float32) / np.float32(np.sqrt(512.0))), "emap"))
+    return _model(b, "inswapper_128.onnx",
+                  [_tensor("target", [1, 3, 128, 128]), _tensor("source", [1, 512])],
+                  [_tensor("output", [1, 3, 128, 128])])
+
+
+# GFPGAN v1.4 = GFPGANv1Clean(out_size=512, channel_multiplier=2, sft_half=True, different_w=True).
+_GFPGAN_UNET = {4: 256, 8: 256, 16: 256, 32: 256, 64: 256, 128: 128, 256: 64, 512: 32}
+_GFPGAN_DECODER = {4: 512, 8: 512, 16: 512, 32: 512, 64: 512, 128: 256, 256: 128, 512: 64}
+
+
+def gfpgan_reference_macs() -> tuple[int, int]:
+    """(params, MACs) of GFPGANv1Clean v1.4 at 512x512, counted layer by layer from its source
+    (TencentARC/GFPGAN gfpganv1_clean_arch.py, stylegan2_clean_arch.py): the real figure we
+    match, written independently of the builder below."""
+    params = macs = 0
+
+    def conv(cin: int, cout: int, k: int, size: int, bias: bool = True) -> None:
+        nonlocal params, macs
+        params += cout * cin * k * k + (cout if bias else 0)
+        macs += cout * cin * k * k * size * size
+
+    def linear(cin: int, cout: int) -> None:
+        nonlocal params, macs
+        params += cin * cout + cout
+        macs += cin * cout
+
+    unet = _GFPGAN_UNET
+    conv(3, unet[512], 1, 512)
+    channels = unet[512]
+    for level in (256, 128, 64, 32, 16, 8, 4):          # ResBlock down: conv at 2x, conv + skip at 1x
+        conv(channels, channels, 3, level * 2)
+        conv(channels, unet[level], 3, level)
+        conv(channels, unet[level], 1, level, bias=False)
+        channels = unet[level]
+    conv(channels, unet[4], 3, 4)
+    linear(unet[4] * 16, 16 * 512)                       # different_w: 16 styles of 512
+    for level in (8, 16, 32, 64, 128, 256, 512):         # ResBlock up, toRGB, SFT condition convs
+        conv(channels, channels, 3, level // 2)
+        conv(channels, unet[level], 3, level)
+        conv(channels, unet[level], 1, level, bias=False)
+        channels = unet[level]
+        for _ in range(2):                               # condition_scale and condition_shift
+            conv(channels, channels, 3, level)
+            conv(channels, channels, 3, level)           # sft_half: out = channels
+    decoder = _GFPGAN_DECODER
+    params += decoder[4] * 16                            # constant input
+    linear(512, decoder[4])                              # style_conv1 modulation
+    conv(decoder[4], decoder[4], 3, 4)
+    linear(512, decoder[4])                              # to_rgb1
+    conv(decoder[4], 3, 1, 4)
+    channels = decoder[4]
+    for level in (8, 16, 32, 64, 128, 256, 512):
+        linear(512, channels)
+        conv(channels, decoder[level], 3, level)         # upsampling modulated conv
+        linear(512, decoder[level])
+        conv(decoder[level], decoder[level], 3, level)
+        linear(512, decoder[level])
+        conv(decoder[level], 3, 1, level)                # to_rgb
+        channels = decoder[level]
+    return params, macs
+
+
+def build_gfpgan() -> onnx.ModelProto:
+    """GFPGAN v1.4: ``input`` [1,3,512,512] in [-1,1] -> ``output`` same. The U-Net, its SFT
+    condition convolutions and the StyleGAN2 decoder at their real widths and sizes; a modulated
+    convolution is its style Gemm, a per-channel scale and a plain convolution."""
+    b = GraphBuilder(seed=1414)
+    unet, decoder = _GFPGAN_UNET, _GFPGAN_DECODER
+    x = b.conv("input", 3, unet[512], 1)
+    channels = unet[512]
+    skips = []
+    for level in (256, 128, 64, 32, 16, 8, 4):
+        y = b.conv(x, channels, channels, 3)
+        y = b.conv(b.resize(y, 0.5), channels, unet[level], 3)
+        x = b.add(y, b.conv(b.resize(x, 0.5), channels, unet[level], 1, act=False, bias=False))
+        channels = unet[level]
+        skips.insert(0, x)
+    x = b.conv(x, channels, unet[4], 3)
+    styles = b.reshape(b.gemm(b.node("Flatten", [x], axis=1), unet[4] * 16, 16 * 512), [16, 512])
+    conditions = []
+    for index, level in enumerate((8, 16, 32, 64, 128, 256, 512)):
+        x = b.add(x, skips[index])
+        y = b.conv(x, channels, channels, 3)
+        y = b.conv(b.resize(y, 2.0), channels, unet[level], 3)
+        x = b.add(y, b.conv(b.resize(x, 2.0), channels, unet[level], 1, act=False, bias=False))
+        channels = unet[level]
+        scale = b.conv(b.conv(x, channels, channels, 3), channels, channels, 3, act=False)
+        shift = b.conv(b.conv(x, channels, channels, 3), channels, channels, 3, act=False)
+        conditions.append((scale, shift))
+    layer = iter(range(64))
+
+    def modulated(features: str, cin: int, cout: int, kernel: int, act: bool = True) -> str:
+        row = b.const(np.array([next(layer) % 16], np.int64), "row")
+        latent = b.node("Gather", [styles, row], axis=0)       # [1, 512]
+        modulation = b.reshape(b.gemm(latent, 512, cin), [1, cin, 1, 1])
+        return b.conv(b.node("Mul", [features, modulation]), cin, cout, kernel, act=act)
+
+    out = b.const(b.rng.standard_normal((1, decoder[4], 4, 4), dtype=np.float32), "constant")
+    out = modulated(out, decoder[4], decoder[4], 3)
+    rgb = modulated(out, decoder[4], 3, 1, act=False)
+    channels = decoder[4]
+    for index, level in enumerate((8, 16, 32, 64, 128, 256, 512)):
+        out = modulated(b.resize(out, 2.0), channels, decoder[level], 3)
+        scale, shift = conditions[index]
+        kept, changed = b.split(out, 2)                          # sft_half
+        changed = b.add(b.node("Mul", [changed, scale]), shift)
+        out = b.node("Concat", [kept, changed], axis=1)
+        out = modulated(out, decoder[level], decoder[level], 3)
+        rgb = b.add(b.resize(rgb, 2.0), modulated(out, decoder[level], 3, 1, act=False))
+        channels = decoder[level]
+    b.nodes.append(helper.make_node("Tanh", [rgb], ["output"]))
+    return _model(b, "GFPGANv1.4.onnx", [_tensor("input", [1, 3, 512, 512])],
+                  [_tensor("output", [1, 3, 512, 512])])
+
+
+# RIFE v4.x (Practical-RIFE IFNet): a feature head per frame, then four IFBlocks.
+_RIFE_BLOCKS = ((8, 192, 23), (4, 128, 28), (2, 96, 28), (1, 64, 28))  # (scale, width, inputs)
+
+
+def rife_reference_macs(height: int = 736, width: int = 1280) -> tuple[int, int]:
+    """(params, MACs) of IFNet v4.x for two frames of ``height`` x ``width``, counted layer by
+    layer from its layout, independently of the builder below."""
+    params = macs = 0
+
+    def conv(cin: int, cout: int, k: int, pixels: int) -> None:
+        nonlocal params, macs
+        params += cout * cin * k * k + cout
+        macs += cout * cin * k * k * pixels
+
+    def conv_transpose(cin: int, cout: int, input_pixels: int) -> None:
+        nonlocal params, macs
+        params += cin * cout * 16 + cout
+        macs += cin * cout * 16 * input_pixels
+
+    half = (height // 2) * (width // 2)
+    conv(3, 32, 3, half)                                     # the feature head, on img0 ...
+    conv(32, 32, 3, half)
+    conv(32, 32, 3, half)
+    conv_transpose(32, 8, half)
+    head_params = params
+    conv(3, 32, 3, half)                                     # ... and on img1 (shared weights)
+    conv(32, 32, 3, half)
+    conv(32, 32, 3, half)
+    conv_transpose(32, 8, half)
+    params = head_params
+    for scale, channels, inputs in _RIFE_BLOCKS:
+        at_half = (height // (2 * scale)) * (width // (2 * scale))
+        at_quarter = (height // (4 * scale)) * (width // (4 * scale))
+        conv(inputs, channels // 2, 3, at_half)
+        conv(channels // 2, channels, 3, at_quarter)
+        for _ in range(8):
+            conv(channels, channels, 3, at_quarter)
+            params += channels                               # ResConv's beta
+        conv_transpose(channels, 24, at_quarter)
+    return params, macs
+
+
+def build_rife() -> onnx.ModelProto:
+    """RIFE v4.9: ``img0``, ``img1`` [1,3,H,W] + ``timestep`` [1] -> ``output`` [1,3,H,W].
+    H and W multiples of 32, as the interpolator pads them."""
+    b = GraphBuilder(seed=4949)
+    head = [b.random((32, 3, 3, 3), 27), b.random((32, 32, 3, 3), 288), b.random((32, 32, 3, 3), 288),
+            b.random((32, 8, 4, 4), 512)]
+    head_bias = [b.const(np.zeros(n, np.float32), "b") for n in (32, 32, 32, 8)]
+
+    def features(image: str) -> str:
+        x = b.node("Conv", [image, head[0], head_bias[0]], kernel_shape=[3, 3], strides=[2, 2], pads=[1] * 4)
+        for index in (1, 2):
+            x = b.node("LeakyRelu", [x], alpha=0.2)
+            x = b.node("Conv", [x, head[index], head_bias[index]], kernel_shape=[3, 3], pads=[1] * 4)
+        return b.node("ConvTranspose", [x, head[3], head_bias[3]], kernel_shape=[4, 4], strides=[2, 2],
+                      pads=[1] * 4)
+
+    f0, f1 = features("img0"), features("img1")
+    zero = b.const(np.array(0.0, np.float32), "zero")
+    first_channel = b.node("Slice", ["img0", b.const(np.array([0], np.int64)), b.const(np.array([1], np.int64)),
+                                     b.const(np.array([1], np.int64))])
+    time_map = b.add(b.node("Mul", [first_channel, zero]), "timestep")
+    flow = mask = None
+    for scale, channels, inputs in _RIFE_BLOCKS:
+        parts = ["img0", "img1", time_map, f0, f1] if flow is None else ["img0", "img1", time_map, mask, f0, f1, flow]
+        x = b.node("Concat", parts, axis=1)
+        if scale > 1:
+            x = b.resize(x, 1.0 / scale)
+        x = b.conv(x, inputs, channels // 2, 3, stride=2)
+        x = b.conv(x, channels // 2, channels, 3, stride=2)
+        for _ in range(8):
+            x = b.node("LeakyRelu", [b.add(b.conv(x, channels, channels, 3, act=False), x)], alpha=0.2)
+        x = b.node("DepthToSpace", [b.conv_transpose(x, channels, 24)], blocksize=2)
+        if scale > 1:
+            x = b.resize(x, float(scale))
+        split = [b.name("part") for _ in range(2)]
+        b.nodes.append(helper.make_node("Split", [x, b.const(np.array([4, 2], np.int64))], split, axis=1))
+        delta, block_mask = split
+        flow = delta if flow is None else b.add(flow, delta)
+        mask = b.node("Slice", [block_mask, b.const(np.array([0], np.int64)), b.const(np.array([1], np.int64)),
+                                b.const(np.array([1], np.int64))])
+    weight = b.node("Sigmoid", [mask])
+    blend = b.add(b.node("Mul", ["img0", weight]), b.node("Mul", ["img1", b.node("Sub", [b.const(
+        np.array(1.0, np.float32)), weight])]))
+    # The flow enters the result (as RIFE's warps would) so no block is dead code.
+    flow_mean = b.node("ReduceMean", [flow], axes=[1], keepdims=1)
+    b.nodes.append(helper.make_node("Add", [blend, b.node("Mul", [flow_mean, zero])], ["output"]))
+    frame = [1, 3, "height", "width"]
+    return _model(b, "RIFE v4.9 rife49.onnx",
+                  [_tensor("img0", frame), _tensor("img1", frame), _tensor("timestep", [1])],
+                  [_tensor("output", frame)])
+
+
+# DeepFaceLab's XSeg (core/leras/models/XSeg.py), base 32 channels at 256x256: per level the
+# conv blocks' (inputs, outputs), encoder then decoder; each decoder level starts with a 3x3
+# stride-2 transposed convolution and concatenates the encoder level of the same size.
+_XSEG_ENCODER = (((3, 32), (32, 32)), ((32, 64), (64, 64)), ((64, 128), (128, 128)),
+                 ((128, 256), (256, 256), (256, 256)), ((256, 256),) * 3, ((256, 256),) * 3)
+_XSEG_DECODER = (  # (transposed conv in, out), conv blocks; from the 8x8 level up to 256x256
+    ((256, 128), ((384, 256), (256, 256), (256, 256))),
+    ((256, 128), ((384, 256), (256, 256), (256, 256))),
+    ((256, 128), ((384, 256), (256, 256), (256, 256))),
+    ((256, 128), ((256, 128), (128, 128))),
+    ((128, 64), ((128, 64), (64, 64))),
+    ((64, 32), ((64, 32), (32, 32))),
+)
+
+
+def xseg_reference_macs() -> tuple[int, int]:
+    """(params, MACs) of XSeg at 256x256 counted from DeepFaceLab's XSeg.py layers (FRN and TLU
+    add 3 parameters per channel), independently of the builder below."""
+    params = macs = 0
+    size = 256
+    for level in _XSEG_ENCODER:
+        for cin, cout in level:
+            params += cin * cout * 9 + cout + 3 * cout
+            macs += cin * cout * 9 * size * size
+        size //= 2
+    params += 4096 * 512 + 512 + 512 * 4096 + 4096
+    macs += 4096 * 512 * 2
+    size = 4
+    for (up_in, up_out), blocks in _XSEG_DECODER:
+        params += up_in * up_out * 9 + up_out + 3 * up_out
+        macs += up_in * up_out * 9 * size * size
+        size *= 2
+        for cin, cout in blocks:
+            params += cin * cout * 9 + cout + 3 * cout
+            macs += cin * cout * 9 * size * size
+    params += 32 * 9 + 1
+    macs += 32 * 9 * size * size
+    return params, macs
+
+
+def build_xseg() -> onnx.ModelProto:
+    """XSeg: ``input`` [1,256,256,3] (NHWC) -> ``output`` [1,256,256,1] in [0,1], DeepFaceLab's
+    layout (blur-pools as average pools, FRN+TLU as a scale, shift and LeakyRelu)."""
+    b = GraphBuilder(seed=2560)
+    x = b.node("Transpose", ["input"], perm=[0, 3, 1, 2])
+    skips = []
+
+    def block(value: str, cin: int, cout: int) -> str:
+        value = b.conv(value, cin, cout, 3, act=False)
+        frn = b.const(np.ones((1, cout, 1, 1), np.float32), "frn")
+        tlu = b.const(np.zeros((1, cout, 1, 1), np.float32), "tlu")
+        shift = b.const(np.zeros((1, cout, 1, 1), np.float32), "frn_b")
+        return b.node("Max", [b.add(b.node("Mul", [value, frn]), shift), tlu])
+
+    for level in _XSEG_ENCODER:
+        for cin, cout in level:
+            x = block(x, cin, cout)
+        skips.append(x)
+        x = b.node("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2])
+    x = b.gemm(b.gemm(b.node("Flatten", [x], axis=1), 4096, 512), 512, 4096)
+    x = b.reshape(x, [1, 256, 4, 4])
+    for ((up_in, up_out), blocks), skip in zip(_XSEG_DECODER, reversed(skips), strict=True):
+        weight = b.random((up_in, up_out, 3, 3), up_in * 9)
+        x = b.node("ConvTranspose", [x, weight, b.const(np.zeros(up_out, np.float32), "b")],
+                   kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
+        x = b.node("Concat", [x, skip], axis=1)
+        for cin, cout in blocks:
+            x = block(x, cin, cout)
+    x = b.node("Sigmoid", [b.conv(x, 32, 1, 3, act=False)])
+    b.nodes.append(helper.make_node("Transpose", [x], ["output"], perm=[0, 2, 3, 1]))
+    return _model(b, "XSeg xseg_1.onnx", [_tensor("input", [1, 256, 256, 3])],
+                  [_tensor("output", [1, 256, 256, 1])])
+
+
+def build_bisenet() -> onnx.ModelProto:
+    """BiSeNet (ResNet-34): ``input`` [1,3,512,512] -> ``output`` [1,19,512,512]."""
+    b = GraphBuilder(seed=3434)
+    x = b.conv("input", 3, 64, 7, stride=2)
+    x = b.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1] * 4)
+    channels, stages = 64, []
+    for width, blocks in ((64, 3), (128, 4), (256, 6), (512, 3)):
+        for index in range(blocks):
+            stride = 2 if index == 0 and width != 64 else 1
+            y = b.conv(b.conv(x, channels, width, 3, stride=stride), width, width, 3, act=False)
+            skip = (b.conv(x, channels, width, 1, stride=stride, act=False, bias=False)
+                    if stride == 2 or channels != width else x)
+            x = b.node("Relu", [b.add(y, skip)])
+            channels = width
+        stages.append(x)
+    c8, c16, c32 = stages[1], stages[2], stages[3]
+    pooled = b.node("GlobalAveragePool", [c32])
+    tail = b.conv(pooled, 512, 128, 1)
+    arm32 = b.add(b.conv(c32, 512, 128, 3), tail)
+    up32 = b.conv(b.resize(arm32, 2.0), 128, 128, 3)
+    arm16 = b.add(b.conv(c16, 256, 128, 3), up32)
+    up16 = b.conv(b.resize(arm16, 2.0), 128, 128, 3)
+    fused = b.conv(b.node("Concat", [c8, up16], axis=1), 256, 256, 1)
+    head = b.conv(b.conv(fused, 256, 256, 3), 256, 19, 1, act=False)
+    b.nodes.append(helper.make_node("Resize", [head, "", b.const(np.array([1, 1, 8, 8], np.float32))],
+                                    ["output"], mode="linear"))
+    return _model(b, "BiSeNet bisenet_resnet_34.onnx", [_tensor("input", [1, 3, 512, 512])],
+                  [_tensor("output", [1, 19, 512, 512])])
+
+
+def build_vit_base_384() -> onnx.ModelProto:
+    """vit-base-nsfw-detector (ViT-B/16 at 384): ``pixel_values`` [N,3,384,384] -> ``logits`` [N,2]."""
+    b = GraphBuilder(seed=38400)
+    width, tokens = 768, 24 * 24 + 1
+    x = b.node("Conv", ["pixel_values", b.random((width, 3, 16, 16), 768), b.const(np.zeros(width, np.float32))],
+               kernel_shape=[16, 16], strides=[16, 16])
+    x = b.node("Transpose", [b.reshape(x, [0, width, 576])], perm=[0, 2, 1])
+    cls = b.node("Expand", [b.const(np.zeros((1, 1, width), np.float32), "cls"),
+                            b.node("Concat", [b.node("Slice", [b.node("Shape", [x]),
+                                                               b.const(np.array([0], np.int64)),
+                                                               b.const(np.array([1], np.int64))]),
+                                              b.const(np.array([1, width], np.int64))], axis=0)])
+    x = b.add(b.node("Concat", [cls, x], axis=1),
+              b.const(b.rng.standard_normal((1, tokens, width), dtype=np.float32) * np.float32(0.02), "pos"))
+    ones, zeros = b.const(np.ones(width, np.float32)), b.const(np.zeros(width, np.float32))
+
+    def norm(value: str) -> str:
+        return b.node("LayerNormalization", [value, ones, zeros], axis=-1)
+
+    for _ in range(12):
+        qkv = b.reshape(b.matmul(norm(x), width, 3 * width), [0, tokens, 3, 12, 64])
+        qkv = b.node("Transpose", [qkv], perm=[2, 0, 3, 1, 4])           # 3, N, heads, tokens, 64
+        q, k, v = (b.node("Gather", [qkv, b.const(np.array(i, np.int64))], axis=0) for i in range(3))
+        scores = b.node("MatMul", [q, b.node("Transpose", [k], perm=[0, 1, 3, 2])])
+        attention = b.node("Softmax", [b.node("Mul", [scores, b.const(np.array(0.125, np.float32))])], axis=-1)
+        mixed = b.reshape(b.node("Transpose", [b.node("MatMul", [attention, v])], perm=[0, 2, 1, 3]),
+                          [0, tokens, width])
+        x = b.add(x, b.matmul(mixed, width, width))
+        hidden = b.matmul(norm(x), width, 4 * width)
+        hidden = b.node("Mul", [hidden, b.node("Sigmoid", [b.node("Mul", [hidden, b.const(
+            np.array(1.702, np.float32))])])])                            # GELU, sigmoid form
+        x = b.add(x, b.matmul(hidden, 4 * width, width))
+    first = b.node("Gather", [norm(x), b.const(np.array(0, np.int64))], axis=1)
+    b.rename(b.gemm(first, width, 2), "logits")
+    return _model(b, "vit-base-nsfw-detector model.onnx", [_tensor("pixel_values", [None, 3, 384, 384])],
+                  [_tensor("logits", [None, 2])])
+
+
+BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
+    "det_10g": build_scrfd_10g,
+    "w600k_r50": build_iresnet50,
+    "inswapper_128": build_inswapper,
+    "gfpgan_1.4": build_gfpgan,
+    "rife_4.9": build_rife,
+    "xseg_1": build_xseg,
+    "bisenet_resnet_34": build_bisenet,
+    "nsfw_vit": build_vit_base_384,
+}
+
+# The input sizes MACs are counted at (matching REAL_FIGURES[...].at).
+COUNT_SHAPES: dict[str, dict[str, list[int]]] = {
+    "det_10g": {"input.1": [1, 3, 640, 640]},
+    "rife_4.9": {"img0": [1, 3, 736, 1280], "img1": [1, 3, 736, 1280]},
+}
+
+
+def fixed_inputs(model: onnx.ModelProto, shapes: dict[str, list[int]]) -> onnx.ModelProto:
+    """A copy of ``model`` whose named inputs have the given concrete shapes (for counting)."""
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    for value in copy.graph.input:
+        if value.name in shapes:
+            dims = value.type.tensor_type.shape.dim
+            for dim, size in zip(dims, shapes[value.name], strict=True):
+                dim.Clear()
+                dim.dim_value = size
+    return copy
+
+
+def compute_of(name: str, model: onnx.ModelProto) -> tuple[int, int]:
+    """(params, MACs) of a built model at the size its real figures are for."""
+    return model_compute(fixed_inputs(model, COUNT_SHAPES.get(name, {})))
+
+
+def write_compute_matched(folder: str | Path, names: Iterable[str] | None = None,
+                          manifest: ModelManifest | None = None) -> dict[str, Path]:
+    """Writes compute-matched stand-ins under the manifest's real file names; name -> path."""
+    return write_standins(folder, names, manifest, builders=BUILDERS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="where to write the .onnx files")
+    parser.add_argument("--only", action="append", choices=sorted(BUILDERS), help="this model only (repeatable)")
+    parser.add_argument("--count", action="store_true", help="print params and MACs against the real figures")
+    arguments = parser.parse_args(argv)
+    for name, path in write_compute_matched(arguments.folder, arguments.only).items():
+        line = f"{name}: {path} ({path.stat().st_size / 1e6:.1f} MB, COMPUTE-MATCHED STAND-IN)"
+        if arguments.count:
+            params, macs = compute_of(name, onnx.load(str(path)))
+            real = REAL_FIGURES[name]
+            line += (f"  params {params / 1e6:.2f} M ({params / real.params:.2f}x real), "
+                     f"MACs {macs / 1e9:.2f} G ({macs / real.macs:.2f}x real at {real.at})")
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
