@@ -84,7 +84,9 @@ def test_admin_queue_page_lists_waiting_jobs_in_start_order(priorities, client, 
     assert client.get("/admin/jobs/job/queue/").status_code == 302  # to the sign-in
 
 
-def test_metrics_export_queue_depth_oldest_wait_workers_and_gpus(priorities, client, make_user, make_job, clip):
+def test_metrics_export_queue_depth_oldest_wait_workers_and_gpus(priorities, client, make_user, make_job, clip,
+                                                                 settings):
+    settings.ISAMURAI_METRICS_TOKEN = "metrics-token-for-tests"
     free, _ = make_user(credits=10, plan="free")
     paid, _ = make_user(credits=10, plan="paid")
     _queue(make_job, clip, free)
@@ -99,7 +101,7 @@ def test_metrics_export_queue_depth_oldest_wait_workers_and_gpus(priorities, cli
                                   gpus=[{"index": 0, "utilization": 99.0, "memory_used_mb": 1.0}])
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(client.get("/metrics").content.decode())
+        for family in text_string_to_metric_families(_scrape(client))
         for s in family.samples
     }
     assert samples[("isamurai_queue_depth", (("priority", "0"), ("queue", "gpu")))] == 2
@@ -139,3 +141,7 @@ def test_users_without_a_plan_get_the_default_plans_priority(priorities, make_us
     assert _queue(make_job, clip, planless).queue_priority == 5
     Plan.objects.filter(name="standard").update(is_default=False)
     assert _queue(make_job, clip, planless).queue_priority == 0  # no default plan at all
+
+
+def _scrape(client) -> str:
+    return client.get("/metrics", HTTP_AUTHORIZATION="Bearer metrics-token-for-tests").content.decode()
