@@ -80,7 +80,7 @@ def test_worker_presence_counts_live_workers_and_eta_without_workers(worker, mak
     wait_for(lambda: WorkerPresence.objects.filter(name=worker.hostname_full()).exists(), timeout=30,
              what="the worker's presence row")
     presence = WorkerPresence.objects.get(name=worker.hostname_full())
-    assert set(presence.queues.split(",")) == {"gpu", "fast"}
+    assert {"gpu", "fast"} <= set(presence.queues.split(","))  # the queues the test worker consumes
     assert presence.gpus == [] or all("utilization" in gpu for gpu in presence.gpus)
 
     worker.stop()  # scaled to zero: a queued job still gets a number
