@@ -27,7 +27,7 @@ class Bench:
 
 
 # Reference implementations some benches compare against (requirements-bench.txt).
-EXTRA_NEEDS = {"faceswap": ("insightface",)}
+EXTRA_NEEDS = {"faceswap": ("insightface",), "cluster": ("moto",)}
 
 
 def benches() -> list[Bench]:

@@ -321,6 +321,10 @@ ISAMURAI_JOB_MAX_ATTEMPTS = env_int("ISAMURAI_JOB_MAX_ATTEMPTS", 2)
 ISAMURAI_JOB_REDISPATCH_SECONDS = float(env_str("ISAMURAI_JOB_REDISPATCH_SECONDS", "900"))
 ISAMURAI_JOB_CANCEL_CHECK_SECONDS = float(env_str("ISAMURAI_JOB_CANCEL_CHECK_SECONDS", "0.5"))
 ISAMURAI_SWEEP_SECONDS = float(env_str("ISAMURAI_SWEEP_SECONDS", "15"))
+# The ETA of a queued job before any job of its kind finished: processing seconds per second of media.
+ISAMURAI_ETA_SECONDS_PER_MEDIA_SECOND = float(env_str("ISAMURAI_ETA_SECONDS_PER_MEDIA_SECOND", "2"))
+# How often each worker writes its presence (and GPU utilisation) for the ETA and /metrics.
+ISAMURAI_WORKER_BEAT_SECONDS = float(env_str("ISAMURAI_WORKER_BEAT_SECONDS", "10"))
 
 # --- Celery -----------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

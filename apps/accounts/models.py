@@ -38,9 +38,9 @@ class Plan(models.Model):
                                                       help_text="Largest image (width x height), e.g. "
                                                                 "4000000 for 4 MP. Blank: "
                                                                 "ISAMURAI_MAX_IMAGE_PIXELS only.")
-    # Stored for the scheduler of several users' jobs (higher runs first); not used yet.
-    queue_priority = models.SmallIntegerField(default=0, help_text="Higher runs first (when the "
-                                                                   "scheduler uses it).")
+    # The fair queue's priority (apps.jobs.queue): a job takes it when queued.
+    queue_priority = models.SmallIntegerField(default=0, help_text="Higher starts first; users of one "
+                                                                   "priority take turns.")
     # Request rates per API key for this plan (e.g. '1200/min'); blank = the server's default.
     throttle_read = models.CharField(max_length=32, blank=True, validators=[rate_validator],
                                      help_text="Non-charging requests per key, e.g. 1200/min. Blank: "

@@ -4,7 +4,8 @@ from django.db.models import QuerySet
 from apps.accounts.models import ApiKey, User
 from apps.jobs.kinds import job_kind_get
 from apps.jobs.models import Job, JobStatus
-from apps.jobs.selectors import job_concrete, job_expires_at_get, job_queue_position_get, jobs_list_for_user
+from apps.jobs.queue import QueueSnapshot
+from apps.jobs.selectors import job_concrete, job_expires_at_get, job_queue_place_get, jobs_list_for_user
 from apps.jobs.serializers import job_error, job_output_media_url
 from workers.choices import MEDIA_IMAGE, MEDIA_VIDEO
 
@@ -30,6 +31,17 @@ def job_start_price_get(*, job: Job) -> int | None:
     return job_kind_get(job.kind).price(job_concrete(job))
 
 
+def eta_text(seconds: int | None) -> str:
+    """A queued job's ETA as the console shows it."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return "done in under a minute"
+    if seconds < 3600:
+        return f"done in about {round(seconds / 60)} min"
+    return f"done in about {seconds / 3600:.1f} h"
+
+
 # What a browser shows as a picture rather than a video (the outputs' own suffixes, any kind).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -39,9 +51,10 @@ def output_media_type(job: Job) -> str:
     return MEDIA_IMAGE if job.output_file.lower().endswith(IMAGE_SUFFIXES) else MEDIA_VIDEO
 
 
-def job_state(job: Job) -> dict:
-    """What the pages and the progress poll show about one job."""
+def job_state(job: Job, snapshot: QueueSnapshot | None = None) -> dict:
+    """What the pages and the progress poll show about one job (pass one queue `snapshot` for many)."""
     concrete = job_concrete(job)
+    place = job_queue_place_get(job=job, snapshot=snapshot)
     kind, label = job_kind_get(job.kind).display(concrete)
     return {
         "id": str(job.id),
@@ -50,7 +63,9 @@ def job_state(job: Job) -> dict:
         "name": getattr(concrete, "name", "") or "",
         "status": job.status,
         "progress_percentage": job.progress_percentage,
-        "queue_position": job_queue_position_get(job=job),
+        "queue_position": place.position if place else None,
+        "eta_seconds": place.eta_seconds if place else None,
+        "eta_text": eta_text(place.eta_seconds if place else None),
         "credits_charged": job.credits_charged,
         "cancel_refund": job.credits_charged // 2,
         "can_cancel": not job.is_finished,

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.services import api_key_revoke
 from apps.core.exceptions import NotFound
 from apps.jobs.kinds import job_kind_get, job_kinds
-from apps.jobs.selectors import job_concrete, job_get_for_user, jobs_list_for_user
+from apps.jobs.selectors import job_concrete, job_get_for_user, jobs_list_for_user, queue_snapshot_get
 from apps.jobs.services import job_cancel, job_start
 from apps.ledger.selectors import credit_balance_get, ledger_entries_list
 from apps.membership.selectors import email_verification_pending
@@ -63,7 +63,8 @@ def jobs_list(request: HttpRequest) -> HttpResponse:
         kind_filter = ""
     jobs = console_jobs_list(user=request.user, kind=kind_filter or None)
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "console/jobs.html", {"page": page, "jobs": [job_state(job) for job in page],
+    snapshot = queue_snapshot_get()
+    return render(request, "console/jobs.html", {"page": page, "jobs": [job_state(job, snapshot) for job in page],
                                                  "kinds": kinds, "kind_filter": kind_filter})
 
 
@@ -86,9 +87,10 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 def jobs_status(request: HttpRequest) -> JsonResponse:
     """The live progress of the listed jobs (?id=...&id=...): the pages' polling endpoint."""
     states = []
+    snapshot = queue_snapshot_get()
     for raw in request.GET.getlist("id")[:100]:
         try:
-            states.append(job_state(job_get_for_user(user=request.user, job_id=uuid.UUID(raw))))
+            states.append(job_state(job_get_for_user(user=request.user, job_id=uuid.UUID(raw)), snapshot))
         except (ValueError, *SERVICE_ERRORS):
             continue
     return JsonResponse({"jobs": states, "balance": credit_balance_get(user=request.user)})

@@ -1,11 +1,15 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from apps.core.exceptions import ApplicationError
 
 from .models import Job
+from .selectors import queue_snapshot_get
 from .serializers import job_output_media_url
 from .services import job_cancel, job_take_down
 
@@ -62,4 +66,17 @@ class JobAdminBase(admin.ModelAdmin):
 
 @admin.register(Job)
 class JobAdmin(JobAdminBase):
-    """Every kind in one list."""
+    """Every kind in one list, and the queue page (admin/jobs/job/queue/)."""
+
+    def get_urls(self):
+        queue = path("queue/", self.admin_site.admin_view(self.queue_view), name="jobs_job_queue")
+        return [queue, *super().get_urls()]
+
+    def queue_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        snapshot = queue_snapshot_get()
+        return TemplateResponse(request, "admin/jobs/queue.html", {
+            **self.admin_site.each_context(request), "title": "Queue", "waiting": snapshot.waiting,
+            "gpu_workers": snapshot.gpu_workers, "eta_workers": max(1, snapshot.gpu_workers),
+        })

@@ -17,7 +17,7 @@ from apps.core.schema import ERROR, with_errors
 from apps.core.storage import media_link_valid, media_storage
 
 from .kinds import job_kind_for_name, job_kinds
-from .selectors import job_get_for_user, job_id_parse, job_queue_position_get
+from .selectors import job_get_for_user, job_id_parse
 from .serializers import JobProgressBodySerializer, JobProgressOutputSerializer, StopJobOutputSerializer
 from .services import job_cancel, job_files_delete_for_user
 
@@ -25,7 +25,6 @@ from .services import job_cancel, job_files_delete_for_user
 def job_progress_body(job) -> dict:
     """What a progress endpoint answers about one of the caller's jobs (any kind)."""
     body = dict(JobProgressOutputSerializer(job).data)
-    body["queue_position"] = job_queue_position_get(job=job)
     body["multi"] = job.is_multi()
     return body
 

@@ -73,6 +73,14 @@ class Job(models.Model):
     # Set when the dispatcher hands the job to a worker: a Queued job holding the user's slot.
     dispatch_token = models.UUIDField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # When a `jobs.run` message was last sent for it (the dispatch, or the sweeper's re-send of a
+    # lost one); dispatched_at stays its place in the round-robin order.
+    dispatch_sent_at = models.DateTimeField(null=True, blank=True)
+    # The owner's plan priority when it was queued: higher starts first (apps.jobs.queue).
+    queue_priority = models.SmallIntegerField(default=0)
+    # Its work, for the queue's ETA: seconds of media (null: a photo) and the quality asked for.
+    work_seconds = models.FloatField(null=True, blank=True)
+    work_quality = models.CharField(max_length=8, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     worker = models.CharField(max_length=255, blank=True)
@@ -117,9 +125,28 @@ class Job(models.Model):
         """The typed options this job's pipeline runs with (checked when made)."""
         return None
 
+    def workload(self) -> tuple[float | None, str]:
+        """Seconds of media (None for a photo) and the quality: what the queue's ETA scales by."""
+        return None, ""
+
     def is_multi(self) -> bool:
         """Whether this job is its kind's multi-person variant (apps.jobs.kinds.JobVariant)."""
         return False
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.status})"
+
+
+class WorkerPresence(models.Model):
+    """A Celery worker that is up: each worker rewrites its row every ISAMURAI_WORKER_BEAT_SECONDS
+    (with its GPUs' utilisation, where it has GPUs), so the queue's ETA and /metrics know the live
+    workers from one query, whatever the broker."""
+
+    name = models.CharField(max_length=255, primary_key=True)
+    queues = models.CharField(max_length=255)  # comma-separated, e.g. "gpu,fast"
+    # [{"index": 0, "utilization": 87.0, "memory_used_mb": 1234}], empty on a CPU-only host.
+    gpus = models.JSONField(default=list, blank=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.queues})"

@@ -22,7 +22,7 @@ from .kinds import job_kind_get
 from .models import Job
 from .selectors import job_concrete_get
 from .services import (
-    job_claim,
+    job_claim_next,
     job_complete,
     job_dispatch,
     job_fail,
@@ -113,18 +113,19 @@ def _resolve_inputs(job: Job) -> dict[str, Path]:
     return {role: storage.fetch(relpath) for role, relpath in job.inputs.items()}
 
 
-def job_execute(*, job_id: uuid.UUID, token: uuid.UUID, node: str = "") -> str:
-    """The body of the Celery task. Returns what happened, for the worker's log. `node` is the
-    Celery node name (`name@host`), recorded as the job's worker."""
+def job_execute(*, node: str = "") -> str:
+    """The body of the Celery task: claims the job whose turn it is (apps.jobs.queue) and runs it.
+    Returns what happened, for the worker's log. `node` is the Celery node name (`name@host`),
+    recorded as the job's worker."""
     close_old_connections()
     worker = node or f"{socket.gethostname()}:{threading.get_native_id()}"
-    claimed = job_claim(job_id=job_id, token=token, worker=worker)
+    claimed = job_claim_next(worker=worker)
     if claimed is None:
-        return "skipped: stale or duplicate message"
+        return "skipped: no dispatched job left"
     # The inputs this host fetches (and the scratch folder) are pinned while the job runs and
     # leave this host when it ends, whatever the outcome.
     with media_fetch_scope() as fetched:
-        return _job_run(job_concrete_get(job_id=job_id), token, fetched)
+        return _job_run(job_concrete_get(job_id=claimed.id), claimed.dispatch_token, fetched)
 
 
 def _job_run(job: Job, token: uuid.UUID, fetched: FetchScope | None) -> str:

@@ -10,6 +10,7 @@ from apps.core.exceptions import ApplicationError, NotFound
 
 from .kinds import job_kind_get, job_kinds
 from .models import ACTIVE_STATUSES, Job, JobStatus
+from .queue import QueueSnapshot, WaitingJob
 
 
 def job_id_parse(*, raw: object, field: str = "id") -> uuid.UUID:
@@ -42,15 +43,17 @@ def job_concrete(job: Job) -> Job:
     return getattr(job, job_kind_get(job.kind).model._meta.model_name)
 
 
-def job_queue_position_get(*, job: Job) -> int | None:
-    """1 = starts next. Counts the user's own running and earlier queued jobs (one runs at a time)."""
+def job_queue_place_get(*, job: Job, snapshot: QueueSnapshot | None = None) -> WaitingJob | None:
+    """A Queued job's place in the fair queue (position over every user's waiting jobs, ETA);
+    None otherwise. Pass one `snapshot` when asking about many jobs."""
     if job.status != JobStatus.QUEUED:
         return None
-    ahead = Job.objects.filter(user_id=job.user_id, status__in=ACTIVE_STATUSES).exclude(pk=job.pk)
-    ahead = ahead.filter(status=JobStatus.PROCESSING) | ahead.filter(
-        status=JobStatus.QUEUED, queued_at__lt=job.queued_at
-    )
-    return ahead.count() + 1
+    return (snapshot or QueueSnapshot()).get(job.id)
+
+
+def queue_snapshot_get() -> QueueSnapshot:
+    """Every waiting job in start order (apps.jobs.queue)."""
+    return QueueSnapshot()
 
 
 def jobs_list_for_user(*, user: User) -> QuerySet[Job]:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from apps.core.storage import media_storage
 
 from .models import Job, JobStatus
+from .queue import QueueSnapshot, WaitingJob
 from .selectors import job_expires_at_get
 
 
@@ -37,6 +38,30 @@ class JobProgressOutputSerializer(serializers.Serializer):
     expires_at = serializers.SerializerMethodField(
         help_text="Extension: when the job's inputs and output are (or were) deleted; null while it runs."
     )
+    queue_position = serializers.SerializerMethodField(
+        help_text="Extension: 1 = starts next, over every user's waiting jobs; null unless Queued."
+    )
+    eta_seconds = serializers.SerializerMethodField(
+        help_text="Extension: estimated seconds until it is done (the work ahead over the live GPU workers, "
+                  "plus its own); null unless Queued."
+    )
+
+    def _waiting(self, job: Job) -> WaitingJob | None:
+        if job.status != JobStatus.QUEUED:
+            return None
+        root = self.root  # one snapshot of the queue per answer, however many jobs it lists
+        snapshot = getattr(root, "_queue_snapshot", None)
+        if snapshot is None:
+            snapshot = root._queue_snapshot = QueueSnapshot()
+        return snapshot.get(job.id)
+
+    def get_queue_position(self, job: Job) -> int | None:
+        waiting = self._waiting(job)
+        return waiting.position if waiting else None
+
+    def get_eta_seconds(self, job: Job) -> int | None:
+        waiting = self._waiting(job)
+        return waiting.eta_seconds if waiting else None
 
     def get_expires_at(self, job: Job) -> datetime | None:
         expires_at = job_expires_at_get(job=job)
@@ -61,7 +86,6 @@ class JobOutputSerializer(JobProgressOutputSerializer):
 class JobProgressBodySerializer(JobProgressOutputSerializer):
     """What the progress endpoints answer."""
 
-    queue_position = serializers.IntegerField(allow_null=True, help_text="1 = starts next; null unless Queued.")
     multi = serializers.BooleanField()
 
 

@@ -22,7 +22,8 @@ from apps.ledger.services import credits_charge, credits_refund
 from workers.errors import ErrorCategory
 
 from .kinds import job_kind_get
-from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus
+from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus, WorkerPresence
+from .queue import JOB_START_ORDER, queue_priority_for_user
 from .selectors import draft_bytes_for_user, job_get_for_user, jobs_due_for_expiry_list
 from .signals import job_finished, job_submitting
 
@@ -108,7 +109,10 @@ def job_queue(*, job: Job, price: int) -> Job:
         job.credits_charged = price
         job.status = JobStatus.QUEUED
         job.queued_at = timezone.now()
-        job.save(update_fields=["credits_charged", "status", "queued_at"])
+        job.queue_priority = queue_priority_for_user(user=job.user)
+        job.work_seconds, job.work_quality = job.workload()
+        job.save(update_fields=["credits_charged", "status", "queued_at", "queue_priority", "work_seconds",
+                                "work_quality"])
         user_id = job.user_id
         transaction.on_commit(lambda: job_dispatch(user_id=user_id), robust=True)
     return job
@@ -143,8 +147,8 @@ def job_dispatch(*, user_id: int) -> Job | None:
         if job is None:
             return None
         job.dispatch_token = uuid.uuid4()
-        job.dispatched_at = timezone.now()
-        job.save(update_fields=["dispatch_token", "dispatched_at"])
+        job.dispatched_at = job.dispatch_sent_at = timezone.now()
+        job.save(update_fields=["dispatch_token", "dispatched_at", "dispatch_sent_at"])
         job_id, token = job.id, job.dispatch_token
         transaction.on_commit(lambda: _send_to_worker(job_id, token), robust=True)
     return job
@@ -152,11 +156,21 @@ def job_dispatch(*, user_id: int) -> Job | None:
 
 # --- the worker's side ---------------------------------------------------------------------
 
-def job_claim(*, job_id: uuid.UUID, token: uuid.UUID, worker: str) -> Job | None:
-    """Queued (dispatched with `token`) -> Processing. None for a stale or duplicate message."""
+def job_claim_next(*, worker: str) -> Job | None:
+    """The best dispatched job by the queue's order (apps.jobs.queue) -> Processing.
+
+    A `jobs.run` message is a turn to run, not a particular job: each dispatch sends one, so
+    there are never fewer messages than dispatched jobs, and a paid user's job dispatched last
+    still starts first. None when no dispatched job is left (a stopped job's or a re-sent message).
+    """
     with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != JobStatus.QUEUED or job.dispatch_token != token:
+        job = (
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(status=JobStatus.QUEUED, dispatch_token__isnull=False)
+            .order_by(*JOB_START_ORDER)
+            .first()
+        )
+        if job is None:
             return None
         now = timezone.now()
         job.status = JobStatus.PROCESSING
@@ -304,14 +318,16 @@ def job_sweep() -> dict[str, int]:
                 )
                 counts["failed"] += 1
 
-    # A dispatched job nobody claimed (its message was lost with a worker): send it again.
+    # A dispatched job nobody claimed for long (its message may be lost with a worker): send
+    # another message. A spare one claims nothing; dispatched_at, its turn, is kept.
     lost_before = now - timedelta(seconds=settings.ISAMURAI_JOB_REDISPATCH_SECONDS)
-    for job in Job.objects.filter(status=JobStatus.QUEUED, dispatched_at__lt=lost_before):
+    for job in Job.objects.filter(status=JobStatus.QUEUED, dispatch_token__isnull=False,
+                                  dispatch_sent_at__lt=lost_before):
         with transaction.atomic():
-            updated = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, dispatch_token=job.dispatch_token)
-            token = uuid.uuid4()
-            if updated.update(dispatch_token=token, dispatched_at=timezone.now()):
-                job_id = job.pk
+            updated = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, dispatch_token=job.dispatch_token,
+                                         dispatch_sent_at=job.dispatch_sent_at)
+            if updated.update(dispatch_sent_at=timezone.now()):
+                job_id, token = job.pk, job.dispatch_token
                 transaction.on_commit(lambda job_id=job_id, token=token: _send_to_worker(job_id, token), robust=True)
                 counts["redispatched"] += 1
 
@@ -322,6 +338,19 @@ def job_sweep() -> dict[str, int]:
         if job_dispatch(user_id=user_id) is not None:
             counts["dispatched"] += 1
     return counts
+
+
+# --- workers' presence ---------------------------------------------------------------------------
+
+def worker_presence_beat(*, name: str, queues: list[str], gpus: list[dict]) -> None:
+    """A worker says it is up (and how busy its GPUs are); see WorkerPresence."""
+    WorkerPresence.objects.update_or_create(
+        name=name[:255], defaults={"queues": ",".join(queues)[:255], "gpus": gpus, "seen_at": timezone.now()}
+    )
+
+
+def worker_presence_end(*, name: str) -> None:
+    WorkerPresence.objects.filter(name=name[:255]).delete()
 
 
 # --- retention ---------------------------------------------------------------------------------

@@ -1,21 +1,28 @@
 """Celery tasks: thin wrappers over the job services."""
 import logging
 import re
-import uuid
+import threading
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from celery.signals import worker_ready, worker_shutdown
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
+
+from workers.gpu import gpu_utilization
 
 from .runner import job_execute
-from .services import JOB_RUN_TASK, job_sweep
+from .services import JOB_RUN_TASK, job_sweep, worker_presence_beat, worker_presence_end
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name=JOB_RUN_TASK, bind=True, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
              retry_backoff=1, retry_backoff_max=30, max_retries=8)
 def job_run_task(self, job_id: str, token: str) -> str:
-    # A database hiccup before the claim would otherwise leave the job dispatched but unclaimed
-    # until the sweeper re-sends it; the claim checks the token, so running again is safe.
-    return job_execute(job_id=uuid.UUID(job_id), token=uuid.UUID(token), node=self.request.hostname or "")
+    # The message names the job it was sent for, but it is a turn to run: the worker claims the
+    # dispatched job the queue's policy puts first (apps.jobs.queue). A database hiccup before the
+    # claim is retried; claiming is idempotent.
+    return job_execute(node=self.request.hostname or "")
 
 
 SWEEP_TASK = "jobs.sweep"
@@ -50,3 +57,51 @@ class IdleSweepLogFilter(logging.Filter):
 
 for _logger_name in ("celery.app.trace", "celery.worker.strategy", "celery.beat"):
     logging.getLogger(_logger_name).addFilter(IdleSweepLogFilter())
+
+
+class PresenceBeat:
+    """Writes this worker's presence (and its GPUs' utilisation) every ISAMURAI_WORKER_BEAT_SECONDS
+    from a thread of the worker's main process, until the worker shuts down."""
+
+    def __init__(self, name: str, queues: list[str]) -> None:
+        self.name, self.queues = name, queues
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="presence-beat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                gpus = gpu_utilization() if "gpu" in self.queues else []
+                try:
+                    worker_presence_beat(name=self.name, queues=self.queues, gpus=gpus)
+                except Exception:  # the next beat tries again
+                    logger.exception("worker presence beat failed")
+                if self._stop.wait(settings.ISAMURAI_WORKER_BEAT_SECONDS):
+                    break
+            worker_presence_end(name=self.name)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+_presence: PresenceBeat | None = None
+
+
+@worker_ready.connect
+def _presence_start(sender, **kwargs) -> None:
+    global _presence
+    queues = sorted(queue.name for queue in sender.task_consumer.queues)
+    _presence = PresenceBeat(sender.hostname, queues)
+    _presence.start()
+
+
+@worker_shutdown.connect
+def _presence_stop(sender, **kwargs) -> None:
+    if _presence is not None:
+        _presence.stop()

@@ -5,12 +5,15 @@ import time
 from datetime import timedelta
 
 from celery import current_app
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from apps.jobs.models import Job, JobStatus
+from apps.jobs.models import Job, JobStatus, WorkerPresence
+from apps.jobs.queue import workers_live_count
 from apps.ledger.models import LedgerEntry
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -65,7 +68,44 @@ class DatabaseCollector(Collector):
             durations.add_metric([row["kind"]], buckets, sum_value=took_sum.total_seconds() if took_sum else 0.0)
         yield durations
 
+        yield from _queue_by_priority()
+        yield from _workers()
         yield from _broker_queue_lengths()
+
+
+def _queue_by_priority():
+    """Waiting jobs (all on the `gpu` queue) per plan priority, and how long the oldest has waited:
+    the signals to add GPU hosts on."""
+    depth = GaugeMetricFamily("isamurai_queue_depth", "Jobs waiting to start", labels=["queue", "priority"])
+    oldest = GaugeMetricFamily("isamurai_queue_oldest_wait_seconds", "How long the oldest waiting job has waited",
+                               labels=["queue", "priority"])
+    now = timezone.now()
+    rows = (Job.objects.filter(status=JobStatus.QUEUED).values("queue_priority")
+            .annotate(n=Count("id"), since=Min("queued_at")).order_by("queue_priority"))
+    for row in rows:
+        labels = ["gpu", str(row["queue_priority"])]
+        depth.add_metric(labels, row["n"])
+        oldest.add_metric(labels, max(0.0, (now - row["since"]).total_seconds()) if row["since"] else 0.0)
+    yield depth
+    yield oldest
+
+
+def _workers():
+    """Live workers per queue and their GPUs' utilisation, from the presence rows the workers
+    write every ISAMURAI_WORKER_BEAT_SECONDS (one query, not a broadcast to every worker)."""
+    now = timezone.now()
+    workers = GaugeMetricFamily("isamurai_workers", "Workers up, by queue they consume", labels=["queue"])
+    for queue in ("gpu", "fast"):
+        workers.add_metric([queue], workers_live_count(queue=queue, now=now))
+    yield workers
+    utilization = GaugeMetricFamily("isamurai_gpu_utilization", "GPU utilisation in percent, by worker and GPU",
+                                    labels=["worker", "gpu"])
+    live = WorkerPresence.objects.filter(seen_at__gte=now - timedelta(
+        seconds=3 * settings.ISAMURAI_WORKER_BEAT_SECONDS))
+    for name, gpus in live.values_list("name", "gpus"):
+        for gpu in gpus or []:
+            utilization.add_metric([name, str(gpu.get("index", 0))], float(gpu.get("utilization", 0.0)))
+    yield utilization
 
 
 def _broker_queue_lengths():

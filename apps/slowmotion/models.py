@@ -21,6 +21,11 @@ class SlowMotionJob(Job):
     class Meta:
         db_table = "jobs_slowmotionjob"  # made by the jobs app before the kind moved here
 
+    def workload(self) -> tuple[float | None, str]:
+        # The frames it makes scale with the output's length: the input's times the factor.
+        seconds = self.duration_seconds * self.slowdown_factor if self.duration_seconds else None
+        return seconds, self.quality
+
     def pipeline_options(self) -> SlowMotionOptions:
         return options_parse(SlowMotionOptions, slowdown_factor=self.slowdown_factor, quality=self.quality,
                              mode=self.mode, interpolator=settings.ISAMURAI_INTERPOLATOR)

@@ -56,6 +56,9 @@ class FaceSwapJob(Job):
                                  "multi": self.multi, "media_type": self.media_type,
                                  "face_selection": self.face_selection, "sources": self.analysis or None})
 
+    def workload(self) -> tuple[float | None, str]:
+        return self.duration_seconds, self.gquality
+
     def is_multi(self) -> bool:
         return self.multi
 

@@ -1,8 +1,11 @@
 """The console's pages without a browser: sign-in required, own objects only, CSRF, pagination,
 service errors shown on the page."""
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.models import ApiKey
 from apps.accounts.services import api_key_create
@@ -150,3 +153,15 @@ def test_face_swap_form_needs_a_source(console_user, testdata):
         response = client.post(reverse("console:faceswap-new"), {"target_media": target, "gquality": "480p",
                                                                   "face_selection": "reference"})
     assert "Choose a source face" in response.content.decode()
+
+
+def test_queued_jobs_show_their_place_in_the_queue_and_eta(console_user):
+    alice, bob = console_user("alice", credits=10), console_user("bob", credits=10)
+    now = timezone.now()
+    _job(bob, name="bob-job", status=JobStatus.QUEUED, queued_at=now - timedelta(seconds=5), work_seconds=60)
+    mine = _job(alice, name="alice-job", status=JobStatus.QUEUED, queued_at=now, work_seconds=60)
+    client = _signed_in(alice)
+    status = client.get(reverse("console:jobs-status"), {"id": [str(mine.id)]}).json()["jobs"][0]
+    assert status["queue_position"] == 2 and status["eta_seconds"] > 0 and status["eta_text"].startswith("done in")
+    for page in (client.get(reverse("console:jobs")), client.get(reverse("console:job", args=[mine.id]))):
+        assert f"#2 in the queue, {status['eta_text']}" in page.content.decode()

@@ -22,7 +22,7 @@ def _assert_table_error(response, category: ErrorCategory) -> None:
 
 
 def test_every_edge_of_the_api_answers_the_tables_status(client, api_client, make_user, settings):
-    settings.ISAMURAI_MAX_UPLOAD_BYTES = 1024
+    settings.ISAMURAI_MAX_UPLOAD_BYTES = settings.ISAMURAI_MAX_JSON_BYTES = 1024  # multipart and JSON caps
     _assert_table_error(client.get("/api/no/such/endpoint/"), ErrorCategory.NOT_FOUND)  # core/views.py
     _assert_table_error(client.get("/api/user%00credits/"), ErrorCategory.NOT_FOUND)  # the middleware
     oversize = client.generic("POST", "/api/restore-image/", b"x", content_type="application/json",

@@ -104,8 +104,14 @@ def test_queue_position_and_stop_queued_job(worker, make_user, make_job, clip):
     first = job_queue(job=make_job(user, clip), price=10)
     second = job_queue(job=make_job(user, clip), price=7)
     client = _client(key)
+    # Positions count waiting jobs (every user's): 2 while the first still waits, 1 once it runs.
+    first.refresh_from_db()
+    before = first.status
     body = client.get("/api/swap-progress", {"id": str(second.id)}).json()
-    assert body["status"] == "Queued" and body["queue_position"] == 2
+    first.refresh_from_db()
+    assert body["status"] == "Queued" and body["queue_position"] in (1, 2) and body["eta_seconds"] > 0
+    if before == first.status:
+        assert body["queue_position"] == (2 if before == JobStatus.QUEUED else 1)
     stopped = client.post("/api/stop-job/", {"id": str(second.id), "type": "faceswap"},
                           content_type="application/json")
     assert stopped.status_code == 200

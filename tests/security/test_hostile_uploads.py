@@ -67,14 +67,14 @@ VIDEO_FIELDS = [("full-process-swap", "target_media"), ("faceswap", "target_medi
                 ("slowmotion", "source_video"), ("verify", "file")]
 
 
-def _refused(make_user, endpoint, field, content, name, *, says: str):
+def _refused(make_user, endpoint, field, content, name, *, says: str | tuple[str, ...]):
     user, key = make_user(credits=CREDITS)
     before = _uploads()
     response = _post(api(key), endpoint, field, content, name)
     assert response.status_code == 400, (endpoint, field, response.content[:300])
     error = response.json()["error"]
     assert error.split(":")[0].startswith(field), error  # the field is named first ("images[0]" too)
-    assert says in error, error
+    assert any(part in error for part in ((says,) if isinstance(says, str) else says)), error
     assert credit_balance_get(user=user) == ledger_sum_get(user=user) == CREDITS
     assert not Job.objects.filter(user=user).exists()
     assert _uploads() == before
@@ -105,7 +105,8 @@ def test_a_lying_video_is_refused_on_every_video_field(make_user, lying_clips, e
 @pytest.mark.parametrize("endpoint,field", VIDEO_FIELDS)
 def test_an_hls_playlist_named_mp4_is_refused_on_every_video_field(make_user, endpoint, field):
     playlist = b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n/etc/passwd\n#EXT-X-ENDLIST\n"
-    _refused(make_user, endpoint, field, playlist, "video.mp4", says="not a video we can read")
+    # Refused by the upload's sniffing (text) or, past it, by the probe's container allow-list.
+    _refused(make_user, endpoint, field, playlist, "video.mp4", says=("holds text", "not a video we can read"))
 
 
 def test_an_honest_twenty_second_clip_is_priced_by_its_twenty_seconds(make_user, honest_clips):

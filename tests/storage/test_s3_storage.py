@@ -84,7 +84,7 @@ def test_a_finished_jobs_leftover_copies_leave_every_worker(remote_worker, s3_se
     s3_settings.ISAMURAI_MEDIA_ROOT = tmp_path / "web"
     user, _ = make_user(credits=5)
     folder = UploadFolder.create()
-    relpath = folder.save_bytes(b"video bytes", name="target.mp4")
+    relpath = folder.save_bytes(b"video bytes", stem="target")
     job = FaceSwapJob.objects.create(user=user, inputs={"target": relpath}, files=[relpath])
     leftover = remote_worker / relpath
     leftover.parent.mkdir(parents=True)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def _stored(prefix: str, *names: str) -> list[str]:
     folder = UploadFolder(relpath=f"{prefix}/{uuid.uuid4().hex}")
     folder.path.mkdir(parents=True)
-    return [folder.save_bytes(b"media bytes", name=name) for name in names]
+    return [folder.save_bytes(b"media bytes", stem=name.rsplit(".", 1)[0]) for name in names]
 
 
 def _work_of(user) -> dict:

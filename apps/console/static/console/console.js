@@ -48,7 +48,7 @@
       var progress = el.querySelector(".progress");
       if (progress) { progress.setAttribute("aria-valuenow", job.progress_percentage); }
       var queue = el.querySelector(".js-queue");
-      if (queue) { queue.textContent = job.queue_position ? "#" + job.queue_position + " in your queue" : ""; }
+      if (queue) { queue.textContent = job.queue_position ? "#" + job.queue_position + " in the queue, " + job.eta_text : ""; }
       el.setAttribute("data-status", job.status);
     }
 
