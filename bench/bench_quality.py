@@ -52,7 +52,6 @@ from workers.faces.color import to_lab  # noqa: E402
 from workers.faces.stability import FaceStabiliser  # noqa: E402
 from workers.model_zoo.registry import ModelRegistry  # noqa: E402
 from workers.pipelines.faceswap import build_frame_swapper, swap_image  # noqa: E402
-from workers.processors.chain import FrameProcessing  # noqa: E402
 from workers.video.reader import VideoFrameReader  # noqa: E402
 
 TESTDATA = Path(os.environ.get("ISAMURAI_TESTDATA", REPO_ROOT.parent / "shared" / "testdata"))
@@ -90,8 +89,7 @@ def outside_boxes(faces: list[Face], shape) -> np.ndarray:
 
 
 def swap(models, image: np.ndarray, **options) -> np.ndarray:
-    return swap_image(models, target=image, sources=image, face_selection="all",
-                      processing=FrameProcessing(**options))
+    return swap_image(models, target=image, sources=image, face_selection="all", **options)
 
 
 def still_photos(analyser: FaceAnalyser) -> list[tuple[str, np.ndarray, list[Face]]]:
@@ -283,12 +281,12 @@ def bench_cost(models, frames: list[np.ndarray], repeats: int = 3, options_by_la
     options_by_label = options_by_label or COST_OPTIONS
     source = cv2.imread(str(TESTDATA / "images" / "obama.jpg"))
     for options in options_by_label.values():  # warm-up: sessions, caches
-        build_frame_swapper(models, sources=source, processing=FrameProcessing(**options)).process(frames[0].copy())
+        build_frame_swapper(models, sources=source, **options).process(frames[0].copy())
     best = dict.fromkeys(options_by_label, 0.0)
     cpu = dict.fromkeys(options_by_label, float("inf"))  # CPU seconds a frame (all threads)
     for _ in range(repeats):
         for label, options in options_by_label.items():
-            swapper = build_frame_swapper(models, sources=source, processing=FrameProcessing(**options))
+            swapper = build_frame_swapper(models, sources=source, **options)
             start, start_cpu = time.perf_counter(), time.process_time()
             analysed = ((frame, swapper.analyse(frame)) for frame in (f.copy() for f in frames))
             done = sum(1 for _ in swapper.stream(analysed))

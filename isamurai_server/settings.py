@@ -188,6 +188,9 @@ ISAMURAI_MAX_OUTPUT_FPS = float(env_str("ISAMURAI_MAX_OUTPUT_FPS", "240"))
 # worker that can only get CPU refuses to run unless ISAMURAI_ALLOW_CPU_FALLBACK is set.
 ISAMURAI_ORT_PROVIDERS = env_str("ISAMURAI_ORT_PROVIDERS", "cpu")
 ISAMURAI_ALLOW_CPU_FALLBACK = env_bool("ISAMURAI_ALLOW_CPU_FALLBACK", False)
+# Per-frame processor modules outside workers/processors (plug-ins, the tests' toy step): each
+# defines PROCESSOR (workers.processors.registry); comma-separated dotted module names.
+ISAMURAI_PROCESSOR_MODULES = env_list("ISAMURAI_PROCESSOR_MODULES", [])
 # Slow motion: "auto" (RIFE when its weights are installed, else optical flow), "rife" or "flow".
 ISAMURAI_INTERPOLATOR = env_str("ISAMURAI_INTERPOLATOR", "auto")
 # Seconds the API waits for a synchronous job (preview, analyse-frame, restore) on the fast queue.

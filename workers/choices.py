@@ -1,16 +1,23 @@
 """Every option list the API, the console, the database models and the pipelines accept, written once.
 
-Serializers, console forms, model fields and pipeline option parsing all read these; nothing else
-spells the values out. Lives in ``workers/`` because the pipelines (which import no Django) need the
-same lists as the HTTP layer.
+Each list is an ``Enum`` (the value's type from the request edge down to the processor: a
+request's ``"fps"`` becomes ``SlowMotionMode.FPS`` once and is compared as that) wrapped in an
+:class:`OptionChoices` with its labels, its default and the one wording of a bad value. The
+options schemas (``workers/pipelines/options.py`` and the processors' own declarations), the
+serializers, the console forms and the model fields all read these; nothing else spells the
+values out. Lives in ``workers/`` because the pipelines (which import no Django) need the same
+lists as the HTTP layer; imports nothing heavy.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum, IntEnum, StrEnum
 from typing import Generic, TypeVar
 
-Value = TypeVar("Value", str, int)
+from workers.errors import InvalidOption
+
+Value = TypeVar("Value", bound=Enum)
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,21 @@ class OptionChoices(Generic[Value]):
     field: str
     options: tuple[tuple[Value, str], ...]
     default: Value
+
+    @property
+    def enum(self) -> type[Value]:
+        return type(self.default)
+
+    def parse(self, value: object) -> Value:
+        """The member a request's value names (``"4x"``, ``" FPS "`` and ``4`` are read as people
+        write them); InvalidOption (a ValueError) with :meth:`invalid_message` otherwise."""
+        if isinstance(value, self.enum):
+            return value
+        word = str(value).strip().lower()
+        for member in self.values:
+            if word == str(member.value).lower() or (isinstance(member, int) and word == f"{member.value}x"):
+                return member
+        raise InvalidOption(self.invalid_message(value))
 
     @property
     def values(self) -> tuple[Value, ...]:
@@ -45,48 +67,123 @@ class OptionChoices(Generic[Value]):
         return iter(self.values)
 
 
-MEDIA_IMAGE, MEDIA_VIDEO = "image", "video"
-# What a face swap's target is (told by the upload check; a job stores it).
-MEDIA_TYPES: OptionChoices[str] = OptionChoices(
-    "media_type", ((MEDIA_IMAGE, "Image"), (MEDIA_VIDEO, "Video")), MEDIA_VIDEO)
+class MediaType(StrEnum):
+    """What a face swap's target is (told by the upload check; a job stores it)."""
 
-QUALITIES: OptionChoices[str] = OptionChoices(
-    "quality", (("480p", "480p"), ("720p", "720p"), ("1080p", "1080p")), "720p")
+    IMAGE = "image"
+    VIDEO = "video"
 
-FACE_SELECTIONS: OptionChoices[str] = OptionChoices(
+
+class Quality(StrEnum):
+    P480 = "480p"
+    P720 = "720p"
+    P1080 = "1080p"
+
+
+class FaceSelection(StrEnum):
+    REFERENCE = "reference"
+    ALL = "all"
+
+
+class SlowdownFactor(IntEnum):
+    X2 = 2
+    X4 = 4
+    X8 = 8
+
+
+class SlowMotionMode(StrEnum):
+    SLOWMO = "slowmo"
+    FPS = "fps"
+
+
+class RestoreMode(StrEnum):
+    RESTORE = "restore"
+    FACE_ENHANCE = "face_enhance"
+
+
+class Interpolator(StrEnum):
+    AUTO = "auto"
+    RIFE = "rife"
+    FLOW = "flow"
+
+
+class PixelBoost(StrEnum):
+    P128 = "128"
+    P256 = "256"
+    P384 = "384"
+    P512 = "512"
+    AUTO = "auto"
+
+
+class FaceMaskType(StrEnum):
+    BOX = "box"
+    OCCLUSION = "occlusion"
+    REGION = "region"
+
+
+class ContentPolicyMode(StrEnum):
+    """What the content policy does with a score over the threshold (apps/core/content_policy.py)."""
+
+    OFF = "off"
+    FLAG = "flag"
+    BLOCK = "block"
+
+
+MEDIA_IMAGE, MEDIA_VIDEO = MediaType.IMAGE, MediaType.VIDEO
+MEDIA_TYPES: OptionChoices[MediaType] = OptionChoices(
+    "media_type", ((MediaType.IMAGE, "Image"), (MediaType.VIDEO, "Video")), MediaType.VIDEO)
+
+QUALITIES: OptionChoices[Quality] = OptionChoices(
+    "quality", ((Quality.P480, "480p"), (Quality.P720, "720p"), (Quality.P1080, "1080p")), Quality.P720)
+
+FACE_SELECTIONS: OptionChoices[FaceSelection] = OptionChoices(
     "face_selection",
-    (("reference", "The main person (most prominent face of the first frame)"), ("all", "Every face")),
-    "reference")
+    ((FaceSelection.REFERENCE, "The main person (most prominent face of the first frame)"),
+     (FaceSelection.ALL, "Every face")),
+    FaceSelection.REFERENCE)
 
-SLOWDOWN_FACTORS: OptionChoices[int] = OptionChoices("slowdown_factor", ((2, "2×"), (4, "4×"), (8, "8×")), 2)
+SLOWDOWN_FACTORS: OptionChoices[SlowdownFactor] = OptionChoices(
+    "slowdown_factor", ((SlowdownFactor.X2, "2×"), (SlowdownFactor.X4, "4×"), (SlowdownFactor.X8, "8×")),
+    SlowdownFactor.X2)
 
-SLOWMOTION_MODES: OptionChoices[str] = OptionChoices(
+SLOWMOTION_MODES: OptionChoices[SlowMotionMode] = OptionChoices(
     "mode",
-    (("slowmo", "Slow motion (N× longer)"), ("fps", "FPS boost (same length, N× frame rate)")),
-    "slowmo")
+    ((SlowMotionMode.SLOWMO, "Slow motion (N× longer)"),
+     (SlowMotionMode.FPS, "FPS boost (same length, N× frame rate)")),
+    SlowMotionMode.SLOWMO)
 
-RESTORE_MODES: OptionChoices[str] = OptionChoices(
-    "mode", (("restore", "Restore the whole photo"), ("face_enhance", "Enhance faces only")), "restore")
+RESTORE_MODES: OptionChoices[RestoreMode] = OptionChoices(
+    "mode", ((RestoreMode.RESTORE, "Restore the whole photo"), (RestoreMode.FACE_ENHANCE, "Enhance faces only")),
+    RestoreMode.RESTORE)
 
-INTERPOLATORS: OptionChoices[str] = OptionChoices(
+INTERPOLATORS: OptionChoices[Interpolator] = OptionChoices(
     "interpolator",
-    (("auto", "RIFE when installed, else optical flow"), ("rife", "RIFE (ONNX)"), ("flow", "Optical flow")),
-    "auto")
+    ((Interpolator.AUTO, "RIFE when installed, else optical flow"), (Interpolator.RIFE, "RIFE (ONNX)"),
+     (Interpolator.FLOW, "Optical flow")),
+    Interpolator.AUTO)
+
+CONTENT_POLICY_MODES: OptionChoices[ContentPolicyMode] = OptionChoices(
+    "ISAMURAI_CONTENT_POLICY",
+    ((ContentPolicyMode.OFF, "Off"), (ContentPolicyMode.FLAG, "Flag for review"),
+     (ContentPolicyMode.BLOCK, "Refuse")),
+    ContentPolicyMode.BLOCK)
 
 # -- face swap quality options (issue 15) ---------------------------------------------------------
 
-PIXEL_BOOSTS: OptionChoices[str] = OptionChoices(
+PIXEL_BOOSTS: OptionChoices[PixelBoost] = OptionChoices(
     "pixel_boost",
-    (("128", "128 px (the model's own size)"), ("256", "256 px"), ("384", "384 px"), ("512", "512 px"),
-     ("auto", "From the face's size in the output")),
-    "128")
+    ((PixelBoost.P128, "128 px (the model's own size)"), (PixelBoost.P256, "256 px"), (PixelBoost.P384, "384 px"),
+     (PixelBoost.P512, "512 px"), (PixelBoost.AUTO, "From the face's size in the output")),
+    PixelBoost.P128)
 
-FACE_MASK_TYPES: OptionChoices[str] = OptionChoices(
+FACE_MASK_TYPES: OptionChoices[FaceMaskType] = OptionChoices(
     "face_mask",
-    (("box", "Feathered box"), ("occlusion", "Keep what covers the face (XSeg)"),
-     ("region", "Face regions only: skin, brows, eyes, nose, lips (face parser)")),
-    "box")
+    ((FaceMaskType.BOX, "Feathered box"), (FaceMaskType.OCCLUSION, "Keep what covers the face (XSeg)"),
+     (FaceMaskType.REGION, "Face regions only: skin, brows, eyes, nose, lips (face parser)")),
+    FaceMaskType.BOX)
 
 # Numeric ranges of the mask options (inclusive); defaults give today's paste mask.
 FACE_MASK_BLUR_RANGE = (0.0, 1.0)
 FACE_MASK_PADDING_RANGE = (0, 40)
+FACE_MASK_BLUR_DEFAULT = 0.3
+FACE_MASK_PADDING_DEFAULT = 8

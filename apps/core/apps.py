@@ -7,4 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  registers the Api-Key scheme with drf-spectacular
+        from django.conf import settings
+
+        from workers.processors.registry import processor_module_load
+
+        from . import options, schema  # noqa: F401  register the Api-Key scheme and option fields with drf-spectacular
+
+        for module in settings.ISAMURAI_PROCESSOR_MODULES:  # per-frame steps from outside workers/processors
+            processor_module_load(module)

@@ -7,15 +7,15 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from workers.choices import CONTENT_POLICY_MODES, ContentPolicyMode
 from workers.model_zoo.manifest import ModelManifest
-from workers.provenance.content_policy import NSFW_MODEL
+from workers.model_zoo.names import NSFW_MODEL
 
 from .exceptions import ApplicationError
 from .fast import fast_task_call
 
 logger = logging.getLogger(__name__)
 
-POLICY_MODES = ("off", "flag", "block")
 # The fast task that scores uploads (apps/core/tasks.py), sent by name.
 CONTENT_SCAN_TASK = "content_policy.scan"
 
@@ -35,30 +35,28 @@ def nsfw_model_installed() -> bool:
     return _manifest().get(NSFW_MODEL).path_in(settings.ISAMURAI_MODELS_DIR).is_file()
 
 
-def content_policy_mode() -> str:
+def content_policy_mode() -> ContentPolicyMode:
     configured = settings.ISAMURAI_CONTENT_POLICY
     if configured:
-        if configured not in POLICY_MODES:
-            raise ValueError(f"ISAMURAI_CONTENT_POLICY must be one of {', '.join(POLICY_MODES)}, got {configured!r}")
-        return configured
-    return "block" if nsfw_model_installed() else "off"
+        return CONTENT_POLICY_MODES.parse(configured)  # ValueError naming the setting and its values
+    return ContentPolicyMode.BLOCK if nsfw_model_installed() else ContentPolicyMode.OFF
 
 
 def content_policy_startup_check() -> None:
     mode = content_policy_mode()
-    if not settings.ISAMURAI_CONTENT_POLICY and mode == "off":
+    if not settings.ISAMURAI_CONTENT_POLICY and mode is ContentPolicyMode.OFF:
         logger.warning("content policy is OFF: the NSFW classifier (%s) is not installed; run "
                        "`manage.py download_models --only %s` or set ISAMURAI_CONTENT_POLICY", NSFW_MODEL, NSFW_MODEL)
 
 
-def content_verdict(*, mode: str, score: float, where: str) -> str:
+def content_verdict(*, mode: ContentPolicyMode, score: float, where: str) -> str:
     """'' when the content passes, else the reason; raises ContentRefused in block mode."""
     threshold = settings.ISAMURAI_NSFW_THRESHOLD
-    if mode == "off" or score < threshold:
+    if mode is ContentPolicyMode.OFF or score < threshold:
         return ""
     reason = (f"{where[:1].upper()}{where[1:]} looks like sexual content to the server's content check "
               f"(score {score:.2f}, limit {threshold:.2f})")
-    if mode == "block":
+    if mode is ContentPolicyMode.BLOCK:
         raise ContentRefused(f"{reason}, which this server does not accept. Nothing was charged.")
     return reason
 
@@ -69,7 +67,7 @@ def content_policy_check(*, images: dict[str, str] | None = None, video: str | N
     before anything is charged: '' when they pass or the policy is off, the reason to flag them
     in flag mode; in block mode a refusal raises ContentRefused (400)."""
     mode = content_policy_mode()
-    if mode == "off":
+    if mode is ContentPolicyMode.OFF:
         return ""
     answer = fast_task_call(CONTENT_SCAN_TASK, kwargs={"images": images or {}, "video": video,
                                                        "video_name": video_name})

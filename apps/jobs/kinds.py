@@ -12,41 +12,18 @@ the fast queue) and keeps a record of its own instead of a ``Job`` (restore-imag
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from rest_framework import serializers
 
 from apps.core.provenance import OutputProvenance
+from workers.options import Price  # the one price type (a kind's list and its options' values)
 
 from .models import Job
-
-
-@dataclass(frozen=True)
-class Price:
-    """One figure of a kind's price list: whole credits, overridable by the operator through the
-    environment variable ``env`` (read when a price is computed, so no table in settings)."""
-
-    label: str  # what it prices, for people: "per second of input at 2x"
-    default: int
-    env: str
-
-    def credits(self) -> int:
-        raw = os.environ.get(self.env, "").strip()
-        if not raw:
-            return self.default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ImproperlyConfigured(f"{self.env}={raw!r} is not a whole number of credits") from None
-        if value < 0:
-            raise ImproperlyConfigured(f"{self.env}={raw!r}: a price can't be negative")
-        return value
 
 
 @dataclass(frozen=True)

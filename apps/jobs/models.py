@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from workers.pipelines.options import PipelineOptions
+from workers.options import OptionsSchema
 
 
 class JobStatus(models.TextChoices):
@@ -121,7 +121,7 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
 
-    def pipeline_options(self) -> PipelineOptions | None:
+    def pipeline_options(self) -> OptionsSchema | None:
         """The typed options this job's pipeline runs with (checked when made)."""
         return None
 

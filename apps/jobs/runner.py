@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from apps.core.errors import JobOutcome, error_rule
+from apps.core.marking import output_marker
 from apps.core.model_access import model_registry, pipeline_limits
-from apps.core.provenance import output_marker
 from apps.core.storage import FetchScope, media_fetch_scope, media_storage
 from workers.errors import UserFacingError
 from workers.pipelines.context import JobCancelled, PipelineContext, pipeline_load

@@ -8,10 +8,11 @@ from rest_framework.views import APIView
 from apps.accounts.throttling import CHARGE
 from apps.core.exceptions import ApplicationError
 from apps.core.idempotency import idempotent
+from apps.core.options import OptionsSerializer
 from apps.core.schema import raises, with_errors
 from apps.jobs.selectors import job_id_parse
-from workers.choices import RESTORE_MODES
 from workers.errors import ErrorCategory
+from workers.pipelines.options import RestoreOptions
 
 from .models import GallerySource
 from .selectors import gallery_source_url_get, restored_image_url_get
@@ -22,10 +23,10 @@ class RestoreImageApi(APIView):
     throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [MultiPartParser, FormParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(OptionsSerializer):
+        options_schema = staticmethod(lambda: RestoreOptions)
+        options_required = ("mode",)
         image = serializers.FileField()
-        mode = serializers.ChoiceField(choices=RESTORE_MODES.pairs(), error_messages={
-            "invalid_choice": RESTORE_MODES.invalid_message()})
 
     @extend_schema(request=InputSerializer, summary="Restore a photo or enhance its faces",
                    responses=with_errors({200: inline_serializer("RestoreOutput", {
@@ -37,7 +38,7 @@ class RestoreImageApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record, image_b64 = restore_image_create(user=request.user, image=data.validated_data["image"],
-                                                 mode=data.validated_data["mode"])
+                                                 mode=data.options().mode)
         return Response({"url": restored_image_url_get(record=record), "image_base64": image_b64,
                          "status": "success"})
 

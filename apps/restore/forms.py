@@ -1,13 +1,15 @@
-"""The restore and gallery pages' forms: input validation only."""
+"""The restore and gallery pages' forms: input validation only (restore's mode is its options schema's)."""
 from django import forms
 
 from apps.console.console_forms import IMAGE
-from workers.choices import RESTORE_MODES
+from apps.core.options import OptionsForm
+from workers.pipelines.options import RestoreOptions
 
 
-class RestoreForm(forms.Form):
+class RestoreForm(OptionsForm):
+    options_schema = staticmethod(lambda: RestoreOptions)
+    options_required = ("mode",)
     image = forms.FileField(label="Photo (JPG or PNG)", widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
-    mode = forms.ChoiceField(choices=RESTORE_MODES.pairs(), initial=RESTORE_MODES.default)
 
 
 class _MultipleFileInput(forms.ClearableFileInput):

@@ -16,6 +16,7 @@ from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
+from workers.choices import ContentPolicyMode
 
 from .models import GallerySource, RestoredImage
 from .pricing import restore_price
@@ -71,7 +72,7 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
             field = f"images[{index}]"
             relpath = folder.save_upload(image, stem=f"source_{index}")
             image_file_check(media_root() / relpath, field=field)
-            scanned = content_policy_mode() != "off"
+            scanned = content_policy_mode() is not ContentPolicyMode.OFF
             flag_reason = content_policy_check(images={f"the gallery image {field}": relpath})  # block: 400
             answer = fast_task_call(GALLERY_ANALYSE_SOURCE_TASK, kwargs={"image": relpath})
             rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],

@@ -6,11 +6,12 @@ from celery import shared_task
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
+from apps.core.marking import output_marker
 from apps.core.model_access import model_registry
-from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
 from workers.faces.analyser import FaceAnalyser, largest
 from workers.imaging.codec import ImageDecoder, JpegEncoder
+from workers.options import options_parse
 from workers.pipelines.options import RestoreOptions
 from workers.pipelines.restore import restore_image
 
@@ -25,7 +26,7 @@ def _load(relpath: str):
 @shared_task(name=RESTORE_IMAGE_TASK)
 def restore_image_task(*, image: str, mode: str, output_id: str, label: bool | None = None) -> dict:
     def work() -> dict:
-        result = restore_image(model_registry(), _load(image), RestoreOptions(mode=mode))
+        result = restore_image(model_registry(), _load(image), options_parse(RestoreOptions, mode=mode))
         marker = output_marker(output_id=uuid.UUID(output_id), provenance=RESTORE_PROVENANCE, label=label)
         jpeg = marker.seal_bytes(JpegEncoder(quality=92).encode(marker.mark_frame(result.image)),
                                  mime_type="image/jpeg")

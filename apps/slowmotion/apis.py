@@ -7,11 +7,12 @@ from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
 from apps.core.idempotency import idempotent
+from apps.core.options import OptionsSerializer
 from apps.core.schema import raises, with_errors
 from apps.jobs.apis import JobProgressByPathApi
 from apps.jobs.selectors import job_id_parse
-from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
 from workers.errors import ErrorCategory
+from workers.pipelines.options import SlowMotionOptions
 
 from .models import SlowMotionJob
 from .serializers import SlowMotionEnvelopeSerializer, SlowMotionJobOutputSerializer
@@ -26,14 +27,10 @@ class SlowMotionCreateApi(APIView):
     throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [MultiPartParser, FormParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(OptionsSerializer):
+        options_schema = staticmethod(lambda: SlowMotionOptions)
+        options_required = ("slowdown_factor", "quality", "mode")
         source_video = serializers.FileField()
-        slowdown_factor = serializers.ChoiceField(choices=SLOWDOWN_FACTORS.pairs(), error_messages={
-            "invalid_choice": SLOWDOWN_FACTORS.invalid_message()})
-        quality = serializers.ChoiceField(choices=QUALITIES.pairs(), error_messages={
-            "invalid_choice": QUALITIES.invalid_message()})
-        mode = serializers.ChoiceField(choices=SLOWMOTION_MODES.pairs(), error_messages={
-            "invalid_choice": SLOWMOTION_MODES.invalid_message()})
         webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
 
     @extend_schema(request=InputSerializer, responses=with_errors({201: SlowMotionEnvelopeSerializer}),
@@ -44,10 +41,8 @@ class SlowMotionCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        job = slowmotion_project_create(
-            user=request.user, source_video=values["source_video"], slowdown_factor=int(values["slowdown_factor"]),
-            quality=values["quality"], mode=values["mode"], webhook_url=values["webhook_url"],
-        )
+        job = slowmotion_project_create(user=request.user, source_video=values["source_video"],
+                                        options=data.options(), webhook_url=values["webhook_url"])
         return _project(job, code=status.HTTP_201_CREATED)
 
 

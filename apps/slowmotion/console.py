@@ -20,10 +20,8 @@ def slowmotion_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         try:
-            project = slowmotion_project_create(
-                user=request.user, source_video=values["source_video"], slowdown_factor=values["slowdown_factor"],
-                quality=values["quality"], mode=values["mode"],
-            )
+            project = slowmotion_project_create(user=request.user, source_video=values["source_video"],
+                                                options=form.options())
         except SERVICE_ERRORS as exc:
             form.add_error(None, service_error_text(exc))
         else:

@@ -1,13 +1,13 @@
-"""The slow motion page's form: input validation only."""
+"""The slow motion page's form: input validation only; its option fields are the options
+schema's (apps.core.options)."""
 from django import forms
 
-from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+from apps.core.options import OptionsForm
+from workers.pipelines.options import SlowMotionOptions
 
 
-class SlowMotionForm(forms.Form):
+class SlowMotionForm(OptionsForm):
+    options_schema = staticmethod(lambda: SlowMotionOptions)
+    options_required = ("slowdown_factor", "quality", "mode")
     source_video = forms.FileField(label="Video", widget=forms.ClearableFileInput(
         attrs={"accept": "video/mp4,video/quicktime,.mp4,.mov"}))
-    slowdown_factor = forms.TypedChoiceField(choices=SLOWDOWN_FACTORS.pairs(), coerce=int,
-                                             initial=SLOWDOWN_FACTORS.default, label="Factor")
-    quality = forms.ChoiceField(choices=QUALITIES.pairs(), initial=QUALITIES.default)
-    mode = forms.ChoiceField(choices=SLOWMOTION_MODES.pairs(), initial=SLOWMOTION_MODES.default)

@@ -3,6 +3,7 @@ from django.db import models
 
 from apps.jobs.models import Job
 from workers.choices import QUALITIES, SLOWDOWN_FACTORS, SLOWMOTION_MODES
+from workers.options import options_parse
 from workers.pipelines.options import SlowMotionOptions
 
 
@@ -26,5 +27,5 @@ class SlowMotionJob(Job):
         return seconds, self.quality
 
     def pipeline_options(self) -> SlowMotionOptions:
-        return SlowMotionOptions(factor=self.slowdown_factor, quality=self.quality, mode=self.mode,
-                                 interpolator=settings.ISAMURAI_INTERPOLATOR)
+        return options_parse(SlowMotionOptions, slowdown_factor=self.slowdown_factor, quality=self.quality,
+                             mode=self.mode, interpolator=settings.ISAMURAI_INTERPOLATOR)

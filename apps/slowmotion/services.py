@@ -9,24 +9,25 @@ from apps.core.content_policy import content_policy_check
 from apps.core.uploads import UploadFolder, media_file_check, media_root
 from apps.jobs.selectors import job_get_for_user
 from apps.jobs.services import job_draft_quota_check, job_start, job_submit
+from workers.pipelines.options import SlowMotionOptions
 
 from .models import SlowMotionJob
 
 
 def slowmotion_project_create(
-    *, user: User, source_video: UploadedFile, slowdown_factor: int, quality: str, mode: str, webhook_url: str = ""
+    *, user: User, source_video: UploadedFile, options: SlowMotionOptions, webhook_url: str = ""
 ) -> SlowMotionJob:
     folder = UploadFolder.create()
     try:
         source = folder.save_upload(source_video, stem="source")
         job_draft_quota_check(user=user, adding=folder.bytes_saved)  # a project is a Draft until processed
         media = media_file_check(media_root() / source, field="source_video", allow_image=False)
-        plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=quality)
+        plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=options.quality)
         flag_reason = content_policy_check(video=source, video_name="the video")
         project = SlowMotionJob(
             user=user, inputs={"source": source}, files=list(folder.saved), input_bytes=folder.bytes_saved,
-            slowdown_factor=slowdown_factor,
-            quality=quality, mode=mode, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
+            slowdown_factor=int(options.slowdown_factor), quality=options.quality.value, mode=options.mode.value,
+            duration_seconds=media.duration_seconds, webhook_url=webhook_url,
             label=output_label_get(user=user, requested=None), content_flagged=bool(flag_reason),
             content_flag_reason=flag_reason,
         )

@@ -11,11 +11,11 @@ from apps.core.schema import raises, with_errors
 from apps.core.uploads import base64_image_decode
 from apps.jobs.apis import JobProgressApi
 from apps.jobs.selectors import job_id_parse
-from workers.choices import FACE_SELECTIONS, QUALITIES
+from workers.choices import FACE_SELECTIONS
 from workers.errors import ErrorCategory
 
 from .models import FaceSwapJob
-from .options import QualityOptionsSerializer, quality_options_pop
+from .options import JobOptionsSerializer, MultiPreviewOptionsSerializer, PreviewOptionsSerializer
 from .serializers import FaceSwapEnvelopeSerializer, FaceSwapJobOutputSerializer
 from .services import (
     analysis_results_parse,
@@ -36,15 +36,9 @@ def _job_created(job: FaceSwapJob, *, code: int = status.HTTP_201_CREATED) -> Re
     return Response({"success": True, "faceswap": FaceSwapJobOutputSerializer(job).data}, status=code)
 
 
-class _JobOptionsSerializer(QualityOptionsSerializer):
-    gquality = serializers.ChoiceField(choices=QUALITIES.pairs(), error_messages={
-        "invalid_choice": QUALITIES.invalid_message()})
+class _JobOptionsSerializer(JobOptionsSerializer):
     name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    enhance = serializers.BooleanField(required=False, default=False)
-    face_selection = serializers.ChoiceField(
-        choices=FACE_SELECTIONS.pairs(), required=False, default=FACE_SELECTIONS.default,
-        error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
     target_media = serializers.FileField()
     webhook_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
     label = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=(
@@ -80,15 +74,16 @@ class FullProcessSwapApi(APIView):
     def post(self, request: Request) -> Response:
         data = FaceSwapUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        quality_options = quality_options_pop(values)
-        uploads = labelled("source_image", values.pop("source_image", []))
+        values = data.validated_data
+        uploads = labelled("source_image", values.get("source_image", []))
         source = source_input_from_fields(
-            user=request.user, source_id=values.pop("source_id", None),
+            user=request.user, source_id=values.get("source_id"),
             photos=[(label, upload.read()) for label, upload in uploads],
-            source_ids=values.pop("source_ids", []), count_field="source_image")
-        job = faceswap_job_create(user=request.user, source=source, target=values.pop("target_media"),
-                                  start=self.start, quality_options=quality_options, **values)
+            source_ids=values.get("source_ids", []), count_field="source_image")
+        job = faceswap_job_create(user=request.user, source=source, target=values["target_media"],
+                                  start=self.start, options=data.options(), name=values["name"],
+                                  description=values["description"], webhook_url=values["webhook_url"],
+                                  label=values["label"])
         return _job_created(job)
 
 
@@ -118,7 +113,7 @@ class PreviewSwapApi(APIView):
     throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [JSONParser]
 
-    class InputSerializer(QualityOptionsSerializer):
+    class InputSerializer(PreviewOptionsSerializer):
         source_image_base64 = serializers.CharField(trim_whitespace=False, required=False)
         source_images = serializers.ListField(
             child=serializers.CharField(trim_whitespace=False), required=False, max_length=MAX_SOURCE_PHOTOS,
@@ -130,10 +125,6 @@ class PreviewSwapApi(APIView):
             help_text="Several gallery sources of the same person, averaged (extension).")
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         instance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-        enhance = serializers.BooleanField(required=False, default=False)
-        face_selection = serializers.ChoiceField(
-            choices=FACE_SELECTIONS.pairs(), required=False, default=FACE_SELECTIONS.default,
-            error_messages={"invalid_choice": FACE_SELECTIONS.invalid_message()})
         label = serializers.BooleanField(required=False, allow_null=True, default=None)
 
         def validate(self, attrs):
@@ -161,9 +152,7 @@ class PreviewSwapApi(APIView):
             source_ids=values.get("source_ids", []), count_field="source_images")
         preview, image_b64 = swap_preview_create(
             user=request.user, target_b64=values["target_image_base64"], source=source,
-            enhance=values["enhance"], face_selection=values["face_selection"], instance=instance,
-            quality_options=quality_options_pop(dict(values)),
-            label=values["label"],
+            options=data.options(), instance=instance, label=values["label"],
         )
         return Response({"image_base64": image_b64, "preview_id": str(preview.id)})
 
@@ -190,10 +179,9 @@ class MultiPreviewSwapApi(APIView):
     throttle_scope = CHARGE  # counts against ISAMURAI_THROTTLE_CHARGE
     parser_classes = [JSONParser]
 
-    class InputSerializer(QualityOptionsSerializer):
+    class InputSerializer(MultiPreviewOptionsSerializer):
         target_image_base64 = serializers.CharField(trim_whitespace=False)
         analysis_results = serializers.JSONField(help_text=ANALYSIS_RESULTS_HELP)
-        enhance = serializers.BooleanField(required=False, default=False)
         label = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, summary="One-frame multi-person preview",
@@ -207,9 +195,8 @@ class MultiPreviewSwapApi(APIView):
         values = data.validated_data
         persons = analysis_results_parse(user=request.user, raw=values["analysis_results"])
         preview, image_b64 = swap_preview_create(
-            user=request.user, target_b64=values["target_image_base64"], persons=persons, enhance=values["enhance"],
-            quality_options=quality_options_pop(dict(values)),
-            label=values["label"],
+            user=request.user, target_b64=values["target_image_base64"], persons=persons,
+            options=data.options(multi=True), label=values["label"],
         )
         return Response({"preview_image": image_b64, "preview_id": str(preview.id)})
 
@@ -229,12 +216,13 @@ class MultipleFaceSwapApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        persons = analysis_results_parse(user=request.user, raw=values.pop("analysis_results"))
-        values.pop("face_selection")
-        quality_options = quality_options_pop(values)
-        job = faceswap_job_create(user=request.user, target=values.pop("target_media"), persons=persons,
-                                  quality_options=quality_options, **values)
+        values = data.validated_data
+        persons = analysis_results_parse(user=request.user, raw=values["analysis_results"])
+        # each analysed person is mapped: a face selection means nothing to a multi swap
+        job = faceswap_job_create(user=request.user, target=values["target_media"], persons=persons,
+                                  options=data.options(face_selection=FACE_SELECTIONS.default),
+                                  name=values["name"], description=values["description"],
+                                  webhook_url=values["webhook_url"], label=values["label"])
         return _job_created(job)
 
 

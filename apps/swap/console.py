@@ -29,10 +29,8 @@ def faceswap_new(request: HttpRequest) -> HttpResponse:
                 user=request.user, source_id=source_id,
                 photos=[(label, upload.read()) for label, upload in uploads], count_field="source_image")
             job = faceswap_job_create(
-                user=request.user, target=values["target_media"], gquality=values["gquality"], source=source,
-                name=values["name"], description=values["description"], enhance=values["enhance"],
-                face_selection=values["face_selection"], start="save_draft" not in request.POST,
-                quality_options=form.quality_options(),
+                user=request.user, target=values["target_media"], options=form.options(), source=source,
+                name=values["name"], description=values["description"], start="save_draft" not in request.POST,
             )
         except SERVICE_ERRORS as exc:
             form.add_error(None, service_error_text(exc))
@@ -51,9 +49,8 @@ def multiswap_new(request: HttpRequest) -> HttpResponse:
             persons = analysis_results_parse(
                 user=request.user, raw=form.analysis_results(data=request.POST, files=request.FILES))
             job = faceswap_job_create(
-                user=request.user, target=values["target_media"], gquality=values["gquality"], persons=persons,
-                name=values["name"], description=values["description"], enhance=values["enhance"],
-                quality_options=form.quality_options(),
+                user=request.user, target=values["target_media"], options=form.options(), persons=persons,
+                name=values["name"], description=values["description"],
             )
         except SERVICE_ERRORS as exc:
             form.add_error(None, service_error_text(exc))

@@ -6,19 +6,10 @@ from django import forms
 
 from apps.accounts.models import User
 from apps.console.console_forms import VIDEO_OR_IMAGE, MultipleImageField
+from apps.core.options import OptionsForm, console_options_data
 from apps.restore.selectors import gallery_sources_list
-from workers.choices import (
-    FACE_MASK_BLUR_RANGE,
-    FACE_MASK_PADDING_RANGE,
-    FACE_MASK_TYPES,
-    FACE_SELECTIONS,
-    PIXEL_BOOSTS,
-    QUALITIES,
-)
-from workers.faces.masks import DEFAULT_BLUR, DEFAULT_PADDING
-from workers.pipelines.sources import MAX_SOURCE_PHOTOS
-
-from .options import QUALITY_OPTION_FIELDS
+from workers.pipelines.options import faceswap_options_schema
+from workers.pipelines.source_limits import MAX_SOURCE_PHOTOS
 
 
 def _gallery_choices(user: User) -> list[tuple[str, str]]:
@@ -28,34 +19,22 @@ def _gallery_choices(user: User) -> list[tuple[str, str]]:
     ]
 
 
-class _JobOptionsForm(forms.Form):
-    gquality = forms.ChoiceField(choices=QUALITIES.pairs(), initial=QUALITIES.default, label="Quality")
-    enhance = forms.BooleanField(required=False, label="Enhance faces (GFPGAN)")
+class _JobOptionsForm(OptionsForm):
+    """The face-swap options; those not laid out by name in the page (MAIN_OPTIONS) are the
+    "Quality options" block, in the schema's order (so a new processor's option shows there)."""
+
+    MAIN_OPTIONS = ("gquality", "face_selection", "enhance")
+    options_required = ("gquality",)
+    options_schema = staticmethod(faceswap_options_schema)
     name = forms.CharField(max_length=20, required=False)
     description = forms.CharField(max_length=20, required=False)
-    # The quality options (issue 15), the same fields and choices as the API's.
-    pixel_boost = forms.ChoiceField(required=False, choices=PIXEL_BOOSTS.pairs(), initial=PIXEL_BOOSTS.default,
-                                    label="Pixel boost (swap resolution)")
-    color_match = forms.BooleanField(required=False, label="Match the target's skin colour")
-    mouth_mask = forms.BooleanField(required=False, label="Keep the target's mouth")
-    face_mask = forms.MultipleChoiceField(required=False, choices=FACE_MASK_TYPES.pairs(),
-                                          initial=[FACE_MASK_TYPES.default],
-                                          widget=forms.CheckboxSelectMultiple, label="Face mask")
-    face_mask_blur = forms.FloatField(required=False, min_value=FACE_MASK_BLUR_RANGE[0],
-                                      max_value=FACE_MASK_BLUR_RANGE[1], initial=DEFAULT_BLUR,
-                                      label="Mask feather (0-1)")
-    face_mask_padding = forms.IntegerField(required=False, min_value=FACE_MASK_PADDING_RANGE[0],
-                                           max_value=FACE_MASK_PADDING_RANGE[1], initial=DEFAULT_PADDING,
-                                           label="Mask padding (%)")
-    video_stability = forms.BooleanField(required=False, label="Video stability (smooth, fill short gaps)")
 
-    def quality_options(self) -> dict:
-        """The quality options as the services take them (unset numbers keep their defaults)."""
-        defaults = {"face_mask_blur": DEFAULT_BLUR, "face_mask_padding": DEFAULT_PADDING,
-                    "face_mask": [FACE_MASK_TYPES.default], "pixel_boost": PIXEL_BOOSTS.default}
-        values = {name: self.cleaned_data.get(name) for name in QUALITY_OPTION_FIELDS}
-        return {name: defaults[name] if value in (None, "", []) and name in defaults else value
-                for name, value in values.items()}
+    def more_options(self) -> list[forms.BoundField]:
+        return [self[spec.name] for spec in self.option_specs if spec.name not in self.MAIN_OPTIONS]
+
+    def options_script_data(self) -> list[dict]:
+        """The options as the page's script sends them to the JSON API (json_script)."""
+        return console_options_data(self.option_specs)
 
 
 class FaceSwapForm(_JobOptionsForm):
@@ -65,8 +44,6 @@ class FaceSwapForm(_JobOptionsForm):
     source_id = forms.ChoiceField(required=False, label="…or a gallery source")
     target_media = forms.FileField(label="Target (video or image)",
                                    widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE}))
-    face_selection = forms.ChoiceField(choices=FACE_SELECTIONS.pairs(), initial=FACE_SELECTIONS.default,
-                                       label="Faces to replace")
     field_order = ["source_image", "source_id", "target_media", "gquality", "enhance", "face_selection",
                    "name", "description"]
 
@@ -83,6 +60,8 @@ class FaceSwapForm(_JobOptionsForm):
 
 class MultiSwapForm(_JobOptionsForm):
     """The target and options; each person's source comes as `source_<P>` (file) or `source_id_<P>`."""
+
+    options_excluded = ("face_selection",)  # each detected person is mapped
 
     target_media = forms.FileField(label="Target (video or image)",
                                    widget=forms.ClearableFileInput(attrs={"accept": VIDEO_OR_IMAGE}))

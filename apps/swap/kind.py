@@ -1,11 +1,11 @@
 """The face swap job kind: everything the engine, the URLconf, the console, the admin, provenance,
 the webhooks and the retention sweep know about it (registered in SwapConfig.ready)."""
 from apps.jobs.kinds import ConsolePage, JobKindSpec, JobVariant, UserFiles
+from workers.pipelines.options import FaceSwapBaseOptions
 
 from .admin import FaceSwapJobAdmin
 from .console import faceswap_detail_rows, faceswap_new, multiswap_new
 from .models import FaceSwapJob, Preview
-from .options import QUALITY_OPTION_FIELDS
 from .pricing import FACESWAP_PRICES, faceswap_price
 from .provenance import FACE_SWAP_PROVENANCE
 from .serializers import FaceSwapJobOutputSerializer
@@ -17,7 +17,7 @@ FACESWAP = JobKindSpec(
     pipeline="workers.pipelines.faceswap:run",
     price=faceswap_price,
     prices=FACESWAP_PRICES,
-    options=QUALITY_OPTION_FIELDS,
+    options=FaceSwapBaseOptions,
     output_serializer=FaceSwapJobOutputSerializer,
     provenance=FACE_SWAP_PROVENANCE,
     variant=JobVariant(name="multiswap", label="Multi swap"),

@@ -5,7 +5,18 @@ from django.db import models
 
 from apps.jobs.models import Job
 from workers.choices import FACE_SELECTIONS, MEDIA_TYPES, QUALITIES
-from workers.pipelines.options import FaceSwapOptions
+from workers.options import OptionsSchema, json_value, option_fields
+from workers.pipelines.options import FaceSwapBaseOptions, faceswap_options
+
+# The options kept in columns of their own (the API's job object shows them); every other
+# public option (the processors') is kept in ``quality_options``.
+OPTION_COLUMNS = ("gquality", "enhance", "face_selection")
+
+
+def options_json(options: OptionsSchema) -> dict:
+    """The public options but the column ones, as the JSON ``quality_options`` holds them."""
+    return {spec.name: json_value(getattr(options, spec.name)) for spec in option_fields(type(options))
+            if spec.name not in OPTION_COLUMNS}
 
 
 class FaceSwapJob(Job):
@@ -30,14 +41,20 @@ class FaceSwapJob(Job):
     class Meta:
         db_table = "jobs_faceswapjob"  # made by the jobs app before the kind moved here
 
-    # The per-frame quality steps the request asked for (pixel_boost, color_match, ...; see
-    # apps/swap/options.py); {} = none, the swap as it always was.
+    # The options besides OPTION_COLUMNS (pixel_boost, color_match, ... every processor's; see
+    # options_json); {} or a missing key = that option's default.
     quality_options = models.JSONField(default=dict, blank=True)
 
-    def pipeline_options(self) -> FaceSwapOptions:
-        return FaceSwapOptions.coerce({**(self.quality_options or {}), "gquality": self.gquality,
-                                       "enhance": self.enhance, "multi": self.multi, "media_type": self.media_type,
-                                       "face_selection": self.face_selection, "sources": self.analysis or None})
+    def options_store(self, options: FaceSwapBaseOptions) -> None:
+        """Keep the request's options (the schema object) on this row."""
+        self.gquality, self.enhance, self.face_selection = (
+            json_value(options.gquality), getattr(options, "enhance", False), json_value(options.face_selection))
+        self.quality_options = options_json(options)
+
+    def pipeline_options(self) -> FaceSwapBaseOptions:
+        return faceswap_options({**(self.quality_options or {}), "gquality": self.gquality, "enhance": self.enhance,
+                                 "multi": self.multi, "media_type": self.media_type,
+                                 "face_selection": self.face_selection, "sources": self.analysis or None})
 
     def workload(self) -> tuple[float | None, str]:
         return self.duration_seconds, self.gquality

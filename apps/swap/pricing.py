@@ -1,17 +1,22 @@
 """Face swap prices: jobs (video per minute, image flat) and previews. The price list is data
-(``FACESWAP_PRICES``, registered with the kind); each figure's env variable overrides it."""
+(``FACESWAP_PRICES``, registered with the kind); each figure's env variable overrides it. A
+preview's prices are declared in the options schema (its base, and enhance's on the option's
+value) and listed here so the kind registers every figure."""
 import math
 
 from apps.jobs.kinds import Price
 from apps.jobs.pricing import billable_seconds
 from workers.choices import MEDIA_IMAGE
+from workers.options import OptionsSchema, chosen_prices, option_price
+from workers.pipelines.options import PREVIEW_PRICE
+from workers.processors.face_enhance import FaceEnhanceOptions
 
 from .models import FaceSwapJob
 
 VIDEO_PER_MINUTE = Price("video face swap, per minute of input", 50, "ISAMURAI_PRICE_VIDEO_SWAP_PER_MINUTE")
 IMAGE = Price("face swap on an image", 2, "ISAMURAI_PRICE_IMAGE_SWAP")
-PREVIEW = Price("preview", 1, "ISAMURAI_PRICE_PREVIEW")
-PREVIEW_ENHANCE = Price("preview with enhance", 2, "ISAMURAI_PRICE_PREVIEW_ENHANCE")
+PREVIEW = PREVIEW_PRICE
+PREVIEW_ENHANCE = option_price(FaceEnhanceOptions, "enhance", True)
 
 FACESWAP_PRICES = {"video_per_minute": VIDEO_PER_MINUTE, "image": IMAGE, "preview": PREVIEW,
                    "preview_enhance": PREVIEW_ENHANCE}
@@ -33,5 +38,6 @@ def faceswap_price(job: FaceSwapJob) -> int:
     return faceswap_video_price(duration_seconds=job.duration_seconds or 0)
 
 
-def preview_price(*, enhance: bool) -> int:
-    return (PREVIEW_ENHANCE if enhance else PREVIEW).credits()
+def preview_price(options: OptionsSchema) -> int:
+    """A preview's base price, or the highest price one of its chosen values declares (enhance)."""
+    return max(price.credits() for price in [PREVIEW_PRICE, *chosen_prices(options)])

@@ -5,9 +5,7 @@ import base64
 import logging
 import shutil
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -30,9 +28,10 @@ from apps.jobs.selectors import job_get_for_user, retention_period
 from apps.jobs.services import job_draft_quota_check, job_start, job_submit
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE
+from workers.choices import MEDIA_IMAGE, ContentPolicyMode
+from workers.pipelines.options import FaceSwapBaseOptions
 
-from .models import FaceSwapJob, Preview
+from .models import FaceSwapJob, Preview, options_json
 from .pricing import faceswap_price, preview_price
 from .sources import (  # noqa: F401 (callers)
     PersonInput,
@@ -58,11 +57,11 @@ def _require_credits(*, user: User, price: int) -> None:
 
 
 
-def _gallery_verdict(*, mode: str, source: SourceInput | None, persons: list[PersonInput] | None) -> str:
+def _gallery_verdict(*, mode: ContentPolicyMode, source: SourceInput | None, persons: list[PersonInput] | None) -> str:
     """Gallery sources were scanned at upload: block mode refuses one flagged then (uploaded in
     flag mode); flag mode passes its reason on to the job."""
-    flags = gallery_content_flags(source=source, persons=persons) if mode != "off" else []
-    if flags and mode == "block":
+    flags = gallery_content_flags(source=source, persons=persons) if mode is not ContentPolicyMode.OFF else []
+    if flags and mode is ContentPolicyMode.BLOCK:
         raise ContentRefused(f"The gallery source {flags[0]}, which this server does not accept. "
                              "Nothing was charged.")
     return "; ".join(flags)
@@ -72,20 +71,18 @@ def faceswap_job_create(
     *,
     user: User,
     target: UploadedFile,
-    gquality: str,
+    options: FaceSwapBaseOptions,
     source: SourceInput | None = None,
     persons: list[PersonInput] | None = None,
     name: str = "",
     description: str = "",
-    enhance: bool = False,
-    face_selection: str = FACE_SELECTIONS.default,
     start: bool = True,
     webhook_url: str = "",
-    quality_options: Mapping[str, Any] | None = None,
     label: bool | None = None,
 ) -> FaceSwapJob:
     """full-process-swap / faceswap (Draft) / multiple-face-swap. The sources are analysed once,
-    here (on a fast worker); the job keeps what was found and its GPU run reuses it."""
+    here (on a fast worker), which also loads every model the options need (503 naming a missing
+    one, before any charge); the job keeps what was found and its GPU run reuses it."""
     policy = content_policy_mode()
     gallery_flag = _gallery_verdict(mode=policy, source=source, persons=persons)
     folder = UploadFolder.create()
@@ -101,24 +98,25 @@ def faceswap_job_create(
         if not start:
             job_draft_quota_check(user=user, adding=folder.bytes_saved)
         media = media_file_check(media_root() / inputs["target"], field="target_media")
-        plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=gquality,
+        plan_limits_check(user=user, video_seconds=media.duration_seconds, quality=options.gquality,
                           image_pixels=image_pixels_get(media_root() / inputs["target"])
                           if media.media_type == MEDIA_IMAGE else None)
 
         job = FaceSwapJob(
-            user=user, inputs=inputs, name=name, description=description, gquality=gquality,
-            enhance=enhance, multi=persons is not None, media_type=media.media_type,
-            duration_seconds=media.duration_seconds, face_selection=face_selection, webhook_url=webhook_url,
-            quality_options=dict(quality_options or {}), input_bytes=folder.bytes_saved,
+            user=user, inputs=inputs, name=name, description=description, multi=persons is not None,
+            media_type=media.media_type, duration_seconds=media.duration_seconds, webhook_url=webhook_url,
+            input_bytes=folder.bytes_saved,
             label=output_label_get(user=user, requested=label),
         )
+        job.options_store(options)
         price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
-        check_kwargs: dict = {"persons": entries, "quality_options": job.quality_options}
-        if policy != "off":
+        check_kwargs: dict = {"persons": entries, "options": job.pipeline_options().model_dump(mode="json")}
+        if policy is not ContentPolicyMode.OFF:
             check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == MEDIA_IMAGE,
-                                refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == "block" else None)
+                                refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == ContentPolicyMode.BLOCK
+                                else None)
         checked = fast_task_call(SWAP_CHECK_SOURCES_TASK, kwargs=check_kwargs)
         if checked.get("content"):  # block mode raises here: nothing saved, nothing charged
             job.content_flag_reason = content_verdict(mode=policy, **checked["content"])[:255]
@@ -146,29 +144,25 @@ def swap_preview_create(
     *,
     user: User,
     target_b64: str,
+    options: FaceSwapBaseOptions,
     source: SourceInput | None = None,
     persons: list[PersonInput] | None = None,
-    enhance: bool = False,
-    face_selection: str = FACE_SELECTIONS.default,
     instance: uuid.UUID | None = None,
-    quality_options: Mapping[str, Any] | None = None,
     label: bool | None = None,
 ) -> tuple[Preview, str]:
     """One frame through the swap pipeline; charged only when it succeeds. Returns (preview, JPEG b64)."""
     target = base64_image_decode(target_b64, field="target_image_base64")
     plan_limits_check(user=user, image_pixels=image_pixels_get(target))
     preview_id = uuid.uuid4()
-    kwargs: dict = {"target": _b64(target), "enhance": enhance, "face_selection": face_selection,
+    kwargs: dict = {"target": _b64(target), "options": options.model_dump(mode="json"),
                     "output_id": str(preview_id), "label": output_label_get(user=user, requested=label),
-                    "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data)),
-                    "quality_options": dict(quality_options or {})}
+                    "persons": source_entries(source=source, persons=persons, store=lambda data, _: _b64(data))}
     job = job_get_for_user(user=user, job_id=instance) if instance else None
-    price = preview_price(enhance=enhance)
+    price = preview_price(options)
     _require_credits(user=user, price=price)
     policy = content_policy_mode()
-    if policy == "block":
+    if policy is ContentPolicyMode.BLOCK:  # FLAG marks jobs; a preview is not kept, so only BLOCK applies
         _gallery_verdict(mode=policy, source=source, persons=persons)
-    if policy == "block":  # "flag" marks jobs; a preview is not kept, so only "block" applies
         kwargs["content_threshold"] = settings.ISAMURAI_NSFW_THRESHOLD
     answer = fast_task_call(SWAP_PREVIEW_TASK, kwargs=kwargs)
     if answer.get("content"):
@@ -181,8 +175,8 @@ def swap_preview_create(
         with transaction.atomic():
             credits_charge(user=user, amount=price, job_kind="preview", job_id=preview_id, note="preview")
             preview = Preview.objects.create(id=preview_id, user=user, job=job, multi=persons is not None,
-                                             enhance=enhance, credits_charged=price, output_file=output_rel,
-                                             quality_options=kwargs["quality_options"])
+                                             enhance=getattr(options, "enhance", False), credits_charged=price,
+                                             output_file=output_rel, quality_options=options_json(options))
     except BaseException:
         folder.remove()
         raise

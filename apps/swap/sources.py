@@ -18,8 +18,8 @@ from apps.core.exceptions import ApplicationError
 from apps.core.uploads import base64_image_decode
 from apps.jobs.selectors import job_id_parse
 from apps.restore.services import gallery_source_bytes, gallery_source_get
-from workers.faces.matching import SINGLE_SOURCE_KEY
-from workers.pipelines.sources import MAX_SOURCE_PHOTOS
+from workers.choices import ContentPolicyMode
+from workers.pipelines.source_limits import MAX_SOURCE_PHOTOS, SINGLE_SOURCE_KEY
 
 PERSON_ID = re.compile(r"^P[1-9][0-9]{0,3}$")
 
@@ -85,7 +85,7 @@ def source_input_build(
         row = gallery_source_get(user=user, source_id=gallery_id)
         # A source stored while the content policy was off has no verdict: it goes as a photo,
         # so the swap's check scans it.
-        if row.embedding and (row.content_scanned or content_policy_mode() == "off"):
+        if row.embedding and (row.content_scanned or content_policy_mode() is ContentPolicyMode.OFF):
             source.embeddings.append([float(value) for value in row.embedding])
             if row.content_flag_reason:
                 source.content_flags.append(f"{label}: {row.content_flag_reason}")

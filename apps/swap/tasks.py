@@ -9,17 +9,17 @@ from celery import shared_task
 from django.conf import settings
 
 from apps.core.fast import fast_task_answer
+from apps.core.marking import output_marker
 from apps.core.model_access import model_registry
-from apps.core.provenance import output_marker
 from apps.core.storage import media_storage
-from workers.choices import FACE_SELECTIONS
 from workers.errors import MediaError
 from workers.faces.analyser import FaceAnalyser
 from workers.faces.matching import SINGLE_SOURCE_KEY
 from workers.imaging.codec import ImageDecoder, JpegEncoder
+from workers.options import required_models
 from workers.pipelines.faceswap import analyse_frame, build_frame_swapper, swap_image
+from workers.pipelines.options import FACESWAP_MODELS, faceswap_options
 from workers.pipelines.sources import FaceIdentity, SwapSources, sources_analyse
-from workers.processors.chain import FrameProcessing
 from workers.provenance.content_policy import content_scan
 
 from .provenance import PREVIEW_PROVENANCE
@@ -86,8 +86,7 @@ def _content_score(*, photos: dict[str, list[np.ndarray]], target: np.ndarray | 
 
 
 @shared_task(name=SWAP_PREVIEW_TASK)
-def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhance: bool = False,
-                      face_selection: str = FACE_SELECTIONS.default, quality_options: dict | None = None,
+def swap_preview_task(*, target: str, output_id: str, persons: list[dict], options: dict,
                       label: bool | None = None, content_threshold: float | None = None) -> dict:
     def work() -> dict:
         models = model_registry()
@@ -98,8 +97,7 @@ def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhan
             if content["score"] >= content_threshold:
                 return {"content": content}
         sources = _swap_sources(models, persons, photos, _from_b64)
-        result = swap_image(models, target=target_image, sources=sources, face_selection=face_selection,
-                            processing=FrameProcessing.from_options({**(quality_options or {}), "enhance": enhance}))
+        result = swap_image(models, target=target_image, sources=sources, options=faceswap_options(options))
         marker = output_marker(output_id=uuid.UUID(output_id), provenance=PREVIEW_PROVENANCE, label=label)
         jpeg = marker.seal_bytes(JpegEncoder(quality=90).encode(marker.mark_frame(result)), mime_type="image/jpeg")
         return {"image_base64": base64.b64encode(jpeg).decode(), "content": None}
@@ -108,16 +106,19 @@ def swap_preview_task(*, target: str, output_id: str, persons: list[dict], enhan
 
 
 @shared_task(name=SWAP_CHECK_SOURCES_TASK)
-def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None = None, target: str | None = None,
+def swap_check_sources_task(*, persons: list[dict], options: dict, target: str | None = None,
                             target_is_image: bool = False, refuse_at: float | None = None) -> dict:
-    """Submission-time check: each source (and each multi person's thumbnail) has a face, and the
-    models the job's quality options need are installed (503 before anything is charged). Answers
+    """Submission-time check: every model the job's options need is installed (each option's
+    declared models: 503 naming the first missing one, before anything is charged), and each
+    source (and each multi person's thumbnail) has a face. Answers
     what it found (``sources``: ``SwapSources`` as JSON), which the job keeps for its GPU run. With
     ``target``, also the content policy's scores of the sources and of the target (one frame a
     second), answered alone when the score reaches ``refuse_at`` (block mode)."""
 
     def work() -> dict:
         models = model_registry()
+        job_options = faceswap_options(options)
+        models.require(list(FACESWAP_MODELS) + required_models(job_options))
         photos = _source_photos(persons, _from_media)
         answer = {}
         if target is not None:
@@ -127,8 +128,8 @@ def swap_check_sources_task(*, persons: list[dict], quality_options: dict | None
             if refuse_at is not None and answer["content"]["score"] >= refuse_at:
                 return answer
         sources = _swap_sources(models, persons, photos, _from_media)
-        # the models the GPU run needs load
-        build_frame_swapper(models, sources=sources, processing=FrameProcessing.from_options(quality_options or {}))
+        # the models the GPU run needs load (the same options, so the same models)
+        build_frame_swapper(models, sources=sources, options=job_options)
         answer["sources"] = sources.to_json()
         return answer
 

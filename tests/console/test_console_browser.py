@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from apps.accounts.models import ApiKey
-from apps.core.provenance import output_marker
+from apps.core.marking import output_marker
 from apps.jobs.models import JobStatus
 from apps.jobs.services import job_cancel
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get

@@ -4,6 +4,8 @@ from apps.jobs.kinds import all_kinds
 from apps.slowmotion.pricing import SLOWMOTION_PRICES, slowmotion_price
 from apps.swap.pricing import faceswap_video_price, preview_price
 from workers.choices import SLOWDOWN_FACTORS
+from workers.options import PriceSettingError, option_price
+from workers.pipelines.options import SlowMotionOptions, faceswap_options
 
 
 @pytest.mark.parametrize(("seconds", "credits"), [(7.2, 6), (7.0, 6), (60.0, 50), (0.4, 1), (11.8, 10), (0.0, 1)])
@@ -17,11 +19,28 @@ def test_slowmotion_price_per_second_by_factor(factor, seconds, credits):
 
 
 def test_preview_price_and_env_override(monkeypatch):
-    assert (preview_price(enhance=False), preview_price(enhance=True)) == (1, 2)
+    assert (preview_price(faceswap_options()), preview_price(faceswap_options(enhance=True))) == (1, 2)
     monkeypatch.setenv("ISAMURAI_PRICE_VIDEO_SWAP_PER_MINUTE", "120")
     assert faceswap_video_price(duration_seconds=7.2) == 15
     monkeypatch.setenv("ISAMURAI_PRICE_SLOWMO_8X", "1")
     assert slowmotion_price(factor=8, duration_seconds=3.1) == 4
+    monkeypatch.setenv("ISAMURAI_PRICE_PREVIEW_ENHANCE", "3")  # a price an option's value declares
+    assert preview_price(faceswap_options(enhance=True)) == 3
+
+
+def test_option_value_prices_are_the_kinds_registered_prices():
+    """One price mechanism: a price declared on an option's value (the schema) is the very figure
+    the kind registers (so its env variable, and the pricing page, cover it)."""
+    for factor in SLOWDOWN_FACTORS.values:
+        assert SLOWMOTION_PRICES[factor] is option_price(SlowMotionOptions, "slowdown_factor", factor)
+    registered = {id(price) for spec in all_kinds() for price in spec.prices.values()}
+    assert all(id(price) in registered for price in SLOWMOTION_PRICES.values())
+
+
+def test_a_bad_price_variable_is_refused(monkeypatch):
+    monkeypatch.setenv("ISAMURAI_PRICE_SLOWMO_4X", "cheap")
+    with pytest.raises(PriceSettingError, match="ISAMURAI_PRICE_SLOWMO_4X"):
+        slowmotion_price(factor=4, duration_seconds=3.1)
 
 
 def test_every_slowdown_factor_has_a_price_and_every_price_its_own_variable():

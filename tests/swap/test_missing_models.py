@@ -40,3 +40,4 @@ def test_restore_without_models_is_503(bare_worker, make_user, images):
     assert response.status_code == 503 and "The model 'det_10g' is not installed" in error
     assert "python manage.py download_models --only det_10g" in error
     assert credit_balance_get(user=user) == 5
+

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from apps.core.provenance import output_marker
+from apps.core.marking import output_marker
 from apps.ledger.selectors import credit_balance_get, ledger_sum_get
 from apps.restore.models import GallerySource
 from apps.swap.models import FaceSwapJob

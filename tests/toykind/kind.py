@@ -2,7 +2,7 @@
 provenance and the webhooks know about it."""
 from apps.core.provenance import OutputProvenance
 from apps.jobs.kinds import ConsolePage, JobKindSpec
-from workers.provenance.c2pa_signing import TRAINED_ALGORITHMIC_MEDIA
+from workers.provenance.source_types import TRAINED_ALGORITHMIC_MEDIA
 
 from .admin import ToyJobAdmin
 from .console import toy_detail_rows, toy_new

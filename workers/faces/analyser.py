@@ -8,9 +8,8 @@ import numpy as np
 
 from workers.faces.detector import Detections, ScrfdDetector
 from workers.faces.embedder import ArcFaceEmbedder, normalise
+from workers.model_zoo.names import DETECTOR_MODEL, EMBEDDER_MODEL  # noqa: F401 (re-exported)
 
-DETECTOR_MODEL = "det_10g"
-EMBEDDER_MODEL = "w600k_r50"
 # The main detection size, then the fallback: faces that fill the frame (close-ups) are too
 # big for the 640 input's anchors and are found at 320, where they appear half as large.
 DETECTION_SIZES = (640, 320)

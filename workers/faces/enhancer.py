@@ -6,8 +6,7 @@ import numpy as np
 from workers.faces.align import FFHQ_ALIGNER
 from workers.faces.analyser import Face
 from workers.faces.paste import FacePaster
-
-ENHANCER_MODEL = "gfpgan_1.4"
+from workers.model_zoo.names import ENHANCER_MODEL  # noqa: F401 (re-exported)
 
 
 class GfpganEnhancer:

@@ -7,16 +7,16 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
+from workers.choices import FACE_MASK_BLUR_DEFAULT, FACE_MASK_PADDING_DEFAULT
 from workers.faces.paste import edge_ramp
+from workers.model_zoo.names import OCCLUDER_MODEL, PARSER_MODEL  # noqa: F401 (re-exported)
 
-OCCLUDER_MODEL = "xseg_1"
-PARSER_MODEL = "bisenet_resnet_34"
 # The box mask's feather is this share of the crop side per unit of face_mask_blur; with the
 # defaults (blur 0.3, padding 8 %) the box mask is exactly the paste mask used before masks
 # were selectable (8 % inset, 12 % fade).
 BLUR_TO_FADE = 0.4
-DEFAULT_BLUR = 0.3
-DEFAULT_PADDING = 8
+DEFAULT_BLUR = FACE_MASK_BLUR_DEFAULT
+DEFAULT_PADDING = FACE_MASK_PADDING_DEFAULT
 # BiSeNet (CelebAMask-HQ labels): the classes that make the face the swap should cover.
 PARSER_FACE_CLASSES = {"skin": 1, "left-eyebrow": 2, "right-eyebrow": 3, "left-eye": 4, "right-eye": 5,
                        "nose": 10, "mouth": 11, "upper-lip": 12, "lower-lip": 13}

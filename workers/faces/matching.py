@@ -14,8 +14,8 @@ from typing import Protocol
 import numpy as np
 
 from workers.faces.analyser import Face, box_iou, most_prominent
+from workers.pipelines.source_limits import SINGLE_SOURCE_KEY  # noqa: F401 (re-exported)
 
-SINGLE_SOURCE_KEY = "source"
 # Cosine similarity of unit ArcFace embeddings above which two faces are taken as one person.
 # Same-person pairs of w600k_r50 typically score 0.4-0.8, different people below 0.2.
 RECOGNITION_THRESHOLD = 0.35

@@ -12,8 +12,7 @@ from workers.faces.align import INSWAPPER_ALIGNER
 from workers.faces.analyser import Face
 from workers.faces.embedder import normalise
 from workers.faces.paste import FacePaster
-
-SWAPPER_MODEL = "inswapper_128"
+from workers.model_zoo.names import SWAPPER_MODEL  # noqa: F401 (re-exported)
 
 
 class _EmapCache:

@@ -1,13 +1,19 @@
-"""Safe still-image decoding (JPEG/PNG/WebP) with a pixel limit, and JPEG encoding."""
+"""Safe still-image decoding (JPEG/PNG/WebP) with a pixel limit, and JPEG encoding.
+
+OpenCV is imported by the decoder and the encoder themselves: the web process reads image
+headers (``ImageHeader``, pure Python) on every upload but loads OpenCV only when it first
+decodes a whole image to verify it.
+"""
 from __future__ import annotations
 
 import struct
 from pathlib import Path
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from workers.errors import MediaError
+
+if TYPE_CHECKING:  # numpy: on a worker only
+    import numpy as np
 
 _UNSUPPORTED = "The file is not a JPEG, PNG or WebP image; upload one of those formats."
 _DAMAGED = "The image could not be decoded; the file may be damaged or truncated."
@@ -90,6 +96,9 @@ class ImageDecoder:
                 f"The image is {header.width}x{header.height} pixels; the limit is "
                 f"{self.max_pixels:,} pixels, so downscale it and upload it again."
             )
+        import cv2
+        import numpy as np
+
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
         if image is None or image.size == 0:
             raise MediaError(_DAMAGED, detail=f"cv2.imdecode failed for {header.format}")
@@ -108,8 +117,12 @@ class JpegEncoder:
         self.quality = quality
 
     def encode(self, image: np.ndarray) -> bytes:
+        import numpy as np
+
         if image.dtype != np.uint8 or image.ndim not in (2, 3):
             raise ValueError(f"expected a uint8 image, got {image.dtype} with shape {image.shape}")
+        import cv2
+
         ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
         if not ok:
             raise MediaError("The image could not be encoded as JPEG.")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.choices import INTERPOLATORS
-from workers.errors import InvalidOption
+from workers.choices import INTERPOLATORS, Interpolator
 from workers.interpolation.base import FrameInterpolator
 from workers.interpolation.flow import FlowInterpolator
 from workers.interpolation.rife import RifeInterpolator
@@ -13,19 +12,16 @@ from workers.interpolation.rife import RifeInterpolator
 RIFE_MODEL_NAME = "rife_4.9"
 
 
-def resolve_interpolator_name(choice: str, models: Any) -> str:
-    """``"rife"`` or ``"flow"`` for a job's ``interpolator`` option.
+def resolve_interpolator_name(choice: str | None, models: Any) -> Interpolator:
+    """``Interpolator.RIFE`` or ``Interpolator.FLOW`` for a job's ``interpolator`` option.
 
     ``auto`` picks RIFE when its weights are installed and the classical flow interpolator
     otherwise, so a server without the weight file still serves slow motion.
     """
-    choice = (choice or INTERPOLATORS.default).strip().lower()
-    if choice not in INTERPOLATORS.values:
-        raise InvalidOption(f"interpolator must be one of {', '.join(INTERPOLATORS.values)}, "
-                            f"got {choice!r}.")
-    if choice == "auto":
+    choice = INTERPOLATORS.parse(choice or INTERPOLATORS.default)
+    if choice is Interpolator.AUTO:
         available = models is not None and models.is_available(RIFE_MODEL_NAME)
-        return "rife" if available else "flow"
+        return Interpolator.RIFE if available else Interpolator.FLOW
     return choice
 
 
@@ -36,7 +32,7 @@ def build_interpolator(choice: str, models: Any = None) -> FrameInterpolator:
     which the HTTP layer turns into a clear 503.
     """
     name = resolve_interpolator_name(choice, models)
-    if name == "rife":
+    if name is Interpolator.RIFE:
         if models is None:
             raise ValueError("the RIFE interpolator needs a model registry")
         return RifeInterpolator(models.session(RIFE_MODEL_NAME))

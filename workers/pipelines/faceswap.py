@@ -11,18 +11,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
-from workers.choices import FACE_SELECTIONS, MEDIA_IMAGE, MEDIA_TYPES, MEDIA_VIDEO
-from workers.faces.analyser import DETECTOR_MODEL, EMBEDDER_MODEL, Face, FaceAnalyser
+from workers.choices import MEDIA_IMAGE, MEDIA_VIDEO, MediaType
+from workers.faces.analyser import DETECTOR_MODEL, Face, FaceAnalyser
 from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
 from workers.faces.stability import FaceStabiliser
-from workers.faces.swapper import SWAPPER_MODEL, InSwapper
+from workers.faces.swapper import InSwapper
 from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
+from workers.options import required_models
 from workers.pipelines.context import PipelineContext, PipelineError, PipelineResult
-from workers.pipelines.options import FaceSwapOptions
+from workers.pipelines.options import FACESWAP_MODELS, FaceSwapBaseOptions, faceswap_options
 from workers.pipelines.sources import (  # noqa: F401  (source_face_check, NO_SOURCE_FACE: callers' names)
     NO_SOURCE_FACE,
     SourceImages,
@@ -31,7 +33,7 @@ from workers.pipelines.sources import (  # noqa: F401  (source_face_check, NO_SO
     source_face_check,
     sources_analyse,
 )
-from workers.processors.chain import FrameProcessing, processor_chain
+from workers.processors.chain import processor_chain
 from workers.processors.frame_swapper import FrameSwapper
 from workers.video.lookahead import FrameLookahead
 from workers.video.probe import MediaProbe
@@ -63,22 +65,22 @@ def build_frame_swapper(
     *,
     sources: SwapSources | Mapping[str, SourceImages] | SourceImages,
     thumbnails: Mapping[str, np.ndarray] | None = None,
-    enhance: bool = False,
-    face_selection: str = FACE_SELECTIONS.default,
-    processing: FrameProcessing | None = None,
+    options: FaceSwapBaseOptions | Mapping[str, Any] | None = None,
+    **values: Any,
 ) -> FrameSwapper:
     """The per-frame swapper of one job. ``sources`` analysed at submission (:class:`SwapSources`)
     are used as they are; images are analysed here (see ``sources_analyse``). Latents: once.
-    ``processing`` (the quality options) wins over the older ``enhance`` flag when given."""
-    processing = processing or FrameProcessing(enhance=enhance)
-    models.require([DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL] + processing.required_models())
+    ``options``: the job's face swap options (``faceswap_options``; keywords for callers that
+    set a few, e.g. ``face_selection="all"``). Every model the options need is checked first."""
+    options = faceswap_options(options, **values)
+    models.require(list(FACESWAP_MODELS) + required_models(options))
     analyser = FaceAnalyser(models)
     swapper = InSwapper.from_registry(models)
     if not isinstance(sources, SwapSources):
         sources = sources_analyse(analyser, sources, thumbnails)
-    selector, latents = selector_and_latents(swapper, sources, face_selection)
-    stabiliser = FaceStabiliser() if processing.video_stability else None
-    return FrameSwapper(analyser, selector, latents, processor_chain(models, swapper, processing), stabiliser)
+    selector, latents = selector_and_latents(swapper, sources, options.face_selection)
+    stabiliser = FaceStabiliser() if options.video_stability else None
+    return FrameSwapper(analyser, selector, latents, processor_chain(models, swapper, options), stabiliser)
 
 
 # -- synchronous entry points (previews, analysis, restore) ---------------------------------------
@@ -89,14 +91,12 @@ def swap_image(
     target: np.ndarray,
     sources: SwapSources | Mapping[str, SourceImages] | SourceImages,
     thumbnails: Mapping[str, np.ndarray] | None = None,
-    enhance: bool = False,
-    face_selection: str = FACE_SELECTIONS.default,
-    processing: FrameProcessing | None = None,
+    options: FaceSwapBaseOptions | Mapping[str, Any] | None = None,
+    **values: Any,
 ) -> np.ndarray:
     """A swapped copy of one BGR image (previews). Single: ``sources`` is one BGR image;
     multi: person_id -> source image, with ``thumbnails`` person_id -> thumbnail."""
-    swapper = build_frame_swapper(models, sources=sources, thumbnails=thumbnails, enhance=enhance,
-                                  face_selection=face_selection, processing=processing)
+    swapper = build_frame_swapper(models, sources=sources, thumbnails=thumbnails, options=options, **values)
     result = swapper.process(np.ascontiguousarray(target).copy())
     if swapper.frames_with_faces == 0:
         raise PipelineError(NO_TARGET_FACE.format(kind="image"))
@@ -151,7 +151,7 @@ def _read_image(path: Path, max_pixels: int) -> np.ndarray:
     return ImageDecoder(max_pixels).decode_file(path)
 
 
-def _job_inputs(ctx: PipelineContext, options: FaceSwapOptions, max_pixels: int):
+def _job_inputs(ctx: PipelineContext, options: FaceSwapBaseOptions, max_pixels: int):
     inputs = ctx.inputs
     multi = options.multi or any(":" in key for key in inputs)
     if not multi:
@@ -170,9 +170,9 @@ def _job_inputs(ctx: PipelineContext, options: FaceSwapOptions, max_pixels: int)
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
-def _is_image(path: Path, media_type: str | None) -> bool:
-    if media_type in MEDIA_TYPES:
-        return media_type == MEDIA_IMAGE
+def _is_image(path: Path, media_type: MediaType | None) -> bool:
+    if media_type is not None:
+        return media_type is MediaType.IMAGE
     with open(path, "rb") as handle:
         head = handle.read(16)
     # Anything that isn't a still image we know is treated as a video; the probe decides.
@@ -245,25 +245,26 @@ class FaceSwapReport:
     source_embedding: str = "computed"
 
 
-def run(ctx: PipelineContext[FaceSwapOptions]) -> PipelineResult[FaceSwapReport]:
+def run(ctx: PipelineContext[FaceSwapBaseOptions]) -> PipelineResult[FaceSwapReport]:
     """The face swap job: ``ctx.inputs`` holds ``target`` and ``source`` (single) or
-    ``source:P1``/``thumbnail:P1``.. (multi); ``ctx.options`` a :class:`FaceSwapOptions`."""
-    options = FaceSwapOptions.coerce(ctx.options)
+    ``source:P1``/``thumbnail:P1``.. (multi); ``ctx.options`` its face swap options
+    (``faceswap_options_schema()``; a mapping is read into one)."""
+    options = faceswap_options(ctx.options)
+    stored_sources = SwapSources.from_json(options.sources) if options.sources is not None else None
     max_pixels = int(ctx.limits.get("max_image_pixels", DEFAULT_MAX_IMAGE_PIXELS))
     target = Path(ctx.inputs["target"])
     # Sources analysed at submission are reused as they are; only a job given bare images
     # (older jobs, direct callers) decodes, detects and embeds them here.
-    if options.sources is not None:
-        sources, thumbnails = options.sources, None
+    if stored_sources is not None:
+        sources, thumbnails = stored_sources, None
     else:
         sources, thumbnails = _job_inputs(ctx, options, max_pixels)
-    swapper = build_frame_swapper(ctx.models, sources=sources, thumbnails=thumbnails,
-                                  face_selection=options.face_selection, processing=options.processing)
+    swapper = build_frame_swapper(ctx.models, sources=sources, thumbnails=thumbnails, options=options)
     Path(ctx.output_dir).mkdir(parents=True, exist_ok=True)
     ctx.check_cancelled()
     if _is_image(target, options.media_type):
         result = _swap_image_file(ctx, swapper, target, options.gquality, max_pixels)
     else:
         result = _swap_video_file(ctx, swapper, target, options.gquality)
-    reuse = "reused" if options.sources is not None else "computed"
+    reuse = "reused" if stored_sources is not None else "computed"
     return PipelineResult(result.output, replace(result.report, source_embedding=reuse))

@@ -1,15 +1,23 @@
-"""The typed options of each pipeline, checked once when they are made.
+"""Each job kind's options schema, declared once (see ``workers/options.py`` for how a field is
+declared and what is derived from it).
 
-The job engine builds these from a job row (``Job.pipeline_options``) and hands them to the
-pipeline in :class:`~workers.pipelines.context.PipelineContext`; a pipeline never reads a loose
-mapping. A bad value raises :class:`~workers.pipelines.context.PipelineError`, the workers'
-user-facing error, with one sentence naming the option and what it takes.
+* face swap: :class:`FaceSwapBaseOptions` (the swap's own fields and the job's facts) plus the
+  fields of every registered per-frame processor (``workers/processors``), composed by
+  :func:`faceswap_options_schema`;
+* slow motion: :class:`SlowMotionOptions`;
+* restore: :class:`RestoreOptions`.
+
+The job engine builds the kind's schema object from a job row (``Job.pipeline_options``) and
+hands it to the pipeline in :class:`~workers.pipelines.context.PipelineContext`; a pipeline never
+reads a loose mapping. A bad value raises :class:`~workers.errors.PipelineError` naming the option
+and what it takes. Light: imports no numpy, OpenCV or ONNX (the web process reads these).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import create_model
 
 from workers.choices import (
     FACE_SELECTIONS,
@@ -19,108 +27,80 @@ from workers.choices import (
     RESTORE_MODES,
     SLOWDOWN_FACTORS,
     SLOWMOTION_MODES,
+    FaceSelection,
+    Interpolator,
+    MediaType,
+    Quality,
+    RestoreMode,
+    SlowdownFactor,
+    SlowMotionMode,
 )
-from workers.pipelines.context import PipelineError
-from workers.pipelines.sources import SwapSources
-from workers.processors.chain import QUALITY_OPTION_NAMES, FrameProcessing
+from workers.model_zoo.names import DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL
+from workers.options import Option, OptionsSchema, Price, options_parse
+from workers.processors.registry import ProcessorSpec, processors
 
-OptionsT = TypeVar("OptionsT", bound="PipelineOptions")
-
-
-def _word(value: object) -> str:
-    return str(value).strip().lower()
-
-
-class PipelineOptions:
-    """Base of the option dataclasses: ``coerce`` accepts the dataclass itself or a mapping of
-    its field names (benchmarks and tests write options as dicts)."""
-
-    @classmethod
-    def coerce(cls: type[OptionsT], value: OptionsT | Mapping[str, Any] | None) -> OptionsT:
-        if isinstance(value, cls):
-            return value
-        given = dict(value or {})
-        known = {field.name for field in fields(cls)}  # type: ignore[arg-type]
-        return cls(**{name: given[name] for name in known if name in given and given[name] is not None})
+# What every face swap runs on, whatever its options.
+FACESWAP_MODELS = (DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL)
+# What a one-frame preview costs before any option adds to it (a chosen value's own Price wins
+# when higher: enhance's is "preview_enhance").
+PREVIEW_PRICE = Price("preview", 1, "ISAMURAI_PRICE_PREVIEW")
 
 
-@dataclass(frozen=True)
-class FaceSwapOptions(PipelineOptions):
-    """A face-swap job's options (single and multi person, image or video target)."""
+class FaceSwapBaseOptions(OptionsSchema):
+    """A face swap's own options (its processors add theirs) and the facts its job records."""
 
-    gquality: str = QUALITIES.default
-    enhance: bool = False
-    multi: bool = False
-    # "image" / "video" as the submission saw it; None lets the pipeline sniff the file.
-    media_type: str | None = None
-    face_selection: str = FACE_SELECTIONS.default
-    # What the submission-time check found (who goes where, with embeddings); None: the job's
-    # source images are analysed by the pipeline. A stored JSON list is read into SwapSources.
-    sources: SwapSources | None = None
-    # The per-frame quality steps (issue 15); absent = the swap as it always was.
-    pixel_boost: str = FrameProcessing.pixel_boost
-    color_match: bool = FrameProcessing.color_match
-    mouth_mask: bool = FrameProcessing.mouth_mask
-    face_mask: tuple[str, ...] | str = FrameProcessing.face_mask
-    face_mask_blur: float = FrameProcessing.face_mask_blur
-    face_mask_padding: int = FrameProcessing.face_mask_padding
-    video_stability: bool = FrameProcessing.video_stability
-
-    @property
-    def processing(self) -> FrameProcessing:
-        return FrameProcessing(enhance=self.enhance, **{name: getattr(self, name) for name in QUALITY_OPTION_NAMES})
-
-    def __post_init__(self) -> None:
-        if self.sources is not None and not isinstance(self.sources, SwapSources):
-            object.__setattr__(self, "sources", SwapSources.from_json(self.sources))
-        object.__setattr__(self, "gquality", _word(self.gquality))
-        if self.gquality not in QUALITIES:
-            raise PipelineError(f"The quality must be one of {', '.join(QUALITIES)}; got {self.gquality!r}.")
-        if self.face_selection not in FACE_SELECTIONS:
-            raise PipelineError(f"face_selection must be one of {', '.join(FACE_SELECTIONS)}.")
-        if self.media_type is not None and self.media_type not in MEDIA_TYPES:
-            raise PipelineError(f"media_type must be one of {', '.join(MEDIA_TYPES)}; got {self.media_type!r}.")
-        object.__setattr__(self, "enhance", bool(self.enhance))
-        object.__setattr__(self, "multi", bool(self.multi))
-        try:
-            processing = FrameProcessing.from_options({name: getattr(self, name) for name in QUALITY_OPTION_NAMES})
-        except (TypeError, ValueError) as exc:
-            raise PipelineError(str(exc)) from None
-        for name in QUALITY_OPTION_NAMES:
-            object.__setattr__(self, name, getattr(processing, name))
+    gquality: Annotated[Quality, Option("Quality", choices=QUALITIES)] = QUALITIES.default
+    face_selection: Annotated[FaceSelection, Option("Faces to replace", choices=FACE_SELECTIONS)] = (
+        FACE_SELECTIONS.default)
+    video_stability: Annotated[bool, Option(
+        "Video stability (smooth, fill short gaps)",
+        help="Videos: follow each person, smooth the keypoints and swap through short detection gaps.")] = False
+    # The job's facts, set by the server: the target's media type as the upload check told it
+    # (None lets the pipeline sniff the file), whether it is a multi swap, and what the
+    # submission-time check found in the sources (SwapSources as JSON; None: the pipeline
+    # analyses the job's source images).
+    media_type: Annotated[MediaType | None, Option("Media type", choices=MEDIA_TYPES, public=False)] = None
+    multi: Annotated[bool, Option("Multi swap", public=False)] = False
+    sources: Annotated[list[dict[str, Any]] | None, Option("Analysed sources", public=False)] = None
 
 
-@dataclass(frozen=True)
-class SlowMotionOptions(PipelineOptions):
-    """A slow-motion / FPS-boost job's options (see workers.pipelines.slowmotion)."""
-
-    factor: int = SLOWDOWN_FACTORS.default
-    mode: str = SLOWMOTION_MODES.default
-    quality: str = QUALITIES.default
-    interpolator: str = INTERPOLATORS.default
-
-    def __post_init__(self) -> None:
-        try:
-            factor = int(_word(self.factor).rstrip("x"))
-        except ValueError:
-            factor = 0
-        if factor not in SLOWDOWN_FACTORS:
-            raise PipelineError(f"The slow-down factor must be {SLOWDOWN_FACTORS.spoken()}; got {self.factor!r}.")
-        object.__setattr__(self, "factor", factor)
-        for name, choices in (("mode", SLOWMOTION_MODES), ("quality", QUALITIES),
-                              ("interpolator", INTERPOLATORS)):
-            value = _word(getattr(self, name))
-            if value not in choices:
-                raise PipelineError(f"The {name} must be one of {', '.join(choices)}; got {value!r}.")
-            object.__setattr__(self, name, value)
+@lru_cache(maxsize=8)
+def _faceswap_schema(steps: tuple[ProcessorSpec, ...]) -> type[FaceSwapBaseOptions]:
+    # pydantic lists the fields of the last base first: the swap's own, then each step in order.
+    own = dict.fromkeys(step.options for step in steps if step.options is not OptionsSchema)  # fieldless steps
+    bases = tuple(reversed((FaceSwapBaseOptions, *own)))
+    return create_model("FaceSwapOptions", __base__=bases, __module__=__name__)
 
 
-@dataclass(frozen=True)
-class RestoreOptions(PipelineOptions):
+def faceswap_options_schema() -> type[FaceSwapBaseOptions]:
+    """The face swap's options schema: its own fields and every registered processor's."""
+    return _faceswap_schema(processors())
+
+
+def faceswap_options(values: Any = None, /, **more: Any) -> Any:
+    """A face swap's options object from a mapping or keywords (PipelineError on a bad value)."""
+    return options_parse(faceswap_options_schema(), values, **more)
+
+
+class SlowMotionOptions(OptionsSchema):
+    """A slow-motion / FPS-boost job's options (see workers.pipelines.slowmotion). Each factor
+    carries its price per second of input video."""
+
+    slowdown_factor: Annotated[SlowdownFactor, Option(
+        "Factor", choices=SLOWDOWN_FACTORS,
+        prices={
+            SlowdownFactor.X2: Price("slow motion 2x, per second of input", 2, "ISAMURAI_PRICE_SLOWMO_2X"),
+            SlowdownFactor.X4: Price("slow motion 4x, per second of input", 3, "ISAMURAI_PRICE_SLOWMO_4X"),
+            SlowdownFactor.X8: Price("slow motion 8x, per second of input", 7, "ISAMURAI_PRICE_SLOWMO_8X"),
+        })] = SLOWDOWN_FACTORS.default
+    quality: Annotated[Quality, Option("Quality", choices=QUALITIES)] = QUALITIES.default
+    mode: Annotated[SlowMotionMode, Option("Mode", choices=SLOWMOTION_MODES)] = SLOWMOTION_MODES.default
+    # The server's choice (ISAMURAI_INTERPOLATOR), not the request's.
+    interpolator: Annotated[Interpolator, Option("Interpolator", choices=INTERPOLATORS, public=False)] = (
+        INTERPOLATORS.default)
+
+
+class RestoreOptions(OptionsSchema):
     """A restore call's options: ``restore`` cleans the whole photo, ``face_enhance`` only faces."""
 
-    mode: str = RESTORE_MODES.default
-
-    def __post_init__(self) -> None:
-        if self.mode not in RESTORE_MODES:
-            raise PipelineError(f"mode must be one of {', '.join(RESTORE_MODES)}.")
+    mode: Annotated[RestoreMode, Option("Mode", choices=RESTORE_MODES)] = RESTORE_MODES.default

@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from workers.choices import RestoreMode
 from workers.imaging.photo_restorer import PhotoRestorer
+from workers.options import options_parse
 from workers.pipelines.context import PipelineError
 from workers.pipelines.faceswap import enhance_faces
 from workers.pipelines.options import RestoreOptions
@@ -25,10 +27,10 @@ class RestoreResult:
 
 def restore_image(models, image: np.ndarray, options: RestoreOptions | Mapping[str, Any]) -> RestoreResult:
     """The restored copy of ``image`` and how many faces were restored."""
-    options = RestoreOptions.coerce(options)
-    if options.mode == "restore":
+    options = options_parse(RestoreOptions, options)
+    if options.mode is RestoreMode.RESTORE:
         image = PhotoRestorer().restore(image)
     restored, faces = enhance_faces(models, image)
-    if options.mode == "face_enhance" and faces == 0:
+    if options.mode is RestoreMode.FACE_ENHANCE and faces == 0:
         raise PipelineError(NO_FACE)
     return RestoreResult(restored, faces)

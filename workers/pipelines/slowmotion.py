@@ -31,10 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
+from workers.choices import Interpolator, SlowMotionMode
 from workers.errors import ModelUnavailable
 from workers.interpolation.base import CrossFadeInterpolator, FrameInterpolator
 from workers.interpolation.factory import build_interpolator, resolve_interpolator_name
 from workers.interpolation.scene_cut import FrameSignature, SceneCutDetector
+from workers.options import options_parse
 from workers.pipelines.context import PipelineContext, PipelineResult
 from workers.pipelines.options import SlowMotionOptions
 from workers.video.probe import MediaInfo, MediaProbe
@@ -65,7 +67,7 @@ class SlowMotionPlan:
     def make(cls, factor: int, mode: str, input_rate: Fraction, max_output_fps: float
              ) -> SlowMotionPlan:
         cap = Fraction(max_output_fps).limit_denominator(1001)
-        if mode == "fps":
+        if mode == SlowMotionMode.FPS:
             wanted = input_rate * factor
             output_rate = min(wanted, cap)
             step = input_rate / output_rate
@@ -122,8 +124,8 @@ class SlowMotionJob:
         self.ctx = ctx
         self.detector = detector or SceneCutDetector()
         self.probe = probe or MediaProbe()
-        options = SlowMotionOptions.coerce(ctx.options)
-        self.factor, self.mode = options.factor, options.mode
+        options = options_parse(SlowMotionOptions, ctx.options)
+        self.factor, self.mode = int(options.slowdown_factor), options.mode
         self.quality, self.interpolator_choice = options.quality, options.interpolator
         max_fps = ctx.limits.get("max_output_fps") if ctx.limits else None
         self.max_output_fps = float(max_fps) if max_fps else DEFAULT_MAX_OUTPUT_FPS
@@ -131,7 +133,7 @@ class SlowMotionJob:
 
     def _interpolator(self) -> FrameInterpolator:
         name = resolve_interpolator_name(self.interpolator_choice, self.ctx.models)
-        if name == "rife" and self.ctx.models is None:
+        if name is Interpolator.RIFE and self.ctx.models is None:
             raise ModelUnavailable("rife_4.9", reason="has no model registry configured")
         return build_interpolator(name, self.ctx.models)
 

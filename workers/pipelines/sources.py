@@ -20,7 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from workers.choices import FACE_SELECTIONS
+from workers.choices import FACE_SELECTIONS, FaceSelection
 from workers.faces.analyser import Face, FaceAnalyser, largest, most_prominent
 from workers.faces.embedder import normalise
 from workers.faces.matching import (
@@ -32,10 +32,10 @@ from workers.faces.matching import (
 )
 from workers.faces.swapper import InSwapper
 from workers.pipelines.context import PipelineError
+from workers.pipelines.source_limits import MAX_SOURCE_PHOTOS  # noqa: F401 (re-exported)
 
 EMBEDDING_SIZE = 512
 # Photos of one person averaged into one identity, at most (each is decoded, detected and embedded).
-MAX_SOURCE_PHOTOS = 10
 NO_SOURCE_FACE = ("No face was found in the source image; upload a photo where one face is clearly "
                   "visible and not too small.")
 
@@ -230,15 +230,18 @@ def sources_analyse(
     return SwapSources(tuple(persons))
 
 
-def selector_and_latents(swapper: InSwapper, sources: SwapSources, face_selection: str = FACE_SELECTIONS.default,
+def selector_and_latents(swapper: InSwapper, sources: SwapSources,
+                         face_selection: FaceSelection = FACE_SELECTIONS.default,
                          ) -> tuple[FaceSelector, dict[str, np.ndarray]]:
     """The face selector of a swap and the swapper latent of each source (computed once)."""
     latents = {person.person_id: swapper.source_latent(person.source.embedding)
                for person in sources.persons if person.source is not None}
     if not sources.multi:
-        if face_selection not in FACE_SELECTIONS:
-            raise PipelineError(f"face_selection must be one of {', '.join(FACE_SELECTIONS)}.")
-        return (AllFacesSelector() if face_selection == "all" else ReferencePersonSelector()), latents
+        try:
+            face_selection = FACE_SELECTIONS.parse(face_selection)
+        except ValueError as exc:
+            raise PipelineError(str(exc)) from None
+        return (AllFacesSelector() if face_selection is FaceSelection.ALL else ReferencePersonSelector()), latents
     persons = {person.person_id: person.thumbnail.embedding for person in sources.persons
                if person.thumbnail is not None}
     return KnownPersonsSelector(persons), latents

@@ -8,11 +8,12 @@ frame; frame processors after it (enhance) work on the frame itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # the web process reads the processors' declarations without numpy or OpenCV
+    import numpy as np
 
-from workers.faces.analyser import Face
+    from workers.faces.analyser import Face
 
 
 @dataclass

@@ -26,10 +26,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from workers.errors import MediaError
+from workers.provenance.source_types import (  # noqa: F401 (re-exported)
+    COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
+    IPTC,
+    TRAINED_ALGORITHMIC_MEDIA,
+)
 
-IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
-TRAINED_ALGORITHMIC_MEDIA = f"{IPTC}trainedAlgorithmicMedia"
-COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = f"{IPTC}compositeWithTrainedAlgorithmicMedia"
 CLAIM_GENERATOR = "iSamurai-compatible face-swap server"
 SELF_GENERATED_ORG = "iSamurai self-hosted server (self-generated, untrusted)"
 _MIME_BY_SUFFIX = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",

@@ -12,9 +12,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from workers.model_zoo.names import NSFW_MODEL  # noqa: F401 (re-exported)
 from workers.video.reader import VideoFrameReader
 
-NSFW_MODEL = "nsfw_vit"
 INPUT_SIZE = 384
 BATCH = 8
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy: on a worker only
+    import numpy as np
 
 PAYLOAD_BITS = 64
 _SERVER_BITS, _JOB_BITS, _CRC_BITS = 16, 32, 16
@@ -46,12 +48,16 @@ class WatermarkPayload:
         return self.server_tag.to_bytes(2, "big") + self.job_hash.to_bytes(4, "big")
 
     def to_bits(self) -> np.ndarray:
+        import numpy as np  # the web process reads payloads' tags without numpy
+
         data = self._body() + _crc16(self._body()).to_bytes(2, "big")
         return np.unpackbits(np.frombuffer(data, dtype=np.uint8))
 
     @classmethod
     def from_bits(cls, bits: np.ndarray) -> WatermarkPayload | None:
         """The payload when the CRC matches, else None (no mark, or one too damaged to read)."""
+        import numpy as np
+
         data = np.packbits(np.asarray(bits, dtype=np.uint8)[:PAYLOAD_BITS]).tobytes()
         body, crc = data[:6], int.from_bytes(data[6:8], "big")
         if _crc16(body) != crc:

@@ -9,7 +9,6 @@ import pytest
 from workers.faces.analyser import FaceAnalyser
 from workers.faces.stability import FaceStabiliser, OneEuroFilter
 from workers.pipelines.faceswap import build_frame_swapper
-from workers.processors.chain import FrameProcessing
 from workers.video.reader import VideoFrameReader
 
 from ..face_helpers import inner_box, mean_difference
@@ -136,8 +135,7 @@ def test_video_stability_swaps_the_frames_where_the_face_was_not_found(face_mode
     source = read_image("obama.jpg")
     results = {}
     for stability in (False, True):
-        swapper = build_frame_swapper(face_models, sources=source,
-                                      processing=FrameProcessing(video_stability=stability))
+        swapper = build_frame_swapper(face_models, sources=source, video_stability=stability)
         inputs = [frame.copy() for frame in clip]
         analysed = [(frame, swapper.analyse(frame)) for frame in inputs]
         assert all(not found for index, (_, found) in enumerate(analysed) if index in hidden)

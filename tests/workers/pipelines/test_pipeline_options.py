@@ -1,41 +1,86 @@
-"""The typed pipeline options: defaults equal to the API's, values normalised once, bad values
-refused with the workers' user-facing error naming the option and what it takes."""
+"""The options schemas: defaults equal to the API's, values read once into their enums, bad
+values refused with the workers' user-facing error naming the option and what it takes, and the
+models and prices a value needs read from the declaration."""
 import pytest
 
-from workers.choices import FACE_SELECTIONS, QUALITIES
+from workers.choices import (
+    FACE_SELECTIONS,
+    QUALITIES,
+    FaceMaskType,
+    Interpolator,
+    Quality,
+    RestoreMode,
+    SlowdownFactor,
+    SlowMotionMode,
+)
+from workers.model_zoo.names import ENHANCER_MODEL, OCCLUDER_MODEL, PARSER_MODEL
+from workers.options import OptionsSchema, Price, chosen_prices, option_price, options_parse, required_models
 from workers.pipelines.context import PipelineError
-from workers.pipelines.options import FaceSwapOptions, RestoreOptions, SlowMotionOptions
+from workers.pipelines.options import RestoreOptions, SlowMotionOptions, faceswap_options
 
 
 def test_defaults_are_the_api_defaults():
-    assert FaceSwapOptions() == FaceSwapOptions(gquality=QUALITIES.default, enhance=False, multi=False,
-                                                media_type=None, face_selection=FACE_SELECTIONS.default)
-    assert SlowMotionOptions() == SlowMotionOptions(factor=2, mode="slowmo", quality="720p", interpolator="auto")
-    assert RestoreOptions().mode == "restore"
+    assert faceswap_options() == faceswap_options(gquality=QUALITIES.default, enhance=False, multi=False,
+                                                  media_type=None, face_selection=FACE_SELECTIONS.default)
+    assert options_parse(SlowMotionOptions) == SlowMotionOptions(
+        slowdown_factor=2, mode="slowmo", quality="720p", interpolator="auto")
+    assert options_parse(RestoreOptions).mode is RestoreMode.RESTORE
 
 
-def test_values_are_normalised_once():
-    options = SlowMotionOptions(factor="4x", mode=" FPS ", quality="1080P", interpolator="Flow")
-    assert (options.factor, options.mode, options.quality, options.interpolator) == (4, "fps", "1080p", "flow")
-    assert FaceSwapOptions(gquality="480P", enhance=1).gquality == "480p"
-    assert SlowMotionOptions.coerce(options) is options
+def test_values_become_their_enums_once():
+    options = options_parse(SlowMotionOptions, slowdown_factor="4x", mode=" FPS ", quality="1080P",
+                            interpolator="Flow")
+    assert (options.slowdown_factor, options.mode, options.quality, options.interpolator) == (
+        SlowdownFactor.X4, SlowMotionMode.FPS, Quality.P1080, Interpolator.FLOW)
+    assert faceswap_options(gquality="480P", enhance=1).gquality is Quality.P480
+    assert faceswap_options(face_mask="box, occlusion,box").face_mask == (FaceMaskType.BOX, FaceMaskType.OCCLUSION)
+    assert options_parse(SlowMotionOptions, options) is options
 
 
-def test_a_mapping_is_coerced_and_unknown_keys_ignored():
-    options = FaceSwapOptions.coerce({"gquality": "1080p", "face_selection": "all", "media_type": None,
-                                      "analysis": []})
-    assert options == FaceSwapOptions(gquality="1080p", face_selection="all")
+def test_a_mapping_is_read_and_unknown_keys_ignored():
+    options = faceswap_options({"gquality": "1080p", "face_selection": "all", "media_type": None, "analysis": []})
+    assert options == faceswap_options(gquality="1080p", face_selection="all")
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: FaceSwapOptions(gquality="4k"), "quality must be one of 480p, 720p, 1080p"),
-    (lambda: FaceSwapOptions(face_selection="left"), "face_selection must be one of reference, all"),
-    (lambda: FaceSwapOptions(media_type="audio"), "media_type must be one of image, video"),
-    (lambda: SlowMotionOptions(factor=3), "slow-down factor must be 2, 4 or 8"),
-    (lambda: SlowMotionOptions(interpolator="magic"), "interpolator must be one of auto, rife, flow"),
-    (lambda: RestoreOptions(mode="paint"), "mode must be one of restore, face_enhance"),
+    (lambda: faceswap_options(gquality="4k"), "'4k' is not a valid quality; use 480p, 720p or 1080p."),
+    (lambda: faceswap_options(face_selection="left"), "'left' is not a valid face_selection; use reference or all."),
+    (lambda: faceswap_options(media_type="audio"), "'audio' is not a valid media_type; use image or video."),
+    (lambda: faceswap_options(face_mask="box,hands"), "'hands' is not a valid face_mask"),
+    (lambda: faceswap_options(face_mask_padding=90), "face_mask_padding must be between 0 and 40."),
+    (lambda: options_parse(SlowMotionOptions, slowdown_factor=3), "'3' is not a valid slowdown_factor; use 2, 4 or 8."),
+    (lambda: options_parse(SlowMotionOptions, interpolator="magic"), "use auto, rife or flow"),
+    (lambda: options_parse(RestoreOptions, mode="paint"), "'paint' is not a valid mode; use restore or face_enhance."),
 ])
 def test_bad_values_raise_the_user_facing_error(make, message):
-    with pytest.raises(PipelineError, match=message) as raised:
+    with pytest.raises(PipelineError) as raised:
         make()
     assert message in raised.value.user_message
+
+
+def test_the_models_a_value_needs_come_from_its_declaration():
+    assert required_models(faceswap_options()) == []
+    assert required_models(faceswap_options(enhance=True)) == [ENHANCER_MODEL]
+    assert required_models(faceswap_options(face_mask="box,region,occlusion", enhance=True)) == [
+        PARSER_MODEL, OCCLUDER_MODEL, ENHANCER_MODEL]
+
+
+def test_prices_are_declared_next_to_the_values():
+    assert option_price(SlowMotionOptions, "slowdown_factor", 8) == Price(
+        "slow motion 8x, per second of input", 7, "ISAMURAI_PRICE_SLOWMO_8X")
+    assert chosen_prices(faceswap_options(enhance=True)) == [
+        Price("preview with enhance", 2, "ISAMURAI_PRICE_PREVIEW_ENHANCE")]
+    assert chosen_prices(faceswap_options()) == []
+
+
+def test_a_priced_choice_must_price_every_value():
+    """Adding a factor without its price fails where it is declared, not as a KeyError at checkout."""
+    from typing import Annotated
+
+    from workers.choices import SLOWDOWN_FACTORS
+    from workers.options import Option
+
+    with pytest.raises(TypeError, match="no Price for"):
+        class _Unpriced(OptionsSchema):
+            factor: Annotated[SlowdownFactor, Option("Factor", choices=SLOWDOWN_FACTORS, prices={
+                SlowdownFactor.X2: Price("x2", 1, "ISAMURAI_PRICE_TEST_X2")})] = SlowdownFactor.X2

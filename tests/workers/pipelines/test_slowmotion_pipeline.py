@@ -57,7 +57,7 @@ def job(source: Path, output_dir: Path, limits: dict | None = None, models=None,
     progress: list[float] = []
     ctx = PipelineContext(
         inputs={"source": source},
-        options={"factor": 2, "mode": "slowmo", "quality": "480p", "interpolator": "flow",
+        options={"slowdown_factor": 2, "mode": "slowmo", "quality": "480p", "interpolator": "flow",
                  **options},
         output_dir=output_dir, report_progress=progress.append, models=models,
         limits=limits or {})
@@ -68,7 +68,7 @@ def job(source: Path, output_dir: Path, limits: dict | None = None, models=None,
 def test_slowmo_makes_n_times_the_frames_at_the_same_rate_with_slowed_audio(
         clips: dict[str, Path], tmp_path: Path):
     source = probe.probe(clips["talking"])
-    output, report, progress = job(clips["talking"], tmp_path, factor=4, mode="slowmo")
+    output, report, progress = job(clips["talking"], tmp_path, slowdown_factor=4, mode="slowmo")
     result = probe.probe(output)
     frames = (source.frame_count - 1) * 4 + 1
     assert result.frame_count == report["frames_out"] == frames
@@ -85,7 +85,7 @@ def test_slowmo_makes_n_times_the_frames_at_the_same_rate_with_slowed_audio(
 
 def test_fps_mode_keeps_the_duration_at_n_times_the_rate(clips: dict[str, Path], tmp_path: Path):
     source = probe.probe(clips["silent"])  # 25 fps, no audio
-    output, report, _ = job(clips["silent"], tmp_path, factor=4, mode="fps")
+    output, report, _ = job(clips["silent"], tmp_path, slowdown_factor=4, mode="fps")
     result = probe.probe(output)
     assert result.frame_count == report["frames_out"] == (source.frame_count - 1) * 4 + 1
     assert result.frame_rate == source.frame_rate * 4 == 100
@@ -95,7 +95,7 @@ def test_fps_mode_keeps_the_duration_at_n_times_the_rate(clips: dict[str, Path],
 
 
 def test_fps_mode_copies_the_audio(clips: dict[str, Path], tmp_path: Path):
-    output, _, _ = job(clips["talking"], tmp_path, factor=2, mode="fps")
+    output, _, _ = job(clips["talking"], tmp_path, slowdown_factor=2, mode="fps")
     assert probe.probe(output).audio_streams[0].codec == "aac"
     assert stream_duration(output, "a") == pytest.approx(
         stream_duration(clips["talking"], "a"), abs=0.03)
@@ -103,7 +103,7 @@ def test_fps_mode_copies_the_audio(clips: dict[str, Path], tmp_path: Path):
 
 def test_output_rate_is_capped_and_the_job_says_so(clips: dict[str, Path], tmp_path: Path):
     source = probe.probe(clips["talking"])  # 30 fps: 8x would be 240
-    output, report, _ = job(clips["talking"], tmp_path, factor=8, mode="fps",
+    output, report, _ = job(clips["talking"], tmp_path, slowdown_factor=8, mode="fps",
                             limits={"max_output_fps": 60})
     result = probe.probe(output)
     assert report["fps_capped"] and report["output_fps"] == 60.0
@@ -130,7 +130,7 @@ def decoded(path: Path) -> list[np.ndarray]:
 
 def test_no_blended_frame_at_a_scene_cut(clips: dict[str, Path], tmp_path: Path):
     first_frames = probe.probe(clips["first"]).frame_count
-    output, report, _ = job(clips["joined"], tmp_path, factor=4, mode="slowmo")
+    output, report, _ = job(clips["joined"], tmp_path, slowdown_factor=4, mode="slowmo")
     assert report["scene_cuts"] == 1
     frames = decoded(output)
     join = (first_frames - 1) * 4  # output index of the first clip's last frame
@@ -150,7 +150,7 @@ def test_rife_path_runs_end_to_end_with_a_standin(clips: dict[str, Path], tmp_pa
     write_standins(models_dir, ["rife_4.9"])
     registry = ModelRegistry(models_dir, providers="cpu")
     source = probe.probe(clips["silent"])
-    output, report, _ = job(clips["silent"], tmp_path, models=registry, factor=2,
+    output, report, _ = job(clips["silent"], tmp_path, models=registry, slowdown_factor=2,
                             mode="fps", interpolator="auto")
     assert report["interpolator"] == "rife"
     assert probe.probe(output).frame_count == (source.frame_count - 1) * 2 + 1
@@ -177,7 +177,7 @@ def test_cancel_stops_between_frames_and_leaves_no_video(clips: dict[str, Path],
             raise JobCancelled("stopped")
 
     ctx = PipelineContext(inputs={"source": clips["talking"]},
-                          options={"factor": 2, "mode": "slowmo", "quality": "480p"},
+                          options={"slowdown_factor": 2, "mode": "slowmo", "quality": "480p"},
                           output_dir=tmp_path, check_cancelled=check_cancelled)
     with pytest.raises(JobCancelled):
         run(ctx)
@@ -185,14 +185,14 @@ def test_cancel_stops_between_frames_and_leaves_no_video(clips: dict[str, Path],
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"factor": 3}, "factor must be 2, 4 or 8"),
-    ({"mode": "reverse"}, "mode must be one of"),
-    ({"quality": "4k"}, "quality must be one of"),
-    ({"interpolator": "magic"}, "interpolator must be one of"),
+    ({"slowdown_factor": 3}, "'3' is not a valid slowdown_factor; use 2, 4 or 8"),
+    ({"mode": "reverse"}, "'reverse' is not a valid mode; use slowmo or fps"),
+    ({"quality": "4k"}, "'4k' is not a valid quality"),
+    ({"interpolator": "magic"}, "'magic' is not a valid interpolator; use auto, rife or flow"),
 ])
 def test_bad_options_are_refused_in_a_sentence(tmp_path: Path, options: dict, message: str):
     ctx = PipelineContext(inputs={"source": tmp_path / "missing.mp4"},
-                          options={"factor": 2, "mode": "slowmo", "quality": "480p", **options},
+                          options={"slowdown_factor": 2, "mode": "slowmo", "quality": "480p", **options},
                           output_dir=tmp_path)
     with pytest.raises(PipelineError, match=message):
         run(ctx)

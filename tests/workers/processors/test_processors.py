@@ -21,8 +21,9 @@ from workers.faces.color import to_lab
 from workers.faces.masks import box_mask, mouth_region
 from workers.faces.paste import edge_ramp
 from workers.model_zoo.registry import ModelRegistry
+from workers.pipelines.context import PipelineError
 from workers.pipelines.faceswap import build_frame_swapper, swap_image
-from workers.processors.chain import FrameProcessing
+from workers.pipelines.options import faceswap_options
 from workers.processors.face_swap import auto_size, boosted_aligner, pixel_shuffle, pixel_unshuffle
 
 from ..face_helpers import box_mask as boxes_mask
@@ -60,8 +61,7 @@ def psnr(first: np.ndarray, second: np.ndarray) -> float:
 
 
 def _swap(models, target, *, selection="all", **options):
-    return swap_image(models, target=target, sources=target, face_selection=selection,
-                      processing=FrameProcessing(**options))
+    return swap_image(models, target=target, sources=target, face_selection=selection, **options)
 
 
 # -- pixel boost ------------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def test_mouth_mask_keeps_the_targets_mouth(face_models, analyser, read_image):
     faces = analyser.analyse(target, embed=False)
     swapped = swap_image(face_models, target=target, sources=source, face_selection="all")
     kept = swap_image(face_models, target=target, sources=source, face_selection="all",
-                      processing=FrameProcessing(mouth_mask=True))
+                      mouth_mask=True)
     for face in faces:
         mouth = _mouth_core(face, target.shape)
         assert mean_difference(swapped, target, mouth) > 5
@@ -172,7 +172,7 @@ def test_box_mask_defaults_are_the_paste_mask_of_before():
 def test_default_processing_is_the_plain_chain(round_trip, read_image):
     swapper = build_frame_swapper(round_trip, sources=read_image("obama.jpg"))
     assert swapper.processor_names == ["swap", "paste"]
-    everything = build_frame_swapper(round_trip, sources=read_image("obama.jpg"), processing=FrameProcessing(
+    everything = build_frame_swapper(round_trip, sources=read_image("obama.jpg"), options=faceswap_options(
         enhance=True, color_match=True, mouth_mask=True, face_mask=("box", "occlusion", "region")))
     assert everything.processor_names == ["swap", "face_mask", "color_match", "mouth_mask", "paste", "enhance"]
 
@@ -188,9 +188,9 @@ def test_model_masks_limit_the_swap_to_where_they_allow(face_models_dir, tmp_pat
     models = ModelRegistry(folder, providers="cpu")
     target, source = read_image("obama.jpg"), read_image("biden.jpg")
     face = analyser.analyse(target, embed=False)[0]
-    processing = FrameProcessing(face_mask=(kind,), face_mask_blur=0.0)
-    result = swap_image(models, target=target, sources=source, processing=processing)
-    swapper = build_frame_swapper(models, sources=source, processing=processing)
+    options = faceswap_options(face_mask=(kind,), face_mask_blur=0.0)
+    result = swap_image(models, target=target, sources=source, options=options)
+    swapper = build_frame_swapper(models, sources=source, options=options)
     masker = next(p for p in swapper.processors if p.name == "face_mask")
     crop, matrix = boosted_aligner(128).crop(target, face.keypoints)
     crop_mask = (masker.occluder if kind == "occlusion" else masker.parser).mask(crop, blur=0.0)
@@ -211,14 +211,13 @@ def test_model_masks_limit_the_swap_to_where_they_allow(face_models_dir, tmp_pat
 @pytest.mark.parametrize(("kind", "model"), [("occlusion", "xseg_1"), ("region", "bisenet_resnet_34")])
 def test_a_missing_mask_model_is_named(face_models, read_image, kind, model):
     with pytest.raises(ModelUnavailable, match=model):
-        build_frame_swapper(face_models, sources=read_image("obama.jpg"),
-                            processing=FrameProcessing(face_mask=("box", kind)))
+        build_frame_swapper(face_models, sources=read_image("obama.jpg"), face_mask=("box", kind))
 
 
 def test_bad_option_values_name_the_field_and_the_choices():
-    with pytest.raises(ValueError, match="pixel_boost; use 128, 256, 384, 512 or auto"):
-        FrameProcessing(pixel_boost="1024")
-    with pytest.raises(ValueError, match="face_mask; use box, occlusion or region"):
-        FrameProcessing.from_options({"face_mask": "box,hands"})
-    with pytest.raises(ValueError, match="face_mask_padding"):
-        FrameProcessing(face_mask_padding=90)
+    with pytest.raises(PipelineError, match="pixel_boost; use 128, 256, 384, 512 or auto"):
+        faceswap_options(pixel_boost="1024")
+    with pytest.raises(PipelineError, match="face_mask; use box, occlusion or region"):
+        faceswap_options({"face_mask": "box,hands"})
+    with pytest.raises(PipelineError, match="face_mask_padding"):
+        faceswap_options(face_mask_padding=90)

@@ -183,21 +183,26 @@
     box.hidden = false;
   }
 
-  /* The quality options block (_quality_options.html) as API fields, for the previews. */
-  function qualityOptions(root) {
+  /* The form's options as API fields, for the previews: the list (name, kind, default) comes
+     from the options schema, rendered into the page as JSON (#option-fields); nothing is
+     repeated here. Kinds: bool (checkbox), choice (select), choices (checkboxes), number. */
+  function formOptions(root) {
+    var data = document.getElementById("option-fields");
     var options = {};
-    var boost = root.querySelector("#id_pixel_boost");
-    if (!boost) { return options; }
-    options.pixel_boost = boost.value || "128";
-    ["color_match", "mouth_mask", "video_stability"].forEach(function (name) {
-      options[name] = root.querySelector("#id_" + name).checked;
-    });
-    options.face_mask = Array.prototype.map.call(
-      root.querySelectorAll('input[name="face_mask"]:checked'), function (box) { return box.value; });
-    if (!options.face_mask.length) { options.face_mask = ["box"]; }
-    ["face_mask_blur", "face_mask_padding"].forEach(function (name) {
-      var value = root.querySelector("#id_" + name).value;
-      if (value !== "") { options[name] = Number(value); }
+    if (!data) { return options; }
+    JSON.parse(data.textContent || "[]").forEach(function (option) {
+      var name = option.name, input = root.querySelector("#id_" + name);
+      if (option.kind === "bool") {
+        options[name] = !!(input && input.checked);
+      } else if (option.kind === "choices") {
+        var chosen = Array.prototype.map.call(
+          root.querySelectorAll('input[name="' + name + '"]:checked'), function (box) { return box.value; });
+        options[name] = chosen.length ? chosen : option.default;
+      } else if (option.kind === "number") {
+        if (input && input.value !== "") { options[name] = Number(input.value); }
+      } else if (input && input.value !== "") {
+        options[name] = input.value;
+      }
     });
     return options;
   }
@@ -211,10 +216,7 @@
     button.addEventListener("click", function () {
       var sourceFile = form.querySelector("#id_source_image").files[0];
       var sourceId = form.querySelector("#id_source_id").value;
-      var enhance = form.querySelector("#id_enhance").checked;
-      var body = qualityOptions(form);
-      body.enhance = enhance;
-      body.face_selection = form.querySelector("#id_face_selection").value;
+      var body = formOptions(form);  // options a preview doesn't take (gquality) are ignored by the API
       var target;
       try { target = picker.grab(); } catch (e) { setText("preview-status", e.message, true); return; }
       body.target_image_base64 = target;
@@ -227,7 +229,7 @@
         return postJSON("/api/preview-swap-api/", body);
       }).then(function (data) {
         showPreview(data.image_base64);
-        setText("preview-status", "Preview ready (" + (enhance ? 2 : 1) + " credit" + (enhance ? "s" : "") + ").");
+        setText("preview-status", "Preview ready.");
         refreshBalance();
       }).catch(function (e) {
         setText("preview-status", e.message, true);
@@ -324,10 +326,9 @@
         return Promise.resolve(entry);
       });
       Promise.all(entries).then(function (results) {
-        var body = qualityOptions(document);
+        var body = formOptions(document);
         body.target_image_base64 = state.frame;
         body.analysis_results = results;
-        body.enhance = document.getElementById("id_enhance").checked;
         return postJSON("/api/multi-preview-swap-api/", body);
       }).then(function (data) {
         showPreview(data.preview_image);
