@@ -26,7 +26,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 def toy_worker(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         broker_purge()
-    pool = WorkerPool({"ISAMURAI_WEBHOOK_ALLOW_PRIVATE": "1", "ISAMURAI_WEBHOOK_BACKOFF_SECONDS": "0.3"})
+    pool = WorkerPool({"ISAMURAI_WEBHOOK_ALLOW_PRIVATE": "1", "ISAMURAI_WEBHOOK_BACKOFF_SECONDS": "0.3",
+                       "ISAMURAI_WEBHOOK_PORTS": "*"})
     yield pool(concurrency=2)
     pool.stop_all()
 
@@ -60,7 +61,7 @@ def receiver():
 
 
 def test_the_toy_kind_runs_through_the_api_and_sends_its_webhook(toy_worker, make_user, receiver, settings):
-    settings.ISAMURAI_WEBHOOK_ALLOW_PRIVATE = True
+    settings.ISAMURAI_WEBHOOK_ALLOW_PRIVATE, settings.ISAMURAI_WEBHOOK_PORTS = True, ["*"]  # a loopback receiver
     user, key = make_user(credits=20)
     api = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
 
