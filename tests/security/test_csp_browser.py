@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 def logging_browser():
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
-        pytest.skip(f"needs Debian's chromium and chromium-driver; missing: {', '.join(missing)}")
+        pytest.fail(f"needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); "
+                    f"missing: {', '.join(missing)}", pytrace=False)
     webdriver = pytest.importorskip("selenium.webdriver", reason="the selenium package is not installed")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
