@@ -41,6 +41,9 @@ class WorkerProcess:
             ISAMURAI_JOB_STALE_SECONDS="3",
             ISAMURAI_SWEEP_SECONDS="1",
             ISAMURAI_JOB_CANCEL_CHECK_SECONDS="0.2",
+            # Presence rows are written at start and end only (the fair-queue tests beat every second):
+            # a beat every few seconds raced the test database's flush between tests (a deadlock).
+            ISAMURAI_WORKER_BEAT_SECONDS="3600",
             ISAMURAI_MEDIA_ROOT=str(settings.ISAMURAI_MEDIA_ROOT),
             PYTHONPATH=str(REPO),
         )
