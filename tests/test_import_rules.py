@@ -7,6 +7,9 @@ a product app is one whose AppConfig.ready() registers a job kind.
   accounts and ledger; ops and provenance import no product app and no product app imports
   them (they find kinds through the registry and react to the engine's signals);
 - a services module never imports a tasks module (tasks wrap services; services send tasks by name);
+- a tasks module holds thin wrappers only: each function is at most three statements (no nested
+  function, lambda, loop, try or with) and it defines no other class or module-level logic, but
+  for the allow-listed worker plumbing below;
 - workers/ imports nothing from Django, DRF, Celery, apps or the wiring;
 - apps/ imports no project module inside a function (the way to dodge a cycle), except in an
   AppConfig.ready(), Django's place for work that needs the models loaded;
@@ -148,6 +151,51 @@ def test_services_never_import_tasks():
         for node, module, names in _imports(path, ast.parse(path.read_text()))
         if module.endswith(".tasks") or "tasks" in names
     ]
+    assert not offenders, "\n".join(offenders)
+
+
+# Module-level pieces of a tasks module that are not tasks, each with why it lives there.
+TASKS_MODULE_PLUMBING = {
+    # Celery's worker process itself, not a job's work: the log filter that quietens the idle
+    # sweeps (installed on Celery's loggers at import), and the thread that writes the worker's
+    # presence between the worker_ready and worker_shutdown signals.
+    ("apps/jobs/tasks.py", "IdleSweepLogFilter"),
+    ("apps/jobs/tasks.py", "PresenceBeat"),
+    ("apps/jobs/tasks.py", "for"),
+}
+THIN = 3  # statements a task (or a signal receiver) may hold: a call, or a retry decision
+
+
+def _statements(function: ast.FunctionDef) -> list[ast.stmt]:
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    return [node for top in body for node in ast.walk(top)
+            if isinstance(node, ast.stmt) and not isinstance(node, ast.Global)]
+
+
+def test_tasks_are_thin_wrappers_over_services():
+    offenders = []
+    for path in _sources("apps"):
+        if path.name != "tasks.py":
+            continue
+        where = str(path.relative_to(REPO))
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)) or (
+                    isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+                continue
+            name = getattr(node, "name", type(node).__name__.lower())
+            if (where, name) in TASKS_MODULE_PLUMBING:
+                continue
+            if not isinstance(node, ast.FunctionDef):
+                offenders.append(f"{where}:{node.lineno} {name}: a tasks module holds tasks only")
+                continue
+            statements = _statements(node)
+            heavy = [type(inner).__name__ for inner in ast.walk(node) if inner is not node and isinstance(
+                inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.For, ast.While, ast.Try, ast.With))]
+            if len(statements) > THIN or heavy:
+                offenders.append(f"{where}:{node.lineno} {name}() holds logic ({len(statements)} statements"
+                                 f"{', ' + ', '.join(heavy) if heavy else ''}): move it to a service")
     assert not offenders, "\n".join(offenders)
 
 

@@ -22,12 +22,13 @@ logger = logging.getLogger(__name__)
 WORKER_HINT = "start one with `celery -A isamurai_server worker -Q gpu,fast,webhooks`"
 
 
-def fast_task_answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run `work` inside a fast task, turning expected failures into an answer for the user. What
-    it fetches from the bucket (a submit-time check's uploads) leaves this host when it ends."""
+def fast_task_answer(work: Callable[..., dict[str, Any]], /, **kwargs: Any) -> dict[str, Any]:
+    """Run the service `work(**kwargs)` inside a fast task (the task is this one call), turning
+    expected failures into an answer for the user. What it fetches from the bucket (a submit-time
+    check's uploads) leaves this host when it ends."""
     try:
         with media_fetch_scope():
-            return {"ok": True, **work()}
+            return {"ok": True, **work(**kwargs)}
     except UserFacingError as exc:
         logger.log(ERROR_RULES[exc.category].log_level, "fast task: %s (%s): %s %s", type(exc).__name__,
                    exc.category, exc.user_message, exc.detail)

@@ -1,26 +1,11 @@
-"""Fast-queue task of the content policy (apps.core.content_policy): score stored uploads;
-decoding media and running the classifier stay off the web process."""
+"""Fast-queue task of the content policy, thin over its worker service (apps/core/worker_services.py)."""
 from celery import shared_task
-from django.conf import settings
-
-from workers.imaging.codec import ImageDecoder
-from workers.provenance.content_policy import content_scan
 
 from .content_policy import CONTENT_SCAN_TASK
 from .fast import fast_task_answer
-from .model_access import model_registry
-from .storage import media_storage
+from .worker_services import content_uploads_score
 
 
 @shared_task(name=CONTENT_SCAN_TASK)
-def content_scan_task(*, images: dict[str, str], video: str | None = None, video_name: str = "the video") -> dict:
-    """The content policy's score of stored uploads (name -> media path) and of one frame a second of ``video``."""
-
-    def work() -> dict:
-        decoder = ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS)
-        loaded = {name: decoder.decode_file(media_storage().fetch(path)) for name, path in images.items()}
-        verdict = content_scan(model_registry(), images=loaded, video_name=video_name,
-                               video=str(media_storage().fetch(video)) if video else None)
-        return {"content": {"score": verdict.score, "where": verdict.where}}
-
-    return fast_task_answer(work)
+def content_scan_task(**kwargs) -> dict:
+    return fast_task_answer(content_uploads_score, **kwargs)
