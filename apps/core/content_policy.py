@@ -62,13 +62,14 @@ def content_verdict(*, mode: ContentPolicyMode, score: float, where: str) -> str
 
 
 def content_policy_check(*, images: dict[str, str] | None = None, video: str | None = None,
-                         video_name: str = "the video") -> str:
+                         video_name: str = "the video", fields: dict[str, str] | None = None) -> str:
     """The content policy on stored uploads (name -> media path; a video at one frame a second),
     before anything is charged: '' when they pass or the policy is off, the reason to flag them
-    in flag mode; in block mode a refusal raises ContentRefused (400)."""
+    in flag mode; in block mode a refusal raises ContentRefused (400). ``fields`` (name -> request
+    field) names the field of an image that doesn't decode."""
     mode = content_policy_mode()
     if mode is ContentPolicyMode.OFF:
         return ""
     answer = fast_task_call(CONTENT_SCAN_TASK, kwargs={"images": images or {}, "video": video,
-                                                       "video_name": video_name})
+                                                       "video_name": video_name, "fields": fields or {}})
     return content_verdict(mode=mode, **answer["content"])[:255]

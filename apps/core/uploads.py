@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from workers.choices import MEDIA_IMAGE, MEDIA_VIDEO
 from workers.errors import MediaError
-from workers.imaging.codec import ImageDecoder, ImageHeader
+from workers.imaging.codec import ImageHeader
 from workers.video.probe import MediaInfo, VideoLimits, VideoValidator
 
 from .exceptions import ApplicationError
@@ -120,19 +120,17 @@ def image_size_check(path: Path, *, field: str) -> None:
 
 
 def image_file_check(path: Path, *, field: str) -> None:
+    """An uploaded image's size, format and pixel count, from its header. The web process never
+    decodes the bitmap (that would load OpenCV and numpy into it): the fast worker that needs the
+    pixels decodes them before anything is charged and its refusal names ``field``."""
     image_size_check(path, field=field)
-    data = path.read_bytes()
-    image_bytes_check(data, field=field)
-    try:
-        ImageDecoder(settings.ISAMURAI_MAX_IMAGE_PIXELS).decode(data)
-    except MediaError as exc:
-        raise ApplicationError(f"{field}: {exc.user_message}", details={field: [exc.user_message]}) from None
+    image_bytes_check(path.read_bytes(), field=field)  # the whole file: a start-of-frame may sit late
 
 
-def media_file_check(path: Path, *, field: str, allow_image: bool = True, decode_images: bool = True) -> MediaCheck:
+def media_file_check(path: Path, *, field: str, allow_image: bool = True) -> MediaCheck:
     """Classify an upload as image or video and enforce the limits; 400 with a reason otherwise.
-    Videos are probed in a child process (ffprobe, killable); images are decoded here unless
-    ``decode_images`` is off, then only their header and size are checked."""
+    Videos are probed in a child process (ffprobe, killable); images are checked from their header
+    and size (``image_file_check``: a worker decodes them)."""
     with open(path, "rb") as handle:
         head = handle.read(_IMAGE_SNIFF_BYTES)
     try:
@@ -151,11 +149,7 @@ def media_file_check(path: Path, *, field: str, allow_image: bool = True, decode
         if not allow_image:
             message = "An image was uploaded where a video is needed; upload an MP4 or MOV video."
             raise ApplicationError(f"{field}: {message}", details={field: [message]})
-        if decode_images:
-            image_file_check(path, field=field)
-        else:
-            image_size_check(path, field=field)
-            image_bytes_check(head, field=field)
+        image_file_check(path, field=field)
         return MediaCheck(media_type=MEDIA_IMAGE, duration_seconds=None, video=None)
     limits = VideoLimits(
         max_duration_seconds=settings.ISAMURAI_MAX_VIDEO_SECONDS,

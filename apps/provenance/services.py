@@ -19,7 +19,7 @@ def media_verify(*, user: User, upload: UploadedFile) -> dict:
     folder = UploadFolder.create()
     try:
         media = folder.save_upload(upload, stem="verify")
-        media_file_check(media_root() / media, field="file", decode_images=False)
+        media_file_check(media_root() / media, field="file")
         answer = fast_task_call(PROVENANCE_INSPECT_TASK, kwargs={"media": media},
                                 timeout=settings.ISAMURAI_VERIFY_SECONDS + 10)
     finally:

@@ -41,7 +41,8 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
         source = upload.save_upload(image, stem="image")
         image_file_check(media_root() / source, field="image")
         plan_limits_check(user=user, image_pixels=image_pixels_get(media_root() / source))
-        content_policy_check(images={"the image": source})  # block mode refuses; nothing is kept to flag
+        # block mode refuses; nothing is kept to flag
+        content_policy_check(images={"the image": source}, fields={"the image": "image"})
         record_id = uuid.uuid4()
         label = output_label_get(user=user, requested=None)
         answer = fast_task_call(RESTORE_IMAGE_TASK, kwargs={"image": source, "mode": mode, "output_id": str(record_id),
@@ -73,8 +74,9 @@ def gallery_sources_create(*, user: User, images: list[UploadedFile]) -> list[Ga
             relpath = folder.save_upload(image, stem=f"source_{index}")
             image_file_check(media_root() / relpath, field=field)
             scanned = content_policy_mode() is not ContentPolicyMode.OFF
-            flag_reason = content_policy_check(images={f"the gallery image {field}": relpath})  # block: 400
-            answer = fast_task_call(GALLERY_ANALYSE_SOURCE_TASK, kwargs={"image": relpath})
+            flag_reason = content_policy_check(images={f"the gallery image {field}": relpath},  # block: 400
+                                               fields={f"the gallery image {field}": field})
+            answer = fast_task_call(GALLERY_ANALYSE_SOURCE_TASK, kwargs={"image": relpath, "field": field})
             rows.append(GallerySource(user=user, file=relpath, faces_detected=answer["faces"],
                                       embedding=answer["embedding"], content_scanned=scanned,
                                       content_flag_reason=flag_reason))

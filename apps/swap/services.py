@@ -91,7 +91,7 @@ def faceswap_job_create(
             return folder.save_bytes(data, stem=stem)
 
         entries = source_entries(source=source, persons=persons, store=stored)
-        for entry in entries:  # each photo decodes (400 naming its field otherwise)
+        for entry in entries:  # each photo's header (it decodes on the fast worker: 400 naming its field otherwise)
             for relpath, field in zip(entry["sources"], entry["labels"], strict=True):
                 image_file_check(media_root() / relpath, field=field)
         inputs = {"target": folder.save_upload(target, stem="target")}
@@ -112,7 +112,8 @@ def faceswap_job_create(
         price = faceswap_price(job)
         if start:
             _require_credits(user=user, price=price)
-        check_kwargs: dict = {"persons": entries, "options": job.pipeline_options().model_dump(mode="json")}
+        check_kwargs: dict = {"persons": entries, "options": job.pipeline_options().model_dump(mode="json"),
+                              "target_image": inputs["target"] if job.media_type == MEDIA_IMAGE else None}
         if policy is not ContentPolicyMode.OFF:
             check_kwargs.update(target=inputs["target"], target_is_image=job.media_type == MEDIA_IMAGE,
                                 refuse_at=settings.ISAMURAI_NSFW_THRESHOLD if policy == ContentPolicyMode.BLOCK

@@ -102,21 +102,26 @@ def swap_preview_render(*, target: str, output_id: str, persons: list[dict], opt
 
 
 def swap_sources_check(*, persons: list[dict], options: dict, target: str | None = None,
-                       target_is_image: bool = False, refuse_at: float | None = None) -> dict:
+                       target_is_image: bool = False, refuse_at: float | None = None,
+                       target_image: str | None = None) -> dict:
     """Submission-time check: every model the job's options need is installed (each option's
     declared models: 503 naming the first missing one, before anything is charged), and each
     source (and each multi person's thumbnail) has a face. Answers
     what it found (``sources``: ``SwapSources`` as JSON), which the job keeps for its GPU run. With
     ``target``, also the content policy's scores of the sources and of the target (one frame a
-    second), answered alone when the score reaches ``refuse_at`` (block mode)."""
+    second), answered alone when the score reaches ``refuse_at`` (block mode). ``target_image``,
+    a target that is an image, is decoded here (the web process reads its header only): a 400
+    naming target_media when it doesn't decode."""
     models = model_registry()
     job_options = faceswap_options(options)
     models.require(list(FACESWAP_MODELS) + required_models(job_options))
     photos = _source_photos(persons, _from_media)
+    target_image = target_image or (target if target_is_image else None)
+    target_pixels = _field_decoded("target_media", _from_media, target_image) if target_image else None
     answer = {}
     if target is not None:
         answer["content"] = _content_score(
-            photos=photos, target=_field_decoded("target_media", _from_media, target) if target_is_image else None,
+            photos=photos, target=target_pixels if target_is_image else None,
             target_video=None if target_is_image else str(media_storage().fetch(target)))
         if refuse_at is not None and answer["content"]["score"] >= refuse_at:
             return answer

@@ -40,3 +40,32 @@ def test_urls_models_options_and_openapi_load_no_onnxruntime_no_opencv_no_numpy(
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["models"] > 5 and "enhance" in report["options"] and "pixel_boost" in report["options"]
     assert not [name for name in HEAVY if name in report["loaded"]], report["loaded"]
+
+
+UPLOAD_CHECKS = """
+import json, sys
+from pathlib import Path
+import django
+django.setup()
+from apps.accounts.limits import image_pixels_get
+from apps.core.uploads import base64_image_decode, media_file_check
+image = Path(sys.argv[1])
+checked = media_file_check(image, field="target_media")  # what every image upload goes through
+pixels = image_pixels_get(image)
+base64_image_decode(__import__("base64").b64encode(image.read_bytes()).decode(), field="target_image_base64")
+print(json.dumps({"media_type": str(checked.media_type), "pixels": pixels,
+                  "loaded": sorted({name.split(".")[0] for name in sys.modules})}))
+"""
+
+
+def test_an_image_upload_is_checked_without_opencv_or_numpy(testdata):
+    """The web side of an image upload reads its header, size and pixel count only: the bitmap is
+    decoded by the fast worker that needs it (whose refusal names the field), so the first upload
+    doesn't load OpenCV and numpy into the web process."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "isamurai_server.settings", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", UPLOAD_CHECKS, str(testdata / "images" / "obama.jpg")], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["media_type"] == "image" and report["pixels"] > 0
+    assert not [name for name in HEAVY if name in report["loaded"]], report["loaded"]
