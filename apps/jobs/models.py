@@ -2,7 +2,7 @@
 adds its kind as a subclass with its own fields (multi-table inheritance) and registers it in
 apps.jobs.kinds. A single table lets the database itself enforce one running job per user."""
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -128,6 +128,11 @@ class Job(models.Model):
     def workload(self) -> tuple[float | None, str]:
         """Seconds of media (None for a photo) and the quality: what the queue's ETA scales by."""
         return None, ""
+
+    def plan_facts(self) -> dict[str, Any]:
+        """What the owner's plan limits are checked against when the job starts (the keywords of
+        apps.accounts.limits.plan_limits_check: video_seconds, quality)."""
+        return {}
 
     def is_multi(self) -> bool:
         """Whether this job is its kind's multi-person variant (apps.jobs.kinds.JobVariant)."""

@@ -15,11 +15,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.accounts.limits import plan_limits_check
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
+from apps.core.fast import fast_task_call
 from apps.core.storage import media_root, media_storage
 from apps.ledger.services import credits_charge, credits_refund
 from workers.errors import ErrorCategory
+from workers.options import OptionsSchema, required_models
 
 from .kinds import job_kind_get
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus, WorkerPresence
@@ -32,6 +35,8 @@ logger = logging.getLogger(__name__)
 # The Celery task that runs a job (apps.jobs.tasks), sent by name so this module needn't import
 # the tasks module, which imports the runner, which imports this module.
 JOB_RUN_TASK = "jobs.run"
+# The fast task that asks a worker's model registry for models (apps.jobs.tasks), by name too.
+JOB_MODELS_REQUIRE_TASK = "jobs.models_require"
 
 
 # --- storage ------------------------------------------------------------------------------
@@ -86,11 +91,25 @@ def _remove_tree(path: Path) -> None:
 
 # --- queue and dispatch --------------------------------------------------------------------
 
+def job_start_check(*, job: Job) -> None:
+    """What every start checks before any charge, whichever door it comes through (the API's
+    submit or process call, the console's start button): the owner's plan limits (403; the plan
+    may have changed since a Draft was saved) and the models its options declare
+    (``Option(models=...)``: a fast worker's registry answers 503 naming the first missing one)."""
+    plan_limits_check(user=job.user, **job.plan_facts())
+    options = job.pipeline_options()
+    names = required_models(options) if isinstance(options, OptionsSchema) else []
+    if names:
+        fast_task_call(JOB_MODELS_REQUIRE_TASK, kwargs={"names": names})
+
+
 def job_submit(*, job: Job, start: bool) -> Job:
     """Saves a new job of any kind (a Draft), after the apps that watch submissions had their say
-    (``job_submitting``: a receiver's refusal leaves nothing saved); with ``start``, charges its
-    kind's price and queues it in the same transaction."""
+    (``job_submitting``: a receiver's refusal leaves nothing saved); with ``start``, checks it
+    (``job_start_check``), charges its kind's price and queues it in the same transaction."""
     job_submitting.send(sender=type(job), job=job)
+    if start:
+        job_start_check(job=job)
     with transaction.atomic():
         job.save()
         if start:
@@ -119,8 +138,10 @@ def job_queue(*, job: Job, price: int) -> Job:
 
 
 def job_start(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> Job:
-    """Charge and queue the caller's Draft job at its kind's price (job_queue refuses any other status)."""
+    """Check (``job_start_check``), charge and queue the caller's Draft job at its kind's price
+    (job_queue refuses any other status)."""
     job = job_get_for_user(user=user, job_id=job_id, kind=kind)
+    job_start_check(job=job)
     return job_queue(job=job, price=job_kind_get(job.kind).price(job))
 
 

@@ -8,10 +8,12 @@ from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
+from apps.core.fast import fast_task_answer
 from workers.gpu import gpu_utilization
 
 from .runner import job_execute
-from .services import JOB_RUN_TASK, job_sweep, worker_presence_beat, worker_presence_end
+from .services import JOB_MODELS_REQUIRE_TASK, JOB_RUN_TASK, job_sweep, worker_presence_beat, worker_presence_end
+from .worker_services import models_require
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,11 @@ def job_run_task(self, job_id: str, token: str) -> str:
     # dispatched job the queue's policy puts first (apps.jobs.queue). A database hiccup before the
     # claim is retried; claiming is idempotent.
     return job_execute(node=self.request.hostname or "")
+
+
+@shared_task(name=JOB_MODELS_REQUIRE_TASK)
+def job_models_require_task(**kwargs) -> dict:
+    return fast_task_answer(models_require, **kwargs)
 
 
 SWEEP_TASK = "jobs.sweep"

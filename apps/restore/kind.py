@@ -2,6 +2,7 @@
 RestoredImage per call (registered in RestoreConfig.ready). The gallery of reusable sources
 lives in this app too, and comes with its pages."""
 from apps.jobs.kinds import ConsolePage, InstantKindSpec, UserFiles
+from workers.pipelines.options import RestoreOptions
 
 from .console import gallery, gallery_delete, restore
 from .models import GallerySource, RestoredImage
@@ -14,6 +15,7 @@ RESTORE = InstantKindSpec(
     model=RestoredImage,
     label="Restore",
     prices=RESTORE_PRICES,
+    options=RestoreOptions,
     provenance=RESTORE_PROVENANCE,
     urls="apps.restore.urls",
     console=(

@@ -1,6 +1,7 @@
 """The slow motion job kind: everything the engine, the URLconf, the console, the admin,
 provenance and the webhooks know about it (registered in SlowMotionConfig.ready)."""
 from apps.jobs.kinds import ConsolePage, JobKindSpec
+from workers.pipelines.options import SlowMotionOptions
 
 from .admin import SlowMotionJobAdmin
 from .console import slowmotion_detail_rows, slowmotion_new
@@ -15,6 +16,7 @@ SLOWMOTION = JobKindSpec(
     pipeline="workers.pipelines.slowmotion:run",
     price=slowmotion_job_price,
     prices=SLOWMOTION_PRICES,
+    options=SlowMotionOptions,
     output_serializer=SlowMotionJobOutputSerializer,
     provenance=SLOW_MOTION_PROVENANCE,
     urls="apps.slowmotion.urls",

@@ -26,6 +26,9 @@ class SlowMotionJob(Job):
         seconds = self.duration_seconds * self.slowdown_factor if self.duration_seconds else None
         return seconds, self.quality
 
+    def plan_facts(self) -> dict:
+        return {"video_seconds": self.duration_seconds, "quality": self.quality}
+
     def pipeline_options(self) -> SlowMotionOptions:
         return options_parse(SlowMotionOptions, slowdown_factor=self.slowdown_factor, quality=self.quality,
                              mode=self.mode, interpolator=settings.ISAMURAI_INTERPOLATOR)

@@ -7,7 +7,6 @@ from apps.accounts.limits import output_label_get, plan_limits_check
 from apps.accounts.models import User
 from apps.core.content_policy import content_policy_check
 from apps.core.uploads import UploadFolder, media_file_check, media_root
-from apps.jobs.selectors import job_get_for_user
 from apps.jobs.services import job_draft_quota_check, job_start, job_submit
 from workers.pipelines.options import SlowMotionOptions
 
@@ -42,8 +41,7 @@ def slowmotion_project_create(
 
 
 def slowmotion_project_process(*, user: User, project_id: uuid.UUID) -> SlowMotionJob:
-    """Charge and queue a Draft project (job_queue refuses any other status); the plan's limits
-    are checked again, as the plan may have changed since the upload."""
-    draft = job_get_for_user(user=user, job_id=project_id, kind=SlowMotionJob.KIND)
-    plan_limits_check(user=user, video_seconds=draft.duration_seconds, quality=draft.quality)
+    """Charge and queue a Draft project (job_queue refuses any other status); the engine's start
+    checks the plan's limits again (the plan may have changed since the upload) and the models
+    its options need (RIFE, when the server's interpolator is rife)."""
     return job_start(user=user, job_id=project_id, kind=SlowMotionJob.KIND)

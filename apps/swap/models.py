@@ -59,6 +59,9 @@ class FaceSwapJob(Job):
     def workload(self) -> tuple[float | None, str]:
         return self.duration_seconds, self.gquality
 
+    def plan_facts(self) -> dict:
+        return {"video_seconds": self.duration_seconds, "quality": self.gquality}
+
     def is_multi(self) -> bool:
         return self.multi
 

@@ -134,10 +134,8 @@ def faceswap_job_create(
 
 
 def faceswap_job_process(*, user: User, job_id: uuid.UUID) -> FaceSwapJob:
-    """process-swap: charge and queue a Draft job (job_queue refuses any other status); the plan
-    may have changed since the Draft was saved, so its limits are checked again."""
-    draft = job_get_for_user(user=user, job_id=job_id, kind=FaceSwapJob.KIND)
-    plan_limits_check(user=user, video_seconds=draft.duration_seconds, quality=draft.gquality)
+    """process-swap: charge and queue a Draft job (job_queue refuses any other status); the engine's
+    start checks the plan's limits again (the plan may have changed since the Draft was saved)."""
     return job_start(user=user, job_id=job_id, kind=FaceSwapJob.KIND)
 
 

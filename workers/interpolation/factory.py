@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from workers.choices import INTERPOLATORS, Interpolator
+from workers.errors import ModelUnavailable
 from workers.interpolation.base import FrameInterpolator
 from workers.interpolation.flow import FlowInterpolator
 from workers.interpolation.rife import RifeInterpolator
+from workers.model_zoo.names import RIFE_MODEL
 
-RIFE_MODEL_NAME = "rife_4.9"
+RIFE_MODEL_NAME = RIFE_MODEL  # the name this module always exported
 
 
 def resolve_interpolator_name(choice: str | None, models: Any) -> Interpolator:
@@ -34,6 +36,6 @@ def build_interpolator(choice: str, models: Any = None) -> FrameInterpolator:
     name = resolve_interpolator_name(choice, models)
     if name is Interpolator.RIFE:
         if models is None:
-            raise ValueError("the RIFE interpolator needs a model registry")
+            raise ModelUnavailable(RIFE_MODEL, reason="has no model registry configured")
         return RifeInterpolator(models.session(RIFE_MODEL_NAME))
     return FlowInterpolator()

@@ -35,7 +35,7 @@ from workers.choices import (
     SlowdownFactor,
     SlowMotionMode,
 )
-from workers.model_zoo.names import DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL
+from workers.model_zoo.names import DETECTOR_MODEL, EMBEDDER_MODEL, RIFE_MODEL, SWAPPER_MODEL
 from workers.options import Option, OptionsSchema, Price, options_parse
 from workers.processors.registry import ProcessorSpec, processors
 
@@ -95,8 +95,10 @@ class SlowMotionOptions(OptionsSchema):
         })] = SLOWDOWN_FACTORS.default
     quality: Annotated[Quality, Option("Quality", choices=QUALITIES)] = QUALITIES.default
     mode: Annotated[SlowMotionMode, Option("Mode", choices=SLOWMOTION_MODES)] = SLOWMOTION_MODES.default
-    # The server's choice (ISAMURAI_INTERPOLATOR), not the request's.
-    interpolator: Annotated[Interpolator, Option("Interpolator", choices=INTERPOLATORS, public=False)] = (
+    # The server's choice (ISAMURAI_INTERPOLATOR), not the request's. ``auto`` needs no model (it
+    # falls back to optical flow without RIFE's weights); ``rife`` does, checked before any charge.
+    interpolator: Annotated[Interpolator, Option("Interpolator", choices=INTERPOLATORS, public=False,
+                                                 models={Interpolator.RIFE: (RIFE_MODEL,)})] = (
         INTERPOLATORS.default)
 
 

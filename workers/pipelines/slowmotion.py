@@ -36,6 +36,7 @@ from workers.errors import ModelUnavailable
 from workers.interpolation.base import CrossFadeInterpolator, FrameInterpolator
 from workers.interpolation.factory import build_interpolator, resolve_interpolator_name
 from workers.interpolation.scene_cut import FrameSignature, SceneCutDetector
+from workers.model_zoo.names import RIFE_MODEL
 from workers.options import options_parse
 from workers.pipelines.context import PipelineContext, PipelineResult
 from workers.pipelines.options import SlowMotionOptions
@@ -134,7 +135,7 @@ class SlowMotionJob:
     def _interpolator(self) -> FrameInterpolator:
         name = resolve_interpolator_name(self.interpolator_choice, self.ctx.models)
         if name is Interpolator.RIFE and self.ctx.models is None:
-            raise ModelUnavailable("rife_4.9", reason="has no model registry configured")
+            raise ModelUnavailable(RIFE_MODEL, reason="has no model registry configured")
         return build_interpolator(name, self.ctx.models)
 
     def run(self) -> PipelineResult[SlowMotionReport]:
