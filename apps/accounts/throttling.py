@@ -17,14 +17,17 @@ from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from .selectors import plan_for_user_get
+
 CHARGE = "charge"
 READ = "read"
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def throttle_rate_get(*, user, scope: str) -> str | None:
-    """The rate ('N/period') that applies to `user` for `scope`: the plan's, else the setting."""
-    plan = getattr(user, "plan", None)
+    """The rate ('N/period') that applies to `user` for `scope`: their plan's (the default plan's
+    for a user without one, as every other limit), else the setting."""
+    plan = plan_for_user_get(user=user)
     override = getattr(plan, f"throttle_{scope}", "") if plan is not None else ""
     if override:
         return override

@@ -100,6 +100,16 @@ def test_plan_overrides_the_default(api_client, make_user, settings):
     assert [basic.get(CREDITS).status_code for _ in range(2)] == [200, 429]
 
 
+def test_a_user_without_a_plan_gets_the_default_plans_rates(api_client, make_user, settings):
+    """#21: like every other limit, a user with no plan of their own is on the default plan."""
+    settings.ISAMURAI_THROTTLE_READ = "1000/min"
+    user, key = make_user(credits=1)
+    assert user.plan_id is None
+    Plan.objects.create(name="Starter", is_default=True, throttle_read="2/min")
+    client = _client(api_client, key)
+    assert [client.get(CREDITS).status_code for _ in range(3)] == [200, 200, 429]
+
+
 def test_plan_rate_is_validated_in_the_admin(admin_client):
     response = admin_client.post("/admin/accounts/plan/add/", {"name": "Bad", "throttle_read": "fast",
                                                                "throttle_charge": ""})
