@@ -19,6 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from workers.errors import PipelineError
 from workers.interpolation.base import FrameInterpolator
 
 logger = logging.getLogger(__name__)
@@ -80,10 +81,12 @@ class RifeInterpolator(FrameInterpolator):
         if self._fixed_size is not None:
             fixed_height, fixed_width = self._fixed_size
             if height > fixed_height or width > fixed_width:
-                raise ValueError(
-                    f"this RIFE export takes frames up to {fixed_width}x{fixed_height} only, "
-                    f"got {width}x{height}; use an export with dynamic height and width"
-                )
+                # The job's frame size (its video and quality) meets the server's model: the user can
+                # pick a lower quality, the operator an export with dynamic height and width.
+                raise PipelineError(
+                    f"This server's slow-motion model takes frames up to {fixed_width}x{fixed_height}, and this "
+                    f"video's are {width}x{height}; choose a lower quality.",
+                    detail="a fixed-size RIFE export; use one with dynamic height and width")
             return fixed_height, fixed_width
         multiple = self.multiple(scale)
         return -(-height // multiple) * multiple, -(-width // multiple) * multiple

@@ -21,6 +21,7 @@ from workers.choices import (
     FACE_MASK_TYPES,
     FaceMaskType,
 )
+from workers.errors import InvalidOption, ModelUnavailable
 from workers.model_zoo.names import OCCLUDER_MODEL, PARSER_MODEL
 from workers.options import Option, OptionsSchema
 from workers.processors.base import FaceTarget
@@ -58,11 +59,11 @@ class FaceMaskProcessor:
     def __init__(self, types: tuple[FaceMaskType, ...], *, blur: float, padding: int,
                  occluder: XsegOccluder | None = None, parser: BisenetFaceParser | None = None) -> None:
         if not types:
-            raise ValueError(FACE_MASK_TYPES.invalid_message("(none)"))
+            raise InvalidOption(FACE_MASK_TYPES.invalid_message("(none)"))
         if FaceMaskType.OCCLUSION in types and occluder is None:
-            raise ValueError("the occlusion mask needs the XSeg occluder")
+            raise ModelUnavailable(OCCLUDER_MODEL, reason="was not loaded for the occlusion mask")
         if FaceMaskType.REGION in types and parser is None:
-            raise ValueError("the region mask needs the face parser")
+            raise ModelUnavailable(PARSER_MODEL, reason="was not loaded for the region mask")
         self.types = tuple(types)
         self.blur, self.padding = blur, padding
         self.occluder, self.parser = occluder, parser

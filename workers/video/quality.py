@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from workers.choices import QUALITIES
-from workers.errors import InvalidOption
+from workers.errors import InvalidOption, MediaError
 
 # "720p" -> 720: each quality name of workers.choices is its shorter side.
 QUALITY_SHORT_SIDE: dict[str, int] = {name: int(name.rstrip("p")) for name in QUALITIES}
@@ -29,7 +29,8 @@ def target_size(width: int, height: int, quality: str) -> tuple[int, int]:
     keeps its size (never upscaled). Both sides are even; the aspect ratio is kept.
     """
     if width <= 0 or height <= 0:
-        raise ValueError(f"invalid source size {width}x{height}")
+        raise MediaError("The video has no picture size (its stream says "
+                         f"{width}x{height}); send a video that plays.", detail="target_size of an empty frame")
     target_short = short_side_for(quality)
     short = min(width, height)
     if short <= target_short:
