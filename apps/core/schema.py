@@ -63,6 +63,10 @@ def operation_error_categories(*, view: Any, method: str) -> set[ErrorCategory]:
     permissions = getattr(view, "permission_classes", ())
     if not all(permission is AllowAny for permission in permissions) or not permissions:
         categories.update(AUTHENTICATED)
+    if getattr(view, "authentication_classes", ()):
+        # Where no key is needed, one that is sent is still checked (a bad key: 401, a suspended
+        # account's: 403) and its requests counted (429).
+        categories.update(AUTHENTICATED)
         if getattr(view, "throttle_classes", ()):
             categories.add(ErrorCategory.THROTTLED)
     return categories

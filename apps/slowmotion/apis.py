@@ -56,6 +56,7 @@ class SlowMotionProcessApi(APIView):
     @extend_schema(request=InputSerializer, responses=with_errors({200: SlowMotionEnvelopeSerializer}),
                    summary="Charge and queue a slow motion project")
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # the engine's start check: a model its options need, on a fast worker
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

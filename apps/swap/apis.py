@@ -101,6 +101,7 @@ class ProcessSwapApi(APIView):
     @extend_schema(request=InputSerializer, responses=with_errors({200: FaceSwapEnvelopeSerializer}),
                    summary="Charge and queue a Draft face swap job")
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # the engine's start check: a model its options need, on a fast worker
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -6,7 +6,8 @@ from rest_framework.views import APIView
 
 from apps.accounts.throttling import CHARGE
 from apps.core.idempotency import idempotent
-from apps.core.schema import with_errors
+from apps.core.schema import raises, with_errors
+from workers.errors import ErrorCategory
 
 from .serializers import ToyEnvelopeSerializer, ToyJobOutputSerializer
 from .services import toy_job_create
@@ -22,6 +23,7 @@ class ToyCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses=with_errors({201: ToyEnvelopeSerializer}),
                    summary="Paint a word (toy kind)")
     @idempotent
+    @raises(ErrorCategory.UNAVAILABLE)  # the engine's start check: a model its options need, on a fast worker
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
