@@ -4,12 +4,13 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.selectors import plan_for_user_get, plans_public_list
+from apps.console.pages import error_page
 from apps.core.exceptions import ApplicationError
 from apps.ledger.selectors import credit_balance_get
 
@@ -95,8 +96,8 @@ def receipts(request: HttpRequest) -> HttpResponse:
 def receipt(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
     try:
         payment = payment_get_for_user(user=request.user, payment_id=payment_id)
-    except ApplicationError:
-        raise Http404("No such payment.") from None
+    except ApplicationError as exc:
+        return error_page(request, exc)  # the table's status for the error's category
     balance = credit_balance_get(user=request.user)
     return render(request, "billing/receipt.html", {"payment": payment, "balance": balance})
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError, NotFound
 from apps.core.media_types import media_format_of_file
-from apps.core.schema import ERROR, with_errors
+from apps.core.schema import with_errors
 from apps.core.storage import media_link_valid, media_storage
 
 from .kinds import job_kind_for_name, job_kinds
@@ -131,8 +131,8 @@ class MediaApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
-                              404: ERROR, 405: ERROR}, auth=[], summary="Download an output or thumbnail")
+    @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")},
+                   auth=[], summary="Download an output or thumbnail")  # the error statuses: core.schema
     def get(self, request: HttpRequest, path: str):
         if not media_link_valid(relpath=path, expires=request.GET.get("expires"),
                                 signature=request.GET.get("signature")):

@@ -44,7 +44,7 @@ class HealthApi(APIView):
     authentication_classes = []
 
     @extend_schema(auth=[], summary="Health of the database, broker, models and workers",
-                   responses={200: HEALTH_BODY, 503: HEALTH_BODY})
+                   responses={200: HEALTH_BODY, error_status(ErrorCategory.UNAVAILABLE): HEALTH_BODY})
     def get(self, request: Request) -> Response:
         scheme = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")[0].lower()
         if scheme != "bearer":  # probes, and clients that send their API key everywhere
