@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
 
-from workers.choices import QUALITIES
+from workers.choices import INTERPOLATORS, QUALITIES, SIGNUP_MODES
 
 from .env import env_bool, env_int, env_list, env_str
 from .mail import mail_settings_from_env
@@ -192,7 +192,7 @@ ISAMURAI_ALLOW_CPU_FALLBACK = env_bool("ISAMURAI_ALLOW_CPU_FALLBACK", False)
 # defines PROCESSOR (workers.processors.registry); comma-separated dotted module names.
 ISAMURAI_PROCESSOR_MODULES = env_list("ISAMURAI_PROCESSOR_MODULES", [])
 # Slow motion: "auto" (RIFE when its weights are installed, else optical flow), "rife" or "flow".
-ISAMURAI_INTERPOLATOR = env_str("ISAMURAI_INTERPOLATOR", "auto")
+ISAMURAI_INTERPOLATOR = env_str("ISAMURAI_INTERPOLATOR", INTERPOLATORS.default)
 # Seconds the API waits for a synchronous job (preview, analyse-frame, restore) on the fast queue.
 ISAMURAI_FAST_TASK_TIMEOUT = float(env_str("ISAMURAI_FAST_TASK_TIMEOUT", "120"))
 ISAMURAI_HEALTH_PING_SECONDS = float(env_str("ISAMURAI_HEALTH_PING_SECONDS", "1.0"))
@@ -457,9 +457,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # closed: only the operator makes accounts (admin, create_api_user); invite: a single-use code
 # made in the admin; open: anyone with an email address.
-ISAMURAI_SIGNUP = env_str("ISAMURAI_SIGNUP", "closed").strip().lower()
-if ISAMURAI_SIGNUP not in {"closed", "invite", "open"}:
-    raise ValueError(f"ISAMURAI_SIGNUP must be closed, invite or open, got {ISAMURAI_SIGNUP!r}")
+ISAMURAI_SIGNUP = SIGNUP_MODES.parse(env_str("ISAMURAI_SIGNUP", SIGNUP_MODES.default))  # ValueError naming it
 # Granted through the ledger once, when a signed-up account's email is first verified.
 ISAMURAI_SIGNUP_CREDITS = env_int("ISAMURAI_SIGNUP_CREDITS", 0)
 # Staff must set up TOTP two-factor before they reach the admin.

@@ -129,6 +129,14 @@ class ContentPolicyMode(StrEnum):
     BLOCK = "block"
 
 
+class SignupMode(StrEnum):
+    """Who may make an account (ISAMURAI_SIGNUP, apps/membership)."""
+
+    CLOSED = "closed"  # only the operator (admin, create_api_user)
+    INVITE = "invite"  # with a single-use code made in the admin
+    OPEN = "open"  # anyone with an email address
+
+
 MEDIA_IMAGE, MEDIA_VIDEO = MediaType.IMAGE, MediaType.VIDEO
 MEDIA_TYPES: OptionChoices[MediaType] = OptionChoices(
     "media_type", ((MediaType.IMAGE, "Image"), (MediaType.VIDEO, "Video")), MediaType.VIDEO)
@@ -167,6 +175,12 @@ CONTENT_POLICY_MODES: OptionChoices[ContentPolicyMode] = OptionChoices(
     ((ContentPolicyMode.OFF, "Off"), (ContentPolicyMode.FLAG, "Flag for review"),
      (ContentPolicyMode.BLOCK, "Refuse")),
     ContentPolicyMode.BLOCK)
+
+SIGNUP_MODES: OptionChoices[SignupMode] = OptionChoices(
+    "ISAMURAI_SIGNUP",
+    ((SignupMode.CLOSED, "Closed (the operator makes accounts)"), (SignupMode.INVITE, "By invitation"),
+     (SignupMode.OPEN, "Open")),
+    SignupMode.CLOSED)
 
 # -- face swap quality options (issue 15) ---------------------------------------------------------
 

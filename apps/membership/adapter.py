@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
 
+from workers.choices import SignupMode
+
 from .services import InviteUnusable, signup_credits_grant, signup_record_create
 
 EMAIL_VERIFICATION_STAGE = "allauth.account.stages.EmailVerificationStage"
@@ -28,7 +30,7 @@ class OperatorAccountAwareEmailVerificationStage(EmailVerificationStage):
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
-        return settings.ISAMURAI_SIGNUP in {"open", "invite"}
+        return settings.ISAMURAI_SIGNUP in (SignupMode.OPEN, SignupMode.INVITE)
 
     def get_login_stages(self) -> list[str]:
         stage = f"{__name__}.{OperatorAccountAwareEmailVerificationStage.__name__}"

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from apps.accounts.models import User
+from workers.choices import SignupMode
 
 from .selectors import invite_usable_get
 
@@ -15,7 +16,7 @@ class SignupExtraForm(forms.Form):
         super().__init__(*args, **kwargs)
         # An identity provider's sign-up (it has a `sociallogin`) needs no invite: the operator
         # chose to let that directory in.
-        if settings.ISAMURAI_SIGNUP == "invite" and not hasattr(self, "sociallogin"):
+        if settings.ISAMURAI_SIGNUP == SignupMode.INVITE and not hasattr(self, "sociallogin"):
             self.fields["invite_code"] = forms.CharField(
                 max_length=32, label="Invite code", help_text="The single-use code the operator gave you.")
 

@@ -18,6 +18,7 @@ from apps.jobs.models import ACTIVE_STATUSES, Job
 from apps.jobs.services import job_cancel
 from apps.ledger.services import credits_grant
 from apps.ops.retention import user_media_delete
+from workers.choices import SignupMode
 from workers.errors import ErrorCategory
 
 from .models import Invite, SignupRecord, Suspension
@@ -36,7 +37,7 @@ def signup_record_create(*, user: User, invite_code: str | None) -> SignupRecord
     """Marks `user` as self-made. In invite mode a sign-up form's code (`invite_code` a string) is
     taken, once; None is an identity provider's sign-up, which needs none."""
     with transaction.atomic():
-        if settings.ISAMURAI_SIGNUP == "invite" and invite_code is not None:
+        if settings.ISAMURAI_SIGNUP == SignupMode.INVITE and invite_code is not None:
             now = timezone.now()
             taken = (Invite.objects.filter(code=invite_code.strip(), used_at__isnull=True)
                      .exclude(expires_at__lte=now).update(used_by=user, used_at=now))

@@ -11,7 +11,7 @@ from .provenance import RESTORE_PROVENANCE
 from .services import restored_images_expire_due
 
 RESTORE = InstantKindSpec(
-    name="restore",
+    name=RestoredImage.KIND,
     model=RestoredImage,
     label="Restore",
     prices=RESTORE_PRICES,

@@ -26,6 +26,8 @@ class GallerySource(models.Model):
 class RestoredImage(models.Model):
     """One charged restore-image call."""
 
+    KIND = "restore"  # the instant kind's one spelling (its spec's name, its ledger entries' job_kind)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="restored_images")
     mode = models.CharField(max_length=16)

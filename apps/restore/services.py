@@ -50,7 +50,8 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple
         output.path.mkdir(parents=True, exist_ok=True)
         output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), stem="restored")
         with transaction.atomic():
-            credits_charge(user=user, amount=price, job_kind="restore", job_id=record_id, note=f"restore {mode}")
+            credits_charge(user=user, amount=price, job_kind=RestoredImage.KIND, job_id=record_id,
+                           note=f"{RestoredImage.KIND} {mode}")
             record = RestoredImage.objects.create(id=record_id, user=user, mode=mode, faces=answer["faces"],
                                                   output_file=output_rel, credits_charged=price)
     except BaseException:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from workers.choices import Interpolator
 from workers.interpolation.base import FrameInterpolator
 
 # Flow is estimated on frames no larger than this (longer side); DIS works on a pyramid, so
@@ -85,7 +86,7 @@ class FlowInterpolator(FrameInterpolator):
     full-size frames, so a time step costs little more than two remaps.
     """
 
-    name = "flow"
+    name = Interpolator.FLOW.value
 
     def __init__(
         self,

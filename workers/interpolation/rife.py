@@ -19,6 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from workers.choices import Interpolator
 from workers.errors import PipelineError
 from workers.interpolation.base import FrameInterpolator
 
@@ -40,7 +41,7 @@ def scale_for(width: int, height: int) -> float:
 class RifeInterpolator(FrameInterpolator):
     """Runs a RIFE v4.x ONNX session on each (pair, time step)."""
 
-    name = "rife"
+    name = Interpolator.RIFE.value
 
     def __init__(self, session: Any, *, scale: float | None = None) -> None:
         inputs = {item.name: item for item in session.get_inputs()}

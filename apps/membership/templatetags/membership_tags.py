@@ -1,13 +1,15 @@
 from django import template
 from django.conf import settings
 
+from workers.choices import SignupMode
+
 register = template.Library()
 
 
 @register.simple_tag
 def signup_open() -> bool:
     """Whether the sign-up page takes strangers (open) or invite holders (invite)."""
-    return settings.ISAMURAI_SIGNUP in {"open", "invite"}
+    return settings.ISAMURAI_SIGNUP in (SignupMode.OPEN, SignupMode.INVITE)
 
 
 @register.filter
