@@ -4,8 +4,10 @@ it) works through the API, swap-progress, stop-job, the console's list and job p
 the OpenAPI schema and webhooks, run by a real Celery worker. docs/adding-a-job-kind.md walks
 through it."""
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -130,6 +132,26 @@ def test_the_console_and_the_admin_show_the_toy_kind(toy_worker, make_user):
 
 def test_the_schema_and_the_registry_know_the_toy_kind(client):
     operation = client.get("/api/schema/?format=json").json()["paths"]["/api/toy/"]["post"]
-    assert {"201", "409", "413", "422", "429"} <= set(operation["responses"])
+    assert {"201", "409", "413", "422", "429", "503"} <= set(operation["responses"])
     spec = job_kind_get("toy")
     assert spec.model is ToyJob and spec.prices["job"].credits() == 3
+
+
+def test_no_file_outside_the_app_names_the_toy_kind():
+    """The one edit outside tests/toykind is INSTALLED_APPS (tests/settings.py): no module, template,
+    script or URLconf of the project names the kind (comments and docs may)."""
+    repo = Path(__file__).resolve().parents[2]
+    word = re.compile(r"\b(toy|toykind|ToyJob)\b")
+    offenders = []
+    for folder in ("apps", "workers", "isamurai_server"):
+        for path in sorted((repo / folder).rglob("*")):
+            if path.suffix not in (".py", ".html", ".js", ".css", ".json", ".txt") or "migrations" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                code = line.split("#", 1)[0] if path.suffix == ".py" else line
+                if word.search(code):
+                    offenders.append(f"{path.relative_to(repo)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
+    settings_lines = [line for line in (repo / "tests" / "settings.py").read_text().splitlines()
+                      if "tests.toykind" in line and not line.lstrip().startswith(("#", '"'))]
+    assert settings_lines == ['INSTALLED_APPS = [*INSTALLED_APPS, "tests.toykind"]']

@@ -5,6 +5,7 @@ of ``tests/swap/toy_tint.py`` declares one option, ``toy_tint``, and is loaded a
 runs the step (a real worker process tints the swapped face)."""
 import json
 import re
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -120,3 +121,14 @@ def _inner_box(face, shape, fraction=0.3):
     x1, y1, x2, y2 = face.pixel_box(shape)
     dx, dy = int((x2 - x1) * fraction), int((y2 - y1) * fraction)
     return y1 + dy, y2 - dy, x1 + dx, x2 - dx
+
+
+def test_no_file_of_the_project_names_the_toy_step():
+    """A new processor edits no file: the step is registered from this test (and the worker's
+    ISAMURAI_PROCESSOR_MODULES), and no module, template or script of the project names it."""
+    repo = Path(__file__).resolve().parents[2]
+    offenders = [f"{path.relative_to(repo)}" for folder in ("apps", "workers", "isamurai_server")
+                 for path in sorted((repo / folder).rglob("*")) if path.suffix in (".py", ".html", ".js")
+                 and re.search(r"toy_tint|ToyTint", "\n".join(line.split("#", 1)[0] if path.suffix == ".py" else line
+                                                                 for line in path.read_text().splitlines()))]
+    assert not offenders, offenders
