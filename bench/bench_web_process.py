@@ -90,7 +90,7 @@ def main() -> None:
             summary[name].update(heavy=results[-1]["heavy"], upload_heavy=results[-1]["upload_heavy"])
             print(f"{name:>24}: start {summary[name]['seconds']:.3f} s, RSS {summary[name]['rss_mib']:.1f} MiB, "
                   f"loads {', '.join(summary[name]['heavy']) or 'none of ' + ', '.join(HEAVY)}")
-            print(f"{'':>24}  first image upload check {summary[name]['upload_seconds']:.3f} s, then RSS "
+            print(f"{'':>24}  first image upload check {summary[name]['upload_seconds'] * 1000:.1f} ms, then RSS "
                   f"{summary[name]['upload_rss_mib']:.1f} MiB, loads "
                   f"{', '.join(summary[name]['upload_heavy']) or 'none of ' + ', '.join(HEAVY)}")
         base, this = summary[f"baseline ({BASELINE})"], summary["this tree"]
