@@ -16,7 +16,7 @@ from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from workers.choices import ContentPolicyMode
+from workers.choices import ContentPolicyMode, RestoreMode
 
 from .models import GallerySource, RestoredImage
 from .pricing import restore_price
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 RESTORE_IMAGE_TASK = "restore.image"
 GALLERY_ANALYSE_SOURCE_TASK = "gallery.analyse_source"
 
-def restore_image_create(*, user: User, image: UploadedFile, mode: str) -> tuple[RestoredImage, str]:
+def restore_image_create(*, user: User, image: UploadedFile, mode: RestoreMode) -> tuple[RestoredImage, str]:
     """Returns (record, JPEG base64). Nothing is charged or kept unless it succeeds."""
     price = restore_price()
     have = credit_balance_get(user=user)
