@@ -28,9 +28,11 @@ if [ -z "$gpu" ]; then
   .venv/bin/python - "$results/gpu-cpu-path.json" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))["per_call"]
-print(f"\n{'model':20} {'GMACs':>8} {'CPU ms/call':>12}")
+print(f"\n{'model':28} {'GMACs':>8} {'wall ms/call':>13} {'CPU ms/call':>12}")
 for name, row in rows.items():
-    print(f"{name:20} {row.get('gmacs', ''):>8} {row.get('compute_matched_ms', row.get('real_ms')):>12}")
+    wall = row.get('compute_matched_ms', row.get('real_ms'))
+    cpu = row.get('compute_matched_cpu_ms', row.get('real_cpu_ms'))
+    print(f"{name:28} {row.get('gmacs', ''):>8} {wall:>13} {cpu:>12}")
 PY
   cat <<'NOTE'
 

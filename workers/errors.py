@@ -90,8 +90,8 @@ class ModelNotLicensed(ModelUnavailable):
     def __init__(self, model_name: str, *, licence: str) -> None:
         self.model_name = model_name
         self.licence = licence
-        self.install_command = ""
-        WorkerError.__init__(
+        self.install_command = ""  # installing it would not help
+        WorkerError.__init__(  # its own sentence: ModelUnavailable's says "install it"
             self,
             f"The model '{model_name}' can't be used on this server: its licence ('{licence}') does not allow "
             "commercial use and the server runs in commercial mode (ISAMURAI_COMMERCIAL=true). An administrator "

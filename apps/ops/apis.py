@@ -94,12 +94,13 @@ class WebhookSecretApi(APIView):
 
 
 class InstalledModelSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    file = serializers.CharField()
-    description = serializers.CharField()
-    license = serializers.CharField()
-    commercial_use = serializers.BooleanField(help_text="Whether the weights' licence allows commercial use.")
-    used_by = serializers.ListField(child=serializers.CharField())
+    name = serializers.CharField(source="entry.name")
+    file = serializers.CharField(source="entry.file")
+    description = serializers.CharField(source="entry.description")
+    license = serializers.CharField(source="entry.license")
+    commercial_use = serializers.BooleanField(source="entry.commercial_use",
+                                              help_text="Whether the weights' licence allows commercial use.")
+    used_by = serializers.ListField(source="entry.used_by", child=serializers.CharField())
     installed = serializers.BooleanField(help_text="Whether its weight file is in the server's models folder.")
     usable = serializers.BooleanField(help_text="Installed, and allowed in this server's mode (commercial mode "
                                                 "runs only models whose licence allows commercial use).")

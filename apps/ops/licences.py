@@ -24,9 +24,6 @@ class ModelListing:
     def usable(self) -> bool:
         return self.installed and self.allowed
 
-    def __getattr__(self, name: str):  # the entry's fields (name, license, ...) for the serializer
-        return getattr(self.entry, name)
-
 
 def models_listing() -> list[ModelListing]:
     """Every model of the manifest: installed here, allowed in this mode."""
