@@ -1,28 +1,12 @@
 """The process's model registry, built from settings on first use (in the worker's pool
-process, never in a parent before it forks), and the licence policy of commercial mode."""
-from collections.abc import Callable
+process, never in a parent before it forks), with commercial mode's licence policy."""
 from functools import lru_cache
 
 from django.conf import settings
 
-from workers.model_zoo.licences import LicencePolicy
-from workers.model_zoo.manifest import ModelManifest
 from workers.model_zoo.registry import ModelRegistry
 
-
-def licence_policy() -> LicencePolicy:
-    """ISAMURAI_COMMERCIAL and the operator's own licences, read when asked (tests change them)."""
-    return LicencePolicy(commercial=settings.ISAMURAI_COMMERCIAL,
-                         licensed=frozenset(settings.ISAMURAI_COMMERCIAL_LICENSED_MODELS))
-
-
-def model_refusal() -> Callable[[str], str | None]:
-    """model name -> why this server may not run it (commercial mode), None when it may."""
-    policy = licence_policy()
-    if not policy.commercial:
-        return lambda name: None
-    manifest = ModelManifest.load()
-    return lambda name: policy.refusal(manifest.get(name))
+from .licences import licence_policy
 
 
 @lru_cache(maxsize=1)

@@ -29,7 +29,7 @@ from workers.options import (
     options_parse,
 )
 
-from .model_access import model_refusal
+from .licences import model_refusal
 
 SchemaGetter = Callable[[], type[OptionsSchema]]
 

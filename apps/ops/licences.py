@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from apps.core.model_access import licence_policy
+from apps.core.licences import licence_policy
 from workers.model_zoo.licences import refused_models
 from workers.model_zoo.manifest import ModelEntry, ModelManifest
 

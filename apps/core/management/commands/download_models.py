@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.model_access import licence_policy
+from apps.core.licences import licence_policy
 from workers.errors import ModelDownloadError
 from workers.model_zoo.download import ModelDownloader
 from workers.model_zoo.manifest import DEFAULT_MANIFEST_PATH, ModelManifest, installed_state
