@@ -1,6 +1,6 @@
 """Time per call of every model, and each swap option's cost, with compute-matched stand-ins.
 
-    python -m bench.bench_models [--calls 3] [--cost-frames 8] [--providers cpu] [--skip-cost]
+    python -m bench.bench_models [--calls 3] [--cost-frames 4] [--providers cpu] [--skip-cost]
 
 Real weights can't be fetched here. The tests' signature-exact stand-ins do almost no work, so
 this bench writes COMPUTE-MATCHED stand-ins (``bench/compute_matched_models.py``: random
@@ -9,12 +9,17 @@ models') into a temporary folder and measures, in one run:
 
 1. per model: median seconds per call at the real input size, tiny stand-in (the baseline the
    older figures used) against compute-matched, and the ratio;
-2. per swap option: frames/s of the 720p single-face clip of ``bench_quality`` (analysis +
-   swap chain, no encoding) with compute-matched ArcFace, inswapper, GFPGAN, XSeg and BiSeNet,
-   each option against the default swap in the same run. Detection uses the REAL SCRFD-500MF
-   (tests/data) so the faces and keypoints are real; what the real SCRFD-10GF would add per
-   frame is measured in section 1 (det_10g compute-matched minus det_500m) and reported as a
-   projected figure.
+2. per option value that needs a model: seconds per frame of the 720p single-face clip of
+   ``bench_quality`` (analysis + swap chain, no encoding) with that value against the default
+   swap (the baseline, same run, same frames), as a ratio and as seconds added. The values are
+   found by walking the face swap's options schema (every ``Option(models=...)`` value other
+   than the default: today ``enhance=true`` and the masks; a new option such as ``swap_model``
+   shows up by itself), each run with compute-matched stand-ins of every model it needs.
+   ``--options`` adds labels of ``bench_quality.COST_OPTIONS`` (pixel boost, ...). Detection
+   uses the REAL SCRFD-500MF (tests/data) so the faces and keypoints are real; what the real
+   SCRFD-10GF would add per frame is measured in section 1 (det_10g compute-matched minus
+   det_500m) and reported as a projected figure. A compute-matched swap takes seconds per face
+   on a CPU, so the default is 4 frames: a per-frame figure from a few frames (one face each).
 
 ``--providers`` picks the ONNX Runtime providers (cpu, cuda, tensorrt; ``bench/gpu.sh`` runs
 the GPU variants). Results go to stdout and bench/results/models.json.
@@ -48,13 +53,15 @@ from bench.bench_quality import COST_OPTIONS, bench_cost, cost_clip  # noqa: E40
 from bench.compute_matched_models import BUILDERS, COUNT_SHAPES, REAL_FIGURES, compute_of  # noqa: E402
 from tests.standin_models import BUILDERS as TINY_BUILDERS  # noqa: E402
 from workers.model_zoo.manifest import ModelManifest  # noqa: E402
+from workers.model_zoo.names import DETECTOR_MODEL  # noqa: E402
 from workers.model_zoo.registry import ModelRegistry  # noqa: E402
+from workers.options import json_value, option_fields, required_models  # noqa: E402
+from workers.pipelines.options import FACESWAP_MODELS, faceswap_options, faceswap_options_schema  # noqa: E402
 
 TESTDATA_MODELS = REPO_ROOT / "tests" / "data" / "models"
 RESULTS = REPO_ROOT / "bench" / "results" / "models.json"
 REAL_DETECTOR = "det_500m (real SCRFD-500MF)"
-# What a swap calls per face (and per frame, for the detector); the rest come with options.
-SWAP_MODELS = ("w600k_r50", "inswapper_128", "gfpgan_1.4", "xseg_1", "bisenet_resnet_34")
+BASELINE = "baseline (default options)"
 PROVIDERS = {
     "cpu": ["CPUExecutionProvider"],
     "cuda": ["CUDAExecutionProvider", "CPUExecutionProvider"],
@@ -136,28 +143,78 @@ def bench_calls(folder: Path, providers: list, calls: int, names: list[str], **v
     return rows
 
 
-def registry_folder(folder: Path, matched: Path) -> Path:
+def _spoken(value) -> str:
+    value = json_value(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def model_option_values(schema=None) -> dict[str, dict]:
+    """label -> request options, for every public option value of the face swap's schema that
+    needs a model and isn't the default (a multiple choice: the default plus that member)."""
+    schema = schema or faceswap_options_schema()
+    found = {}
+    for spec in option_fields(schema):
+        if not spec.option.models:
+            continue
+        for value in spec.values():
+            if not spec.models_of(value):
+                continue
+            chosen = tuple(dict.fromkeys((*spec.default, value))) if spec.many else value
+            if chosen == spec.default:
+                continue
+            found[f"{spec.name}={_spoken(chosen)}"] = {spec.name: json_value(chosen)}
+    return found
+
+
+def swap_models_needed(options_by_label: dict[str, dict]) -> list[str]:
+    """Every model the chosen option sets need (the detector included), each once."""
+    names = dict.fromkeys(FACESWAP_MODELS)
+    for options in options_by_label.values():
+        names.update(dict.fromkeys(required_models(faceswap_options(options))))
+    return list(names)
+
+
+def registry_folder(folder: Path, matched: Path, names: list[str]) -> Path:
     """The swap's models folder: compute-matched models, the real SCRFD-500MF as the detector."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = ModelManifest.load()
-    for name in SWAP_MODELS:
-        shutil.copyfile(matched / f"{name}.onnx", manifest.get(name).path_in(folder))
-    shutil.copyfile(TESTDATA_MODELS / "det_500m.onnx", folder / "det_10g.onnx")
+    for name in names:
+        if name != DETECTOR_MODEL:
+            shutil.copyfile(matched / f"{name}.onnx", manifest.get(name).path_in(folder))
+    shutil.copyfile(TESTDATA_MODELS / "det_500m.onnx", manifest.get(DETECTOR_MODEL).path_in(folder))
     return folder
+
+
+def option_costs(cost: dict, frames: int) -> dict:
+    """bench_cost's frames/s as seconds per frame, and each option's cost against the baseline
+    (the first row): added seconds per frame (wall and CPU) and the ratio."""
+    rows = {}
+    base = cost[next(iter(cost))]
+    base_s = 1 / base["frames_per_second"]
+    for label, row in cost.items():
+        seconds = 1 / row["frames_per_second"] if row["frames_per_second"] else None
+        rows[label] = {**row, "frames": frames, "seconds_per_frame": round(seconds, 3) if seconds else None,
+                       "added_seconds_per_frame": round(seconds - base_s, 3) if seconds else None,
+                       "seconds_vs_baseline": round(seconds / base_s, 2) if seconds else None,
+                       "added_cpu_seconds_per_frame": round(row["cpu_seconds_per_frame"]
+                                                            - base["cpu_seconds_per_frame"], 3)}
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3, help="timed calls per model (median)")
-    parser.add_argument("--cost-frames", type=int, default=8, help="frames of the 720p clip per option")
+    parser.add_argument("--cost-frames", type=int, default=4, help="frames of the 720p clip per option")
     parser.add_argument("--providers", choices=sorted(PROVIDERS), default="cpu")
     parser.add_argument("--skip-cost", action="store_true", help="section 1 only")
     parser.add_argument("--fp16", action="store_true", help="compute-matched models in half precision")
     parser.add_argument("--io-binding", action="store_true", help="inputs and outputs bound on the GPU")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--models", help="comma-separated model names for section 1 (default: all)")
-    parser.add_argument("--options", help="comma-separated labels of bench_quality.COST_OPTIONS to time "
-                                          "(default: all; the baseline always runs first)")
+    parser.add_argument("--options", help="comma-separated labels of bench_quality.COST_OPTIONS to time too "
+                                          "(besides every option value that needs a model; e.g. pixel_boost=512)")
     arguments = parser.parse_args(argv)
     providers = PROVIDERS[arguments.providers]
     results: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
@@ -168,18 +225,32 @@ def main(argv: list[str] | None = None) -> int:
         matched = Path(temporary) / "matched"
         matched.mkdir()
         names = arguments.models.split(",") if arguments.models else list(BUILDERS)
-        for name in {*names, "det_10g", *([] if arguments.skip_cost else SWAP_MODELS)}:
+        for name in {*names, "det_10g"}:
             onnx.save(BUILDERS[name](), str(matched / f"{name}.onnx"))
         results["per_call"] = bench_calls(matched, providers, arguments.calls, [*dict.fromkeys([*names, "det_10g"])],
                                           fp16=arguments.fp16,
                                           io_binding=arguments.io_binding)
         if not arguments.skip_cost:
-            registry = ModelRegistry(registry_folder(Path(temporary) / "models", matched),
+            chosen = {BASELINE: {}, **model_option_values()}
+            labels = arguments.options.split(",") if arguments.options else []
+            chosen.update({label: COST_OPTIONS[label] for label in labels})
+            needed = swap_models_needed(chosen)
+            missing = [name for name in needed if name != DETECTOR_MODEL and name not in BUILDERS]
+            for label in [label for label, options in chosen.items()
+                          if set(swap_models_needed({label: options})) & set(missing)]:
+                print(f"cost {label}: skipped, no compute-matched stand-in for {missing}", flush=True)
+                results.setdefault("cost_skipped", {})[label] = f"no compute-matched stand-in for {missing}"
+                del chosen[label]
+            needed = swap_models_needed(chosen)
+            for name in needed:
+                if name != DETECTOR_MODEL and not (matched / f"{name}.onnx").exists():
+                    onnx.save(BUILDERS[name](), str(matched / f"{name}.onnx"))
+            registry = ModelRegistry(registry_folder(Path(temporary) / "models", matched, needed),
                                      providers=arguments.providers)
-            labels = arguments.options.split(",") if arguments.options else list(COST_OPTIONS)
-            baseline = next(iter(COST_OPTIONS))
-            chosen = {label: COST_OPTIONS[label] for label in [baseline, *labels]}
+            print(f"cost: {len(chosen)} option sets on {arguments.cost_frames} frames of the 720p clip: "
+                  f"{', '.join(chosen)}", flush=True)
             cost = bench_cost(registry, cost_clip(arguments.cost_frames), repeats=1, options_by_label=chosen)
+            cost = option_costs(cost, arguments.cost_frames)
             per_call = results["per_call"]
             extra = (per_call["det_10g"]["compute_matched_ms"] - per_call[REAL_DETECTOR]["real_ms"]) / 1000
             for row in cost.values():

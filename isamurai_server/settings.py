@@ -231,8 +231,11 @@ CORS_ALLOWED_ORIGINS = env_list("ISAMURAI_CORS_ORIGINS", [])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition"]
 CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "x-requested-with"]
-# The operator sells the output: warn at start about installed non-commercial models.
+# The operator sells the output: only models whose licence allows commercial use are offered,
+# downloaded and loaded (workers/model_zoo/licences.py; README "Commercial mode").
 ISAMURAI_COMMERCIAL = env_bool("ISAMURAI_COMMERCIAL", False)
+# Non-commercial models the operator holds a commercial licence for (e.g. InsightFace's), allowed anyway.
+ISAMURAI_COMMERCIAL_LICENSED_MODELS = env_list("ISAMURAI_COMMERCIAL_LICENSED_MODELS", [])
 
 # --- Provenance and content policy (extensions) ----------------------------------------
 # Names this deployment in the invisible watermark (every host of one deployment shares it);

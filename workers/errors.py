@@ -83,6 +83,23 @@ class ModelUnavailable(WorkerError):
         )
 
 
+class ModelNotLicensed(ModelUnavailable):
+    """Commercial mode is on and a model's licence doesn't allow commercial use: the registry
+    refuses to load it, so whatever needs it answers 503 naming it (before any charge)."""
+
+    def __init__(self, model_name: str, *, licence: str) -> None:
+        self.model_name = model_name
+        self.licence = licence
+        self.install_command = ""  # installing it would not help
+        WorkerError.__init__(  # its own sentence: ModelUnavailable's says "install it"
+            self,
+            f"The model '{model_name}' can't be used on this server: its licence ('{licence}') does not allow "
+            "commercial use and the server runs in commercial mode (ISAMURAI_COMMERCIAL=true). An administrator "
+            "can replace it with a commercially usable model or, holding a commercial licence for it, list it "
+            "in ISAMURAI_COMMERCIAL_LICENSED_MODELS.",
+        )
+
+
 class ProviderUnavailable(WorkerError):
     """The configured accelerator (TensorRT/CUDA) can't be used, and CPU fallback isn't allowed."""
 

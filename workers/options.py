@@ -23,7 +23,7 @@ and the choices only (no numpy, OpenCV or ONNX): the web process reads every sch
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
@@ -73,7 +73,9 @@ class Option:
     member is looked up). ``prices``: value -> :class:`Price` (how a kind reads it is the kind's:
     a slow-motion factor is a rate per second, a preview's options the highest price chosen).
     ``public=False``: set by the server from what it found (a job's media type), never a request
-    field.
+    field. ``commercial_default``: the default instead of the field's when the server runs in
+    commercial mode (``ISAMURAI_COMMERCIAL``), a value whose models all allow commercial use
+    (None: the field's default stays); see :meth:`OptionField.default_for`.
     """
 
     label: str
@@ -82,6 +84,7 @@ class Option:
     models: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
     prices: Mapping[Any, Price] = field(default_factory=dict)
     public: bool = True
+    commercial_default: Any = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,22 @@ class OptionField:
     def choices(self) -> OptionChoices | None:
         return self.option.choices
 
+    def default_for(self, *, commercial: bool) -> Any:
+        """The default a request gets: ``commercial_default`` in commercial mode when declared."""
+        if commercial and self.option.commercial_default is not None:
+            return self.option.commercial_default
+        return self.default
+
+    def values(self) -> list[Any]:
+        """The values a request can choose (a choice's members, a bool's two), for the licence filter."""
+        if self.choices is not None:
+            return list(self.choices)
+        return [False, True] if self.kind is bool else []
+
+    def models_of(self, value: Any) -> list[str]:
+        """The models ``value`` needs (each member's, for a multiple choice), each once."""
+        return list(dict.fromkeys(model for member in _chosen(value) for model in self.option.models.get(member, ())))
+
 
 class OptionsSchema(BaseModel):
     """Base of every options schema: frozen, unknown keys ignored (a stored job may hold keys of
@@ -115,6 +134,9 @@ class OptionsSchema(BaseModel):
                 unpriced = [value for value in spec.choices if value not in spec.option.prices]
                 if unpriced:
                     raise TypeError(f"{cls.__name__}.{spec.name}: no Price for {unpriced}")
+            fallback = spec.option.commercial_default
+            if fallback is not None and spec.choices and fallback not in spec.choices:
+                raise TypeError(f"{cls.__name__}.{spec.name}: commercial_default {fallback!r} is not a choice")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -190,7 +212,7 @@ def _sentence(schema: type[OptionsSchema], exc: ValidationError) -> str:
 
 
 def _chosen(value: Any) -> tuple:
-    return tuple(value) if isinstance(value, tuple) else (value,)
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
 
 
 def required_models(options: OptionsSchema) -> list[str]:
@@ -222,3 +244,29 @@ def json_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return [json_value(item) for item in value]
     return value.value if isinstance(value, Enum) else value
+
+
+def option_licence_refusal(spec: OptionField, value: Any, refusal: Callable[[str], str | None]) -> str | None:
+    """The 400's sentence when ``value`` of option ``spec`` needs a model the server may not run
+    (``refusal``: model name -> why not, None when it may; see workers/model_zoo/licences.py),
+    naming the option, the value, the model and its licence, and the values it may choose."""
+    for model in spec.models_of(value):
+        why = refusal(model)
+        if why is None:
+            continue
+        usable = [json_value(other) for other in spec.values() if option_value_usable(spec, other, refusal)]
+        choose = (f" Choose {spec.name} from: {', '.join(map(_spoken, usable))}."
+                  if usable and spec.kind is not bool else "")
+        return f"{spec.name}={_spoken(value)} is not available: {why}.{choose}"
+    return None
+
+
+def _spoken(value: Any) -> str:
+    """A value as a request writes it: true, 512, box,occlusion."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return ",".join(str(json_value(item)) for item in _chosen(value))
+
+
+def option_value_usable(spec: OptionField, value: Any, refusal: Callable[[str], str | None]) -> bool:
+    return all(refusal(model) is None for model in spec.models_of(value))

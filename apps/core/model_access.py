@@ -1,10 +1,12 @@
 """The process's model registry, built from settings on first use (in the worker's pool
-process, never in a parent before it forks)."""
+process, never in a parent before it forks), with commercial mode's licence policy."""
 from functools import lru_cache
 
 from django.conf import settings
 
 from workers.model_zoo.registry import ModelRegistry
+
+from .licences import licence_policy
 
 
 @lru_cache(maxsize=1)
@@ -13,6 +15,7 @@ def model_registry() -> ModelRegistry:
         settings.ISAMURAI_MODELS_DIR,
         providers=settings.ISAMURAI_ORT_PROVIDERS,
         allow_cpu_fallback=settings.ISAMURAI_ALLOW_CPU_FALLBACK,
+        licences=licence_policy(),
     )
 
 

@@ -11,17 +11,45 @@ form fields and the console script's data, all derived from a schema, never decl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from enum import Enum
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from workers.choices import OptionChoices
-from workers.options import OptionField, OptionsSchema, json_value, option_fields, options_parse
+from workers.options import (
+    OptionField,
+    OptionsSchema,
+    json_value,
+    option_fields,
+    option_licence_refusal,
+    option_value_usable,
+    options_parse,
+)
+
+from .licences import model_refusal
 
 SchemaGetter = Callable[[], type[OptionsSchema]]
+
+
+def option_default(spec: OptionField) -> Any:
+    """The default a request gets here: the option's ``commercial_default`` in commercial mode."""
+    return spec.default_for(commercial=settings.ISAMURAI_COMMERCIAL)
+
+
+def options_licence_errors(specs: Iterable[OptionField], values: Mapping[str, Any]) -> dict[str, str]:
+    """Option name -> the 400's sentence, for each chosen value that needs a model commercial mode
+    refuses (every schema, every option declaring ``models``; checked before any charge)."""
+    refusal = model_refusal()
+    errors = {}
+    for spec in specs:
+        if spec.option.models and spec.name in values:
+            sentence = option_licence_refusal(spec, values[spec.name], refusal)
+            if sentence:
+                errors[spec.name] = sentence
+    return errors
 
 
 class ChoiceListField(serializers.Field):
@@ -71,11 +99,12 @@ class ChoiceListFieldSchema(OpenApiSerializerFieldExtension):
 def option_serializer_field(spec: OptionField, *, required: bool = False) -> serializers.Field:
     """The DRF field of one option (``required``: the request must send it; else its default)."""
     common: dict[str, Any] = {"help_text": spec.option.help or None, "required": required}
+    default = option_default(spec)
     if not required:
-        common["default"] = json_value(spec.default) if spec.many else spec.default
+        common["default"] = json_value(default) if spec.many else default
     if spec.choices is not None and spec.many:
         if not required:
-            common["default"] = list(spec.default)
+            common["default"] = list(default)
         return ChoiceListField(choices=spec.choices, **common)
     if spec.choices is not None:
         return serializers.ChoiceField(choices=spec.choices.pairs(), **common,
@@ -111,6 +140,14 @@ class OptionsSerializer(serializers.Serializer):
             fields.setdefault(spec.name, option_serializer_field(spec, required=spec.name in self.options_required))
         return fields
 
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # Here rather than in validate(), which endpoints override for their own fields.
+        attrs = super().to_internal_value(data)
+        errors = options_licence_errors(self.option_specs(), attrs)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
     def options(self, **facts: Any) -> OptionsSchema:
         """The validated options as the schema object (``facts``: the server's own fields)."""
         values = self.validated_data
@@ -119,23 +156,31 @@ class OptionsSerializer(serializers.Serializer):
 
 
 def option_form_field(spec: OptionField) -> forms.Field:
-    """The console's form field of one option (unset = the option's default)."""
-    label, help_text = spec.option.label, ""
+    """The console's form field of one option (unset = the option's default). In commercial mode
+    a choice offers only the values whose models may run here, and a switch whose "on" needs a
+    refused model is disabled."""
+    label, help_text, default = spec.option.label, "", option_default(spec)
+    refusal = model_refusal()
+    pairs = [(value, text) for value, text in spec.choices.pairs()
+             if option_value_usable(spec, value, refusal)] if spec.choices is not None else []
     if spec.choices is not None and spec.many:
         return forms.TypedMultipleChoiceField(
-            choices=spec.choices.pairs(), coerce=spec.choices.parse, required=False, label=label,
-            initial=list(spec.default), widget=forms.CheckboxSelectMultiple)
+            choices=pairs, coerce=spec.choices.parse, required=False, label=label,
+            initial=[value for value in default if value in dict(pairs)], widget=forms.CheckboxSelectMultiple)
     if spec.choices is not None:
-        return forms.TypedChoiceField(choices=spec.choices.pairs(), coerce=spec.choices.parse, required=False,
-                                      initial=spec.default, label=label, empty_value=spec.default)
+        return forms.TypedChoiceField(choices=pairs, coerce=spec.choices.parse, required=False,
+                                      initial=default, label=label, empty_value=default)
     if spec.kind is bool:
-        return forms.BooleanField(required=False, label=label, help_text=help_text)
+        disabled = not option_value_usable(spec, True, refusal)
+        if disabled:
+            help_text = "Not available on this server: its model's licence does not allow commercial use."
+        return forms.BooleanField(required=False, label=label, help_text=help_text, disabled=disabled)
     bounds = {"min_value": spec.minimum, "max_value": spec.maximum}
     if spec.kind is int:
-        return forms.IntegerField(required=False, initial=spec.default, label=label, **bounds)
+        return forms.IntegerField(required=False, initial=default, label=label, **bounds)
     if spec.kind is float:
-        return forms.FloatField(required=False, initial=spec.default, label=label, **bounds)
-    return forms.CharField(required=False, initial=spec.default, label=label)
+        return forms.FloatField(required=False, initial=default, label=label, **bounds)
+    return forms.CharField(required=False, initial=default, label=label)
 
 
 def option_form_fields(specs: Iterable[OptionField]) -> dict[str, forms.Field]:
@@ -144,9 +189,10 @@ def option_form_fields(specs: Iterable[OptionField]) -> dict[str, forms.Field]:
 
 def options_from_form(schema: type[OptionsSchema], specs: Iterable[OptionField], cleaned: Mapping[str, Any],
                       **facts: Any) -> OptionsSchema:
-    """The schema object of a console form's values; an unset option keeps its default."""
-    return options_parse(schema, {spec.name: cleaned.get(spec.name) for spec in specs
-                                  if cleaned.get(spec.name) not in (None, "", [], ())}, **facts)
+    """The schema object of a console form's values; an unset option keeps its default (its
+    commercial one in commercial mode)."""
+    return options_parse(schema, {spec.name: cleaned.get(spec.name) if cleaned.get(spec.name) not in (None, "", [], ())
+                                  else option_default(spec) for spec in specs}, **facts)
 
 
 def _kind_word(spec: OptionField) -> str:
@@ -158,7 +204,7 @@ def _kind_word(spec: OptionField) -> str:
 def console_options_data(specs: Iterable[OptionField]) -> list[dict[str, Any]]:
     """What the console script needs to send a form's options to the JSON API."""
     return [{"name": spec.name, "kind": _kind_word(spec),
-             "default": json_value(spec.default.value if isinstance(spec.default, Enum) else spec.default)}
+             "default": json_value(option_default(spec))}
             for spec in specs]
 
 
@@ -182,6 +228,12 @@ class OptionsForm(forms.Form):
         for name in self.options_required:
             self.fields[name].required = True
         self.order_fields(self.field_order)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name, sentence in options_licence_errors(self.option_specs, cleaned).items():
+            self.add_error(name, sentence)
+        return cleaned
 
     def options(self, **facts) -> OptionsSchema:
         return options_from_form(self.options_schema(), self.option_specs, self.cleaned_data, **facts)

@@ -16,7 +16,7 @@ from apps.core.schema import with_errors
 from workers.errors import ErrorCategory
 
 from .health import health_check, health_summary_cached
-from .licences import models_installed_list
+from .licences import models_listing
 from .metrics import REGISTRY
 from .webhooks import SIGNATURE_HEADER, webhook_secret_get_or_create
 
@@ -94,20 +94,27 @@ class WebhookSecretApi(APIView):
 
 
 class InstalledModelSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    file = serializers.CharField()
-    description = serializers.CharField()
-    license = serializers.CharField()
-    commercial_use = serializers.BooleanField(help_text="Whether the weights' licence allows commercial use.")
-    used_by = serializers.ListField(child=serializers.CharField())
+    name = serializers.CharField(source="entry.name")
+    file = serializers.CharField(source="entry.file")
+    description = serializers.CharField(source="entry.description")
+    license = serializers.CharField(source="entry.license")
+    commercial_use = serializers.BooleanField(source="entry.commercial_use",
+                                              help_text="Whether the weights' licence allows commercial use.")
+    used_by = serializers.ListField(source="entry.used_by", child=serializers.CharField())
+    installed = serializers.BooleanField(help_text="Whether its weight file is in the server's models folder.")
+    usable = serializers.BooleanField(help_text="Installed, and allowed in this server's mode (commercial mode "
+                                                "runs only models whose licence allows commercial use).")
 
 
 class ModelsApi(APIView):
-    """Extension, free: the installed models with their licence and whether commercial use is allowed."""
+    """Extension, free: every model of the manifest with its licence, whether commercial use is
+    allowed, whether it is installed and whether this server can use it (installed and allowed)."""
 
-    @extend_schema(summary="Installed models and their licences", responses=with_errors({200: inline_serializer(
-        "InstalledModels", {"success": serializers.BooleanField(), "commercial": serializers.BooleanField(),
-                            "models": InstalledModelSerializer(many=True)})}))
+    @extend_schema(summary="Models, their licences and whether this server can use them",
+                   responses=with_errors({200: inline_serializer(
+                       "InstalledModels", {"success": serializers.BooleanField(),
+                                           "commercial": serializers.BooleanField(),
+                                           "models": InstalledModelSerializer(many=True)})}))
     def get(self, request: Request) -> Response:
         return Response({"success": True, "commercial": settings.ISAMURAI_COMMERCIAL,
-                         "models": InstalledModelSerializer(models_installed_list(), many=True).data})
+                         "models": InstalledModelSerializer(models_listing(), many=True).data})

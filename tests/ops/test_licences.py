@@ -1,6 +1,6 @@
 """Model licences: the manifest says whether each model may be used commercially, GET models/
-lists the installed ones (free), and a process started with ISAMURAI_COMMERCIAL=true warns
-about installed non-commercial models."""
+lists every model (free) with whether it is installed and usable in this mode, and a process
+started with ISAMURAI_COMMERCIAL=true says which models it won't run and what needs them."""
 import json
 import os
 import re
@@ -37,7 +37,7 @@ def test_commercial_use_must_be_a_boolean():
 
 
 @pytest.mark.django_db
-def test_models_endpoint_lists_installed_models_for_free(api_client, make_user, settings, tmp_path):
+def test_models_endpoint_lists_every_model_for_free(api_client, make_user, settings, tmp_path):
     write_standins(tmp_path, names=["det_10g", "rife_4.9"])
     settings.ISAMURAI_MODELS_DIR = tmp_path
     user, key = make_user(credits=3)
@@ -48,29 +48,52 @@ def test_models_endpoint_lists_installed_models_for_free(api_client, make_user, 
     body = response.json()
     assert body["success"] is True and body["commercial"] is False
     listed = {model["name"]: model for model in body["models"]}
-    assert set(listed) == {"det_10g", "rife_4.9"}
+    assert set(listed) == set(ModelManifest.load().names)
+    assert {name for name, model in listed.items() if model["installed"]} == {"det_10g", "rife_4.9"}
+    assert {name for name, model in listed.items() if model["usable"]} == {"det_10g", "rife_4.9"}
     assert listed["det_10g"]["commercial_use"] is False and "non-commercial" in listed["det_10g"]["license"]
     assert listed["rife_4.9"]["commercial_use"] is True and listed["rife_4.9"]["license"].startswith("MIT")
     assert listed["det_10g"]["file"] == "det_10g.onnx" and "face_swap" in listed["det_10g"]["used_by"]
     assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 3
 
 
-def _start_output(models_dir: Path, commercial: str) -> str:
-    env = dict(os.environ, ISAMURAI_MODELS_DIR=str(models_dir), ISAMURAI_COMMERCIAL=commercial)
+@pytest.mark.django_db
+def test_in_commercial_mode_only_commercially_usable_installed_models_are_usable(api_client, make_user, settings,
+                                                                                  tmp_path):
+    write_standins(tmp_path, names=["det_10g", "w600k_r50", "rife_4.9"])
+    settings.ISAMURAI_MODELS_DIR = tmp_path
+    settings.ISAMURAI_COMMERCIAL = True
+    settings.ISAMURAI_COMMERCIAL_LICENSED_MODELS = ["w600k_r50"]  # the operator's own licence
+    _, key = make_user(credits=3)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    body = api_client.get("/api/models/").json()
+    assert body["commercial"] is True
+    listed = {model["name"]: model for model in body["models"]}
+    assert listed["det_10g"]["installed"] is True and listed["det_10g"]["usable"] is False
+    assert listed["w600k_r50"]["usable"] is True and listed["rife_4.9"]["usable"] is True
+    assert listed["gfpgan_1.4"]["commercial_use"] is True and listed["gfpgan_1.4"]["usable"] is False  # not installed
+    assert {name for name, model in listed.items() if model["usable"]} == {"w600k_r50", "rife_4.9"}
+
+
+def _start_output(models_dir: Path, commercial: str, licensed: str = "") -> str:
+    env = dict(os.environ, ISAMURAI_MODELS_DIR=str(models_dir), ISAMURAI_COMMERCIAL=commercial,
+               ISAMURAI_COMMERCIAL_LICENSED_MODELS=licensed)
     done = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout + done.stderr
 
 
-def test_commercial_start_warns_about_non_commercial_models(tmp_path):
-    mixed, licensed = tmp_path / "mixed", tmp_path / "licensed"
+def test_commercial_start_says_which_models_it_will_not_run(tmp_path):
+    mixed = tmp_path / "mixed"
     write_standins(mixed, names=["det_10g", "inswapper_128", "rife_4.9"])
-    write_standins(licensed, names=["rife_4.9"])
     output = _start_output(mixed, "true")
-    assert "ISAMURAI_COMMERCIAL is on but model det_10g (det_10g.onnx) is installed" in output
+    assert "ISAMURAI_COMMERCIAL is on: model det_10g (det_10g.onnx, installed) will not be used" in output
+    assert "model w600k_r50 (w600k_r50.onnx) will not be used" in output  # not installed: said all the same
+    assert "What needs it (face_swap, multi_face_swap, analyse_frame, restore) answers 503" in output
     assert "model inswapper_128" in output and "model rife_4.9" not in output
-    assert "ISAMURAI_COMMERCIAL" not in _start_output(licensed, "true")
+    licensed = _start_output(mixed, "true", "det_10g,w600k_r50,inswapper_128,no_such_model")
+    assert "will not be used" not in licensed and "unknown model(s) no_such_model" in licensed
     assert "ISAMURAI_COMMERCIAL" not in _start_output(mixed, "false")
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import onnxruntime as ort
 
-from workers.errors import ModelUnavailable, ProviderUnavailable
+from workers.errors import ModelNotLicensed, ModelUnavailable, ProviderUnavailable
+from workers.model_zoo.licences import PERMISSIVE, LicencePolicy
 from workers.model_zoo.manifest import STANDIN_METADATA_KEY, ModelManifest
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class ModelRegistry:
         intra_op_threads: int | None = None,
         allow_spinning: bool = False,
         provider_options: dict[str, dict[str, str]] | None = None,
+        licences: LicencePolicy = PERMISSIVE,
     ) -> None:
         self.models_dir = Path(models_dir)
         self.manifest = manifest or ModelManifest.load()
@@ -130,21 +132,27 @@ class ModelRegistry:
         self.intra_op_threads = intra_op_threads
         self.allow_spinning = allow_spinning
         self.provider_options = provider_options or {}
+        # Commercial mode: a model whose licence forbids it is never loaded, whatever asks for it.
+        self.licences = licences
 
     @property
     def wants_gpu(self) -> bool:
         return any(provider != CPU for provider in self.providers)
 
     def model_path(self, name: str) -> Path:
-        """The weight file of ``name``; ModelUnavailable when it isn't installed."""
+        """The weight file of ``name``; ModelUnavailable when it isn't installed (ModelNotLicensed
+        when commercial mode forbids it, installed or not)."""
         entry = self.manifest.get(name)
+        if not self.licences.allows(entry):
+            raise ModelNotLicensed(name, licence=entry.license)
         path = entry.path_in(self.models_dir)
         if not path.is_file():
             raise ModelUnavailable(name)
         return path
 
     def is_available(self, name: str) -> bool:
-        return self.manifest.get(name).path_in(self.models_dir).is_file()
+        entry = self.manifest.get(name)
+        return self.licences.allows(entry) and entry.path_in(self.models_dir).is_file()
 
     def missing(self, names: Iterable[str] | None = None) -> list[str]:
         """Names (of ``names``, default all) whose files are not installed."""
