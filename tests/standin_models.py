@@ -284,9 +284,10 @@ def build_round_trip_swapper(name: str, cast_rgb: tuple[float, float, float] = (
 
 def build_crossface() -> onnx.ModelProto:
     """CrossFace embedding converter layout: ``input`` [1,512] -> ``output`` [1,512]; like the
-    real net, it L2-normalises its input first (then a fixed random linear map)."""
+    real net, it L2-normalises its input first (then a fixed random linear map; its output is
+    not unit length, like the real one's)."""
     weights = _Weights(seed=512)
-    matrix = weights.normal("linear_w", (512, 512), 1.0 / np.sqrt(512.0))
+    matrix = weights.normal("linear_w", (512, 512), 3.0 / np.sqrt(512.0))
     bias = weights.add("linear_b", np.full(512, 0.01, np.float32))
     nodes = [
         helper.make_node("LpNormalization", ["input"], ["unit"], axis=-1, p=2),
