@@ -54,7 +54,8 @@ TESTDATA_MODELS = REPO_ROOT / "tests" / "data" / "models"
 RESULTS = REPO_ROOT / "bench" / "results" / "models.json"
 REAL_DETECTOR = "det_500m (real SCRFD-500MF)"
 # What a swap calls per face (and per frame, for the detector); the rest come with options.
-SWAP_MODELS = ("w600k_r50", "inswapper_128", "gfpgan_1.4", "xseg_1", "bisenet_resnet_34")
+SWAP_MODELS = ("w600k_r50", "inswapper_128", "gfpgan_1.4", "xseg_1", "bisenet_resnet_34",
+               "hyperswap_1a_256", "ghost_2_256", "simswap_256", "crossface_ghost", "crossface_simswap")
 PROVIDERS = {
     "cpu": ["CPUExecutionProvider"],
     "cuda": ["CUDAExecutionProvider", "CPUExecutionProvider"],
