@@ -22,6 +22,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -751,8 +752,9 @@ def swapper_reference_compute(name: str) -> tuple[int, int]:
     """(params, MACs per call) of a swapper or converter, counted from its reference source."""
     if name.startswith("hyperswap"):
         return _total([*_count_unet(), _count_conv(512, 4096, 3, 1), *_count_aad(2), *_count_masknet()])
-    if name == "ghost_2_256":
-        return _total([*_count_unet(), _count_conv_transpose(512, 1024, 2, 1), *_count_aad(2)])
+    if name.startswith("ghost_"):
+        blocks = int(name.split("_")[1])  # ghost_N_256: N blocks per AAD ResBlk
+        return _total([*_count_unet(), _count_conv_transpose(512, 1024, 2, 1), *_count_aad(blocks)])
     if name == "simswap_256":
         return _total(_count_simswap())
     if name.startswith("crossface"):
@@ -780,12 +782,13 @@ REAL_FIGURES.update({
     "hyperswap_1a_256": _swapper_figures("hyperswap_1a_256", _HYPERSWAP_SOURCE),
     "hyperswap_1b_256": _swapper_figures("hyperswap_1b_256", _HYPERSWAP_SOURCE),
     "hyperswap_1c_256": _swapper_figures("hyperswap_1c_256", _HYPERSWAP_SOURCE),
-    "ghost_2_256": _swapper_figures(
-        "ghost_2_256",
-        "no published figure; counted from ai-forever/ghost (commit ea23cce2) network/AEI_Net.py and "
-        "network/AADLayer.py: AEI_Net('unet', num_blocks=2, c_id=512), batch norms folded "
-        "(swapper_reference_compute). A third-party catalogue quotes about 515 MB for the file "
-        "(~129 M float32 weights), which this count (184 M) does not confirm: unverified either way"),
+    **{name: _swapper_figures(
+        name,
+        f"no published figure; counted from ai-forever/ghost (commit ea23cce2) network/AEI_Net.py and "
+        f"network/AADLayer.py: AEI_Net('unet', num_blocks={name[6]}, c_id=512), batch norms folded "
+        "(swapper_reference_compute). Third-party catalogues quote about 340, 515 and 739 MB for "
+        "ghost_1/2/3 (85, 129, 185 M float32 weights), which this count (128, 184, 240 M) does not "
+        "confirm: unverified either way") for name in ("ghost_1_256", "ghost_2_256", "ghost_3_256")},
     "simswap_256": _swapper_figures(
         "simswap_256",
         "no published figure; counted from neuralchen/SimSwap (commit bd7b7686) models/fs_networks_fix.py: "
@@ -893,15 +896,15 @@ def build_hyperswap_256() -> onnx.ModelProto:
                   [_tensor("output", [1, 3, 256, 256]), _tensor("mask", [1, 1, 256, 256])])
 
 
-def build_ghost_2_256() -> onnx.ModelProto:
-    """GHOST 2 (AEI-Net, U-Net backbone, two blocks per AAD ResBlk): ``target`` [1,3,256,256] +
-    ``source`` [1,512] -> ``output`` [1,3,256,256] in [-1,1]."""
-    b = _SwapperGraph(seed=2562)
+def build_ghost_256(blocks: int) -> onnx.ModelProto:
+    """GHOST 1/2/3 (AEI-Net, U-Net backbone, ``blocks`` blocks per AAD ResBlk): ``target``
+    [1,3,256,256] + ``source`` [1,512] -> ``output`` [1,3,256,256] in [-1,1]."""
+    b = _SwapperGraph(seed=2560 + blocks)
     features = b.attribute_unet("target")
     start = b.node("ConvTranspose", [b.reshape("source", [1, 512, 1, 1]), b.random((512, 1024, 2, 2), 512 * 4),
                                      b.const(np.zeros(1024, np.float32), "b")], kernel_shape=[2, 2])
-    b.rename(b.aad_generator(start, features, "source", 2), "output")
-    return _model(b, "ghost_2_256.onnx", [_tensor("target", [1, 3, 256, 256]), _tensor("source", [1, 512])],
+    b.rename(b.aad_generator(start, features, "source", blocks), "output")
+    return _model(b, f"ghost_{blocks}_256.onnx", [_tensor("target", [1, 3, 256, 256]), _tensor("source", [1, 512])],
                   [_tensor("output", [1, 3, 256, 256])])
 
 
@@ -956,7 +959,9 @@ BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "hyperswap_1a_256": build_hyperswap_256,
     "hyperswap_1b_256": build_hyperswap_256,
     "hyperswap_1c_256": build_hyperswap_256,
-    "ghost_2_256": build_ghost_2_256,
+    "ghost_1_256": partial(build_ghost_256, 1),
+    "ghost_2_256": partial(build_ghost_256, 2),
+    "ghost_3_256": partial(build_ghost_256, 3),
     "simswap_256": build_simswap_256,
     "crossface_ghost": build_crossface,
     "crossface_simswap": build_crossface,

@@ -211,7 +211,9 @@ SWAPPER_LAYOUTS = {
     "hyperswap_1a_256": (256, HALF, True, ("output", "mask")),
     "hyperswap_1b_256": (256, HALF, True, ("output", "mask")),
     "hyperswap_1c_256": (256, HALF, True, ("output", "mask")),
+    "ghost_1_256": (256, HALF, True, ("output",)),
     "ghost_2_256": (256, HALF, True, ("output",)),
+    "ghost_3_256": (256, HALF, True, ("output",)),
     "simswap_256": (256, IMAGENET, False, ("output",)),
 }
 

@@ -123,7 +123,9 @@ class SwapModel(StrEnum):
     HYPERSWAP_1A_256 = "hyperswap_1a_256"
     HYPERSWAP_1B_256 = "hyperswap_1b_256"
     HYPERSWAP_1C_256 = "hyperswap_1c_256"
+    GHOST_1_256 = "ghost_1_256"
     GHOST_2_256 = "ghost_2_256"
+    GHOST_3_256 = "ghost_3_256"
     SIMSWAP_256 = "simswap_256"
 
 
@@ -194,7 +196,9 @@ SWAP_MODELS: OptionChoices[SwapModel] = OptionChoices(
      (SwapModel.HYPERSWAP_1A_256, "HyperSwap 1a 256 (FaceFusion; ResearchRAIL-MS)"),
      (SwapModel.HYPERSWAP_1B_256, "HyperSwap 1b 256 (FaceFusion; ResearchRAIL-MS)"),
      (SwapModel.HYPERSWAP_1C_256, "HyperSwap 1c 256 (FaceFusion; ResearchRAIL-MS)"),
+     (SwapModel.GHOST_1_256, "GHOST 1 256 (ai-forever; Apache-2.0)"),
      (SwapModel.GHOST_2_256, "GHOST 2 256 (ai-forever; Apache-2.0)"),
+     (SwapModel.GHOST_3_256, "GHOST 3 256 (ai-forever; Apache-2.0)"),
      (SwapModel.SIMSWAP_256, "SimSwap 256 (non-commercial)")),
     SwapModel.INSWAPPER_128)
 

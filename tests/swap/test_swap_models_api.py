@@ -184,7 +184,7 @@ def test_a_bad_swap_model_is_400_naming_the_field_and_the_choices(worker, make_u
                                                 "swap_model": "blendswap_256"})
     assert response.status_code == 400, response.json()
     assert ("'blendswap_256' is not a valid swap_model; use inswapper_128, hyperswap_1a_256, hyperswap_1b_256, "
-            "hyperswap_1c_256, ghost_2_256 or simswap_256.") in response.json()["error"]
+            "hyperswap_1c_256, ghost_1_256, ghost_2_256, ghost_3_256 or simswap_256.") in response.json()["error"]
     nothing_left_behind(user, balance=10)
 
 

@@ -15,7 +15,9 @@ from workers.faces.simswap import SimSwapper
 from workers.faces.swapper import InSwapper
 from workers.faces.swapper_base import FaceSwapper
 from workers.model_zoo.names import (
+    GHOST_1_MODEL,
     GHOST_2_MODEL,
+    GHOST_3_MODEL,
     HYPERSWAP_1A_MODEL,
     HYPERSWAP_1B_MODEL,
     HYPERSWAP_1C_MODEL,
@@ -27,7 +29,9 @@ SWAPPERS: dict[SwapModel, Callable[[object], FaceSwapper]] = {
     SwapModel.HYPERSWAP_1A_256: partial(HyperSwapper.from_registry, name=HYPERSWAP_1A_MODEL),
     SwapModel.HYPERSWAP_1B_256: partial(HyperSwapper.from_registry, name=HYPERSWAP_1B_MODEL),
     SwapModel.HYPERSWAP_1C_256: partial(HyperSwapper.from_registry, name=HYPERSWAP_1C_MODEL),
+    SwapModel.GHOST_1_256: partial(GhostSwapper.from_registry, name=GHOST_1_MODEL),
     SwapModel.GHOST_2_256: partial(GhostSwapper.from_registry, name=GHOST_2_MODEL),
+    SwapModel.GHOST_3_256: partial(GhostSwapper.from_registry, name=GHOST_3_MODEL),
     SwapModel.SIMSWAP_256: partial(SimSwapper.from_registry, name=SIMSWAP_256_MODEL),
 }
 

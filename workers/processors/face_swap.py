@@ -25,7 +25,9 @@ from workers.choices import PIXEL_BOOSTS, SWAP_MODELS, PixelBoost, SwapModel
 from workers.model_zoo.names import (
     CROSSFACE_GHOST_MODEL,
     CROSSFACE_SIMSWAP_MODEL,
+    GHOST_1_MODEL,
     GHOST_2_MODEL,
+    GHOST_3_MODEL,
     HYPERSWAP_1A_MODEL,
     HYPERSWAP_1B_MODEL,
     HYPERSWAP_1C_MODEL,
@@ -51,7 +53,9 @@ SWAP_MODEL_WEIGHTS: dict[SwapModel, tuple[str, ...]] = {
     SwapModel.HYPERSWAP_1A_256: (HYPERSWAP_1A_MODEL,),
     SwapModel.HYPERSWAP_1B_256: (HYPERSWAP_1B_MODEL,),
     SwapModel.HYPERSWAP_1C_256: (HYPERSWAP_1C_MODEL,),
+    SwapModel.GHOST_1_256: (GHOST_1_MODEL, CROSSFACE_GHOST_MODEL),
     SwapModel.GHOST_2_256: (GHOST_2_MODEL, CROSSFACE_GHOST_MODEL),
+    SwapModel.GHOST_3_256: (GHOST_3_MODEL, CROSSFACE_GHOST_MODEL),
     SwapModel.SIMSWAP_256: (SIMSWAP_256_MODEL, CROSSFACE_SIMSWAP_MODEL),
 }
 
@@ -59,7 +63,7 @@ SWAP_MODEL_WEIGHTS: dict[SwapModel, tuple[str, ...]] = {
 class FaceSwapStepOptions(OptionsSchema):
     swap_model: Annotated[SwapModel, Option(
         "Face swapper", choices=SWAP_MODELS, models=SWAP_MODEL_WEIGHTS,
-        help="The swap model: inswapper_128 (default) works at 128 px; hyperswap_1a/1b/1c_256, ghost_2_256 "
+        help="The swap model: inswapper_128 (default) works at 128 px; hyperswap_1a/1b/1c_256, ghost_1/2/3_256 "
              "and simswap_256 at 256 px (sharper on large faces). Each model's licence: GET /api/models/.")] = (
         SWAP_MODELS.default)
     pixel_boost: Annotated[PixelBoost, Option(

@@ -82,7 +82,7 @@ def test_each_swapper_needs_its_own_weights_only(model, weights):
 
 def test_a_bad_swap_model_names_the_field_and_the_choices():
     with pytest.raises(PipelineError, match="'blendswap_256' is not a valid swap_model; use inswapper_128, "
-                                            "hyperswap_1a_256, .*ghost_2_256 or simswap_256"):
+                                            "hyperswap_1a_256, .*ghost_3_256 or simswap_256"):
         faceswap_options(swap_model="blendswap_256")
 
 
