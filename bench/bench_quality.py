@@ -46,7 +46,8 @@ import onnx
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.standin_models import build_round_trip_inswapper, write_standins  # noqa: E402
+from tests.standin_models import build_round_trip_inswapper, build_round_trip_swapper, write_standins  # noqa: E402
+from workers.choices import SWAP_MODELS  # noqa: E402
 from workers.faces.analyser import Face, FaceAnalyser  # noqa: E402
 from workers.faces.color import to_lab  # noqa: E402
 from workers.faces.stability import FaceStabiliser  # noqa: E402
@@ -67,6 +68,10 @@ def standin_models(folder: Path, cast: tuple[float, float, float]) -> ModelRegis
     folder.mkdir(parents=True, exist_ok=True)
     write_standins(folder, names=["w600k_r50", "gfpgan_1.4", "xseg_1", "bisenet_resnet_34"])
     onnx.save(build_round_trip_inswapper(cast), str(folder / "inswapper_128.onnx"))
+    # The other swappers (swap_model), round trips too, with their embedding converters.
+    write_standins(folder, names=["crossface_ghost", "crossface_simswap"])
+    for model in SWAP_MODELS.values[1:]:
+        onnx.save(build_round_trip_swapper(model.value, cast), str(folder / f"{model.value}.onnx"))
     shutil.copyfile(TESTDATA / "models" / "det_500m.onnx", folder / "det_10g.onnx")
     return ModelRegistry(folder, providers="cpu")
 
@@ -271,6 +276,9 @@ COST_OPTIONS = {
     "face_mask=box,region": {"face_mask": ("box", "region")},
     "video_stability": {"video_stability": True},
     "enhance (GFPGAN stand-in)": {"enhance": True},
+    "swap_model=hyperswap_1a_256": {"swap_model": "hyperswap_1a_256"},
+    "swap_model=ghost_2_256": {"swap_model": "ghost_2_256"},
+    "swap_model=simswap_256": {"swap_model": "simswap_256"},
 }
 
 

@@ -22,6 +22,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -672,6 +673,280 @@ def build_vit_base_384() -> onnx.ModelProto:
                   [_tensor("logits", [None, 2])])
 
 
+# -- the other swappers (swap_model) and their embedding converters ------------------------------
+# No published parameter or MAC figures exist for these; both are counted layer by layer from the
+# reference architectures (``swapper_reference_compute``), and the builders below lay out the same
+# layers with random weights (batch norms folded into the convolutions' biases, as an export does).
+
+def _count_conv(cin: int, cout: int, kernel: int, side_out: int, bias: bool = True) -> tuple[int, int]:
+    return cin * cout * kernel * kernel + (cout if bias else 0), cout * side_out * side_out * cin * kernel * kernel
+
+
+def _count_conv_transpose(cin: int, cout: int, kernel: int, side_in: int, bias: bool = True) -> tuple[int, int]:
+    return cin * cout * kernel * kernel + (cout if bias else 0), cin * side_in * side_in * cout * kernel * kernel
+
+
+def _count_linear(cin: int, cout: int) -> tuple[int, int]:
+    return cin * cout + cout, cin * cout
+
+
+def _total(parts: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    parts = list(parts)
+    return sum(part[0] for part in parts), sum(part[1] for part in parts)
+
+
+# The attribute U-Net of AEI-Net (GHOST) and HyperSwap at 256: seven 4x4 stride-2 convolutions
+# down to 1024 x 2 x 2, six 4x4 transposed convolutions up, each concatenated with its skip.
+_UNET_DOWN = ((3, 32), (32, 64), (64, 128), (128, 256), (256, 512), (512, 1024), (1024, 1024))
+_UNET_UP = ((1024, 1024), (2048, 512), (1024, 256), (512, 128), (256, 64), (128, 32))
+# The AAD ResBlks at 256: (in, out, attribute channels, side).
+_AAD_256 = ((1024, 1024, 1024, 2), (1024, 1024, 2048, 4), (1024, 1024, 1024, 8), (1024, 512, 512, 16),
+            (512, 256, 256, 32), (256, 128, 128, 64), (128, 64, 64, 128), (64, 3, 64, 256))
+
+
+def _count_unet() -> list[tuple[int, int]]:
+    parts, side = [], 256
+    for cin, cout in _UNET_DOWN:
+        side //= 2
+        parts.append(_count_conv(cin, cout, 4, side))
+    for cin, cout in _UNET_UP:
+        parts.append(_count_conv_transpose(cin, cout, 4, side))
+        side *= 2
+    return parts
+
+
+def _count_modulation(cin: int, attr: int, side: int) -> list[tuple[int, int]]:
+    return [_count_conv(attr, cin, 1, side), _count_conv(attr, cin, 1, side), _count_conv(cin, 1, 1, side),
+            _count_linear(512, cin), _count_linear(512, cin)]
+
+
+def _count_aad(blocks: int) -> list[tuple[int, int]]:
+    parts = []
+    for cin, cout, attr, side in _AAD_256:
+        for index in range(blocks):
+            parts += _count_modulation(cin, attr, side)
+            parts.append(_count_conv(cin, cin if index < blocks - 1 else cout, 3, side, bias=False))
+        if cin != cout:
+            parts += _count_modulation(cin, attr, side)
+            parts.append(_count_conv(cin, cout, 3, side, bias=False))
+    return parts
+
+
+def _count_masknet() -> list[tuple[int, int]]:
+    return [_count_conv(67, 16, 3, 256, False), _count_conv(16, 32, 3, 128, False), _count_conv(32, 64, 3, 64, False),
+            _count_conv(64, 64, 3, 32, False), _count_conv(64, 64, 3, 32, False),
+            _count_conv_transpose(64, 32, 2, 32), _count_conv_transpose(32, 16, 2, 64),
+            _count_conv_transpose(16, 16, 2, 128), _count_conv(16, 1, 1, 256)]
+
+
+def _count_simswap() -> list[tuple[int, int]]:
+    parts = [_count_conv(3, 64, 7, 256), _count_conv(64, 128, 3, 128), _count_conv(128, 256, 3, 64),
+             _count_conv(256, 512, 3, 32)]
+    for _ in range(9):
+        parts += [_count_conv(512, 512, 3, 32), _count_linear(512, 1024)] * 2
+    return parts + [_count_conv(512, 256, 3, 64), _count_conv(256, 128, 3, 128), _count_conv(128, 64, 3, 256),
+                    _count_conv(64, 3, 7, 256)]
+
+
+def swapper_reference_compute(name: str) -> tuple[int, int]:
+    """(params, MACs per call) of a swapper or converter, counted from its reference source."""
+    if name.startswith("hyperswap"):
+        return _total([*_count_unet(), _count_conv(512, 4096, 3, 1), *_count_aad(2), *_count_masknet()])
+    if name.startswith("ghost_"):
+        blocks = int(name.split("_")[1])  # ghost_N_256: N blocks per AAD ResBlk
+        return _total([*_count_unet(), _count_conv_transpose(512, 1024, 2, 1), *_count_aad(blocks)])
+    if name == "simswap_256":
+        return _total(_count_simswap())
+    if name.startswith("crossface"):
+        linears = [_count_linear(512, 1024), _count_linear(1024, 2048), _count_linear(2048, 1024),
+                   _count_linear(1024, 512), _count_linear(512, 512)]
+        params, macs = _total(linears)
+        return params + 2 * (1024 + 2048 + 1024), macs  # and the three LayerNorms' scales and shifts
+    raise KeyError(name)
+
+
+_HYPERSWAP_SOURCE = (
+    "no published figure; counted from facefusion-labs hyperswap/src (commit 6547fcfe): networks/unet.py, "
+    "networks/aad.py, networks/masknet.py with the README's config (output_size 256, num_blocks 2, "
+    "source_channels 512, masker 67 -> 1, 16 filters), batch norms folded (swapper_reference_compute). "
+    "The released weights may differ from the lab's code at that commit; the file is fp16 (2 bytes a weight)")
+
+
+def _swapper_figures(name: str, source: str) -> RealFigures:
+    params, macs = swapper_reference_compute(name)
+    return RealFigures(params=params, macs=macs, at="1x3x256x256 + 1x512" if "crossface" not in name else "1x512",
+                       source=source)
+
+
+REAL_FIGURES.update({
+    "hyperswap_1a_256": _swapper_figures("hyperswap_1a_256", _HYPERSWAP_SOURCE),
+    "hyperswap_1b_256": _swapper_figures("hyperswap_1b_256", _HYPERSWAP_SOURCE),
+    "hyperswap_1c_256": _swapper_figures("hyperswap_1c_256", _HYPERSWAP_SOURCE),
+    **{name: _swapper_figures(
+        name,
+        f"no published figure; counted from ai-forever/ghost (commit ea23cce2) network/AEI_Net.py and "
+        f"network/AADLayer.py: AEI_Net('unet', num_blocks={name[6]}, c_id=512), batch norms folded "
+        "(swapper_reference_compute). Third-party catalogues quote about 340, 515 and 739 MB for "
+        "ghost_1/2/3 (85, 129, 185 M float32 weights), which this count (128, 184, 240 M) does not "
+        "confirm: unverified either way") for name in ("ghost_1_256", "ghost_2_256", "ghost_3_256")},
+    "simswap_256": _swapper_figures(
+        "simswap_256",
+        "no published figure; counted from neuralchen/SimSwap (commit bd7b7686) models/fs_networks_fix.py: "
+        "Generator_Adain_Upsample(3, 3, latent_size=512, n_blocks=9, deep=False) at 256x256, batch norms "
+        "folded (swapper_reference_compute)"),
+    "crossface_ghost": _swapper_figures(
+        "crossface_ghost",
+        "counted from facefusion-labs crossface/src/models/crossface.py (commit 6547fcfe): Linear "
+        "512-1024-2048-1024-512 with LayerNorms plus a 512x512 linear skip; 5.52 M float32 weights = "
+        "22.1 MB, the size catalogues quote for the file"),
+    "crossface_simswap": _swapper_figures(
+        "crossface_simswap", "the same network as crossface_ghost, trained for SimSwap's ArcFace"),
+})
+
+
+class _SwapperGraph(GraphBuilder):
+    """The layers the swappers above share, on top of :class:`GraphBuilder`."""
+
+    def conv_padded(self, x: str, cin: int, cout: int, kernel: int, *, stride: int = 1, pad: int = 0,
+                    bias: bool = True) -> str:
+        inputs = [x, self.random((cout, cin, kernel, kernel), cin * kernel * kernel)]
+        if bias:
+            inputs.append(self.const(np.zeros(cout, np.float32), "b"))
+        return self.node("Conv", inputs, kernel_shape=[kernel, kernel], strides=[stride, stride],
+                         pads=[pad, pad, pad, pad])
+
+    def up_transposed(self, x: str, cin: int, cout: int, kernel: int, pad: int, bias: bool = True) -> str:
+        inputs = [x, self.random((cin, cout, kernel, kernel), cin * kernel * kernel)]
+        if bias:
+            inputs.append(self.const(np.zeros(cout, np.float32), "b"))
+        return self.node("ConvTranspose", inputs, kernel_shape=[kernel, kernel], strides=[2, 2],
+                         pads=[pad, pad, pad, pad])
+
+    def instance_norm(self, x: str) -> str:
+        return self.node("MeanVarianceNormalization", [x], axes=[2, 3])
+
+    def channel_vector(self, latent: str, cout: int) -> str:
+        return self.reshape(self.gemm(latent, 512, cout), [1, cout, 1, 1])
+
+    def modulation(self, h: str, attr: str, latent: str, cin: int, attr_channels: int) -> str:
+        """AEI-Net's AAD layer: the normalised activation, modulated by the attributes and the
+        identity, mixed by a learned mask."""
+        normed = self.instance_norm(h)
+        by_attr = self.add(self.node("Mul", [self.conv_padded(attr, attr_channels, cin, 1), normed]),
+                           self.conv_padded(attr, attr_channels, cin, 1))
+        by_id = self.add(self.node("Mul", [self.channel_vector(latent, cin), normed]),
+                         self.channel_vector(latent, cin))
+        mask = self.node("Sigmoid", [self.conv_padded(normed, cin, 1, 1)])
+        return self.add(by_attr, self.node("Mul", [mask, self.node("Sub", [by_id, by_attr])]))
+
+    def aad_block(self, x: str, attr: str, latent: str, cin: int, cout: int, attr_channels: int,
+                  blocks: int) -> str:
+        y = x
+        for index in range(blocks):
+            y = self.node("Relu", [self.modulation(y, attr, latent, cin, attr_channels)])
+            y = self.conv_padded(y, cin, cin if index < blocks - 1 else cout, 3, pad=1, bias=False)
+        if cin != cout:
+            x = self.node("Relu", [self.modulation(x, attr, latent, cin, attr_channels)])
+            x = self.conv_padded(x, cin, cout, 3, pad=1, bias=False)
+        return self.add(y, x)
+
+    def attribute_unet(self, target: str) -> list[str]:
+        downs, x = [], target
+        for cin, cout in _UNET_DOWN:
+            x = self.node("LeakyRelu", [self.conv_padded(x, cin, cout, 4, stride=2, pad=1)], alpha=0.1)
+            downs.append(x)
+        features = [x]
+        for index, (cin, cout) in enumerate(_UNET_UP):
+            up = self.node("LeakyRelu", [self.up_transposed(x, cin, cout, 4, 1)], alpha=0.1)
+            x = self.node("Concat", [up, downs[-(index + 2)]], axis=1)
+            features.append(x)
+        features.append(self.resize(x, 2.0))
+        return features
+
+    def aad_generator(self, start: str, features: list[str], latent: str, blocks: int) -> str:
+        x = start
+        for index, ((cin, cout, attr_channels, _), attr) in enumerate(zip(_AAD_256, features, strict=True)):
+            x = self.aad_block(x, attr, latent, cin, cout, attr_channels, blocks)
+            if index < len(_AAD_256) - 1:
+                x = self.resize(x, 2.0)
+        return self.node("Tanh", [x])
+
+
+def build_hyperswap_256() -> onnx.ModelProto:
+    """HyperSwap 256: ``source`` [1,512] + ``target`` [1,3,256,256] -> ``output`` [1,3,256,256] and
+    ``mask`` [1,1,256,256]: the attribute U-Net, the identity pixel-shuffled to 1024 x 2 x 2, eight
+    AAD ResBlks of two blocks, and the mask net that blends the result into the target."""
+    b = _SwapperGraph(seed=2561)
+    features = b.attribute_unet("target")
+    seed = b.conv_padded(b.reshape("source", [1, 512, 1, 1]), 512, 4096, 3, pad=1)
+    generated = b.aad_generator(b.node("DepthToSpace", [seed], blocksize=2), features, "source", 2)
+    m = b.node("Concat", ["target", features[-1]], axis=1)
+    for cin, cout in ((67, 16), (16, 32), (32, 64)):
+        m = b.node("MaxPool", [b.node("Relu", [b.conv_padded(m, cin, cout, 3, pad=1)])],
+                   kernel_shape=[2, 2], strides=[2, 2])
+    inner = b.node("Relu", [b.conv_padded(b.node("Relu", [b.conv_padded(m, 64, 64, 3, pad=1)]), 64, 64, 3, pad=1)])
+    m = b.node("Relu", [b.add(inner, m)])
+    for cin, cout in ((64, 32), (32, 16), (16, 16)):
+        m = b.node("Relu", [b.up_transposed(m, cin, cout, 2, 0)])
+    b.nodes.append(helper.make_node("Sigmoid", [b.conv_padded(m, 16, 1, 1)], ["mask"]))
+    # output = generated x mask + target x (1 - mask)
+    blended = b.add("target", b.node("Mul", ["mask", b.node("Sub", [generated, "target"])]))
+    b.rename(blended, "output")
+    return _model(b, "hyperswap_1x_256.onnx", [_tensor("source", [1, 512]), _tensor("target", [1, 3, 256, 256])],
+                  [_tensor("output", [1, 3, 256, 256]), _tensor("mask", [1, 1, 256, 256])])
+
+
+def build_ghost_256(blocks: int) -> onnx.ModelProto:
+    """GHOST 1/2/3 (AEI-Net, U-Net backbone, ``blocks`` blocks per AAD ResBlk): ``target``
+    [1,3,256,256] + ``source`` [1,512] -> ``output`` [1,3,256,256] in [-1,1]."""
+    b = _SwapperGraph(seed=2560 + blocks)
+    features = b.attribute_unet("target")
+    start = b.node("ConvTranspose", [b.reshape("source", [1, 512, 1, 1]), b.random((512, 1024, 2, 2), 512 * 4),
+                                     b.const(np.zeros(1024, np.float32), "b")], kernel_shape=[2, 2])
+    b.rename(b.aad_generator(start, features, "source", blocks), "output")
+    return _model(b, f"ghost_{blocks}_256.onnx", [_tensor("target", [1, 3, 256, 256]), _tensor("source", [1, 512])],
+                  [_tensor("output", [1, 3, 256, 256])])
+
+
+def build_simswap_256() -> onnx.ModelProto:
+    """SimSwap 256 (Generator_Adain_Upsample, nine AdaIN ResBlocks at 512 x 32 x 32): ``target``
+    [1,3,256,256] + ``source`` [1,512] -> ``output`` [1,3,256,256]."""
+    b = _SwapperGraph(seed=2563)
+    x = b.node("Relu", [b.conv_padded("target", 3, 64, 7, pad=3)])
+    for cin, cout in ((64, 128), (128, 256), (256, 512)):
+        x = b.node("Relu", [b.conv_padded(x, cin, cout, 3, stride=2, pad=1)])
+
+    def styled(y: str) -> str:
+        scale, shift = b.split(b.reshape(b.gemm("source", 512, 1024), [1, 1024, 1, 1]), 2)
+        one = b.const(np.ones((1, 1, 1, 1), np.float32), "one")
+        return b.add(b.node("Mul", [b.instance_norm(y), b.add(scale, one)]), shift)
+
+    for _ in range(9):
+        y = b.node("Relu", [styled(b.conv_padded(x, 512, 512, 3, pad=1))])
+        x = b.add(x, styled(b.conv_padded(y, 512, 512, 3, pad=1)))
+    for cin, cout in ((512, 256), (256, 128), (128, 64)):
+        x = b.node("Relu", [b.conv_padded(b.resize(x, 2.0), cin, cout, 3, pad=1)])
+    b.rename(b.conv_padded(x, 64, 3, 7, pad=3), "output")
+    return _model(b, "simswap_256.onnx", [_tensor("target", [1, 3, 256, 256]), _tensor("source", [1, 512])],
+                  [_tensor("output", [1, 3, 256, 256])])
+
+
+def build_crossface() -> onnx.ModelProto:
+    """CrossFace: ``input`` [1,512] -> ``output`` [1,512]: normalise, an MLP with LayerNorms and
+    (tanh-free) GELU-like gates, plus 0.2 x a linear skip."""
+    b = _SwapperGraph(seed=5120)
+    unit = b.node("LpNormalization", ["input"], axis=-1, p=2)
+    x = unit
+    for cin, cout in ((512, 1024), (1024, 2048), (2048, 1024)):
+        x = b.node("LayerNormalization", [b.gemm(x, cin, cout), b.const(np.ones(cout, np.float32), "g"),
+                                          b.const(np.zeros(cout, np.float32), "b")], axis=-1)
+        gate = b.node("Sigmoid", [b.node("Mul", [x, b.const(np.array(1.702, np.float32), "k")])])
+        x = b.node("Mul", [x, gate])
+    skip = b.node("Mul", [b.gemm(unit, 512, 512), b.const(np.array(0.2, np.float32), "k")])
+    b.rename(b.add(b.gemm(x, 1024, 512), skip), "output")
+    return _model(b, "crossface_*.onnx", [_tensor("input", [1, 512])], [_tensor("output", [1, 512])])
+
+
 BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "det_10g": build_scrfd_10g,
     "w600k_r50": build_iresnet50,
@@ -681,6 +956,15 @@ BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "xseg_1": build_xseg,
     "bisenet_resnet_34": build_bisenet,
     "nsfw_vit": build_vit_base_384,
+    "hyperswap_1a_256": build_hyperswap_256,
+    "hyperswap_1b_256": build_hyperswap_256,
+    "hyperswap_1c_256": build_hyperswap_256,
+    "ghost_1_256": partial(build_ghost_256, 1),
+    "ghost_2_256": partial(build_ghost_256, 2),
+    "ghost_3_256": partial(build_ghost_256, 3),
+    "simswap_256": build_simswap_256,
+    "crossface_ghost": build_crossface,
+    "crossface_simswap": build_crossface,
 }
 
 # The input sizes MACs are counted at (matching REAL_FIGURES[...].at).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +202,108 @@ def build_round_trip_inswapper(cast_rgb: tuple[float, float, float] = (0.0, 0.0,
     return _model(graph, "inswapper_128.onnx (round trip: output = input crop + cast)")
 
 
+# The other swappers (swap_model): (pixel normalisation of 'target', output denormalised?) as
+# FaceFusion's model table gives them (workers/faces/hyperswap.py, ghost.py, simswap.py).
+HALF = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+SWAPPER_LAYOUTS = {
+    # name: (size, (mean, std), output in the normalised space, outputs)
+    "hyperswap_1a_256": (256, HALF, True, ("output", "mask")),
+    "hyperswap_1b_256": (256, HALF, True, ("output", "mask")),
+    "hyperswap_1c_256": (256, HALF, True, ("output", "mask")),
+    "ghost_1_256": (256, HALF, True, ("output",)),
+    "ghost_2_256": (256, HALF, True, ("output",)),
+    "ghost_3_256": (256, HALF, True, ("output",)),
+    "simswap_256": (256, IMAGENET, False, ("output",)),
+}
+
+
+def build_swapper(name: str, *, round_trip: bool = False,
+                  cast_rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> onnx.ModelProto:
+    """A 256-px swapper's layout (``SWAPPER_LAYOUTS``): ``target`` [1,3,S,S] normalised as the
+    model expects + ``source`` [1,512] -> ``output`` [1,3,S,S] in the model's output space (and
+    HyperSwap's ``mask`` [1,1,S,S]). HyperSwap's graph lists ``source`` first, as its export does.
+
+    The graph brings the target back to RGB in [0,1], passes it through a near-identity
+    convolution (``round_trip``: unchanged), adds a colour from the source latent (round trip:
+    times zero, so the graph still reads it) and ``cast_rgb``, clips to [0,1] and normalises
+    again where the real model answers in the normalised space. With ``round_trip`` and no cast
+    a swap is a round trip through the model's pre- and post-processing."""
+    size, (mean, std), denormalised, outputs = SWAPPER_LAYOUTS[name]
+    weights = _Weights(seed=sum(map(ord, name)) + (1 if round_trip else 0))
+    mean_4d = weights.add("mean", np.asarray(mean, np.float32).reshape(1, 3, 1, 1))
+    std_4d = weights.add("std", np.asarray(std, np.float32).reshape(1, 3, 1, 1))
+    to_colour = (weights.add("latent_w", np.zeros((512, 3), np.float32)) if round_trip
+                 else weights.normal("latent_w", (512, 3), 0.02))
+    colour_shape = weights.add("colour_shape", np.array([1, 3, 1, 1], np.int64))
+    cast = weights.add("cast", np.asarray(cast_rgb, np.float32).reshape(1, 3, 1, 1))
+    weights.add("zero", np.array(0.0, np.float32))
+    weights.add("one", np.array(1.0, np.float32))
+    nodes = [
+        helper.make_node("Mul", ["target", std_4d], ["scaled"]),
+        helper.make_node("Add", ["scaled", mean_4d], ["rgb"]),
+    ]
+    if round_trip:
+        nodes.append(helper.make_node("Identity", ["rgb"], ["passed"]))
+    else:
+        conv = weights.near_identity_conv("conv_w", 3)
+        conv_bias = weights.add("conv_b", np.zeros(3, np.float32))
+        nodes.append(helper.make_node("Conv", ["rgb", conv, conv_bias], ["passed"], pads=[1, 1, 1, 1]))
+    nodes += [
+        helper.make_node("MatMul", ["source", to_colour], ["colour"]),
+        helper.make_node("Reshape", ["colour", colour_shape], ["colour_4d"]),
+        helper.make_node("Add", ["passed", "colour_4d"], ["mixed"]),
+        helper.make_node("Add", ["mixed", cast], ["cast_added"]),
+        helper.make_node("Clip", ["cast_added", "zero", "one"], ["swapped_rgb"]),
+    ]
+    if denormalised:
+        nodes += [helper.make_node("Sub", ["swapped_rgb", mean_4d], ["centred"]),
+                  helper.make_node("Div", ["centred", std_4d], [outputs[0]])]
+    else:
+        nodes.append(helper.make_node("Identity", ["swapped_rgb"], [outputs[0]]))
+    graph_outputs = [helper.make_tensor_value_info(outputs[0], FLOAT, [1, 3, size, size])]
+    if "mask" in outputs:
+        grey = weights.add("grey", np.full((1, 3, 1, 1), 1.0 / 3.0, np.float32))
+        nodes += [helper.make_node("Conv", ["swapped_rgb", grey], ["grey_level"]),
+                  helper.make_node("Sigmoid", ["grey_level"], ["mask"])]
+        graph_outputs.append(helper.make_tensor_value_info("mask", FLOAT, [1, 1, size, size]))
+    inputs = {"target": helper.make_tensor_value_info("target", FLOAT, [1, 3, size, size]),
+              "source": helper.make_tensor_value_info("source", FLOAT, [1, 512])}
+    order = ("source", "target") if "mask" in outputs else ("target", "source")
+    graph = helper.make_graph(nodes, f"{name}_standin", [inputs[key] for key in order], graph_outputs,
+                              initializer=weights.initializers)
+    kind = " (round trip: output = input crop + cast)" if round_trip else ""
+    return _model(graph, f"{name}.onnx{kind}")
+
+
+def build_round_trip_swapper(name: str, cast_rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> onnx.ModelProto:
+    """Any swapper's layout whose output is its input crop (plus ``cast_rgb``): inswapper's
+    (:func:`build_round_trip_inswapper`) or a 256-px one's (:func:`build_swapper`)."""
+    if name == "inswapper_128":
+        return build_round_trip_inswapper(cast_rgb)
+    return build_swapper(name, round_trip=True, cast_rgb=cast_rgb)
+
+
+def build_crossface() -> onnx.ModelProto:
+    """CrossFace embedding converter layout: ``input`` [1,512] -> ``output`` [1,512]; like the
+    real net, it L2-normalises its input first (then a fixed random linear map; its output is
+    not unit length, like the real one's)."""
+    weights = _Weights(seed=512)
+    matrix = weights.normal("linear_w", (512, 512), 3.0 / np.sqrt(512.0))
+    bias = weights.add("linear_b", np.full(512, 0.01, np.float32))
+    nodes = [
+        helper.make_node("LpNormalization", ["input"], ["unit"], axis=-1, p=2),
+        helper.make_node("Gemm", ["unit", matrix, bias], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "crossface_standin",
+        [helper.make_tensor_value_info("input", FLOAT, [1, 512])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 512])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, "FaceFusion crossface_*.onnx")
+
+
 def build_xseg() -> onnx.ModelProto:
     """XSeg occluder layout: ``input`` [1,256,256,3] BGR in [0,1] (NHWC) -> ``output``
     [1,256,256,1] in [0,1]. The stand-in calls a pixel visible when it is redder than it is
@@ -311,6 +414,9 @@ BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "xseg_1": build_xseg,
     "bisenet_resnet_34": build_bisenet,
     "nsfw_vit": build_nsfw_classifier,
+    **{name: partial(build_swapper, name) for name in SWAPPER_LAYOUTS},
+    "crossface_ghost": build_crossface,
+    "crossface_simswap": build_crossface,
 }
 
 

@@ -115,6 +115,20 @@ class PixelBoost(StrEnum):
     AUTO = "auto"
 
 
+class SwapModel(StrEnum):
+    """The face swapper a swap runs (the model weights each needs: the face_swap processor's
+    declaration; the code of each family: workers/faces/swappers.py)."""
+
+    INSWAPPER_128 = "inswapper_128"
+    HYPERSWAP_1A_256 = "hyperswap_1a_256"
+    HYPERSWAP_1B_256 = "hyperswap_1b_256"
+    HYPERSWAP_1C_256 = "hyperswap_1c_256"
+    GHOST_1_256 = "ghost_1_256"
+    GHOST_2_256 = "ghost_2_256"
+    GHOST_3_256 = "ghost_3_256"
+    SIMSWAP_256 = "simswap_256"
+
+
 class FaceMaskType(StrEnum):
     BOX = "box"
     OCCLUSION = "occlusion"
@@ -189,6 +203,18 @@ PIXEL_BOOSTS: OptionChoices[PixelBoost] = OptionChoices(
     ((PixelBoost.P128, "128 px (the model's own size)"), (PixelBoost.P256, "256 px"), (PixelBoost.P384, "384 px"),
      (PixelBoost.P512, "512 px"), (PixelBoost.AUTO, "From the face's size in the output")),
     PixelBoost.P128)
+
+SWAP_MODELS: OptionChoices[SwapModel] = OptionChoices(
+    "swap_model",
+    ((SwapModel.INSWAPPER_128, "inswapper 128 (InsightFace; non-commercial)"),
+     (SwapModel.HYPERSWAP_1A_256, "HyperSwap 1a 256 (FaceFusion; ResearchRAIL-MS)"),
+     (SwapModel.HYPERSWAP_1B_256, "HyperSwap 1b 256 (FaceFusion; ResearchRAIL-MS)"),
+     (SwapModel.HYPERSWAP_1C_256, "HyperSwap 1c 256 (FaceFusion; ResearchRAIL-MS)"),
+     (SwapModel.GHOST_1_256, "GHOST 1 256 (ai-forever; Apache-2.0)"),
+     (SwapModel.GHOST_2_256, "GHOST 2 256 (ai-forever; Apache-2.0)"),
+     (SwapModel.GHOST_3_256, "GHOST 3 256 (ai-forever; Apache-2.0)"),
+     (SwapModel.SIMSWAP_256, "SimSwap 256 (non-commercial)")),
+    SwapModel.INSWAPPER_128)
 
 FACE_MASK_TYPES: OptionChoices[FaceMaskType] = OptionChoices(
     "face_mask",

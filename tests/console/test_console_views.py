@@ -165,3 +165,15 @@ def test_queued_jobs_show_their_place_in_the_queue_and_eta(console_user):
     assert status["queue_position"] == 2 and status["eta_seconds"] > 0 and status["eta_text"].startswith("done in")
     for page in (client.get(reverse("console:jobs")), client.get(reverse("console:job", args=[mine.id]))):
         assert f"#2 in the queue, {status['eta_text']}" in page.content.decode()
+
+
+@pytest.mark.parametrize("name", ["console:faceswap-new", "console:multiswap-new"])
+def test_the_swap_forms_offer_every_swapper_default_inswapper(console_user, name):
+    """The swapper choice comes from its one declaration (workers/processors/face_swap.py)."""
+    page = _signed_in(console_user("alice", credits=5)).get(reverse(name)).content.decode()
+    assert 'name="swap_model"' in page and 'id="id_swap_model"' in page
+    for value in ("inswapper_128", "hyperswap_1a_256", "hyperswap_1b_256", "hyperswap_1c_256",
+                  "ghost_1_256", "ghost_2_256", "ghost_3_256",
+                  "simswap_256"):
+        assert f'value="{value}"' in page
+    assert '<option value="inswapper_128" selected>' in page

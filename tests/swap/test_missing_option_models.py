@@ -16,9 +16,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def no_enhancer_worker(django_db_setup, django_db_blocker, tmp_path_factory, testdata):
-    """A worker with everything a plain swap needs, but not the GFPGAN enhancer."""
+    """A worker with everything a plain swap needs, but not the GFPGAN enhancer, and of the other
+    swappers only GHOST's weights, without the CrossFace converter GHOST needs."""
     folder = tmp_path_factory.mktemp("no_enhancer_models")
-    write_standins(folder, names=["w600k_r50", "inswapper_128"])
+    write_standins(folder, names=["w600k_r50", "inswapper_128", "ghost_2_256"])
     shutil.copyfile(testdata / "models" / "det_500m.onnx", folder / "det_10g.onnx")
     with django_db_blocker.unblock():
         broker_purge()
@@ -51,3 +52,22 @@ def test_the_same_job_without_enhance_is_accepted(no_enhancer_worker, make_user,
             "source_image": source, "target_media": target, "gquality": "720p"})
     assert response.status_code == 201, response.json()
     assert credit_balance_get(user=user) == 10  # a Draft: nothing charged yet
+
+
+@pytest.mark.parametrize(("swap_model", "missing"), [("hyperswap_1a_256", "hyperswap_1a_256"),
+                                                     ("ghost_2_256", "crossface_ghost"),
+                                                     ("simswap_256", "simswap_256")])
+@pytest.mark.parametrize("endpoint", ["/api/full-process-swap/", "/api/faceswap/"])
+def test_a_swap_model_without_its_weights_is_503_before_any_charge(no_enhancer_worker, make_user, images, endpoint,
+                                                                   swap_model, missing, nothing_left_behind):
+    """A job choosing a swapper whose weights (or converter) the worker lacks is refused at
+    submission, naming the missing file and how to install it, with nothing charged or stored."""
+    user, key = make_user(credits=10)
+    with open(images / "obama.jpg", "rb") as source, open(images / "biden.jpg", "rb") as target:
+        response = Client(HTTP_AUTHORIZATION=f"Api-Key {key}").post(endpoint, {
+            "source_image": source, "target_media": target, "gquality": "720p", "swap_model": swap_model})
+    assert response.status_code == 503, response.json()
+    error = response.json()["error"]
+    assert missing in error and f"python manage.py download_models --only {missing}" in error
+    nothing_left_behind(user, balance=10)
+

@@ -1,1 +1,2 @@
-"""Faces: detect (SCRFD), align, embed (ArcFace), swap (inswapper), paste back, enhance (GFPGAN), match persons."""
+"""Faces: detect (SCRFD), align, embed (ArcFace), swap (the swap_model families: inswapper,
+HyperSwap, GHOST, SimSwap), paste back, enhance (GFPGAN), match persons."""

@@ -85,3 +85,13 @@ class FaceAligner:
 ARCFACE_ALIGNER = FaceAligner(ARCFACE_112, 112, border=cv2.BORDER_CONSTANT)
 INSWAPPER_ALIGNER = FaceAligner(INSWAPPER_128, 128, border=cv2.BORDER_CONSTANT)
 FFHQ_ALIGNER = FaceAligner(FFHQ_512, 512)
+
+# The templates of the other swappers (swap_model), as FaceFusion's face_helper.WARP_TEMPLATE_SET
+# gives them (fractions of the crop side; facefusion/face_helper.py): GHOST and SimSwap were
+# trained on 'arcface_112_v1' (InsightFace's older ArcFace template), HyperSwap on 'arcface_128'
+# (the same points as INSWAPPER_128 above: 0.36167656 x 128 = 38.2946 + 8).
+ARCFACE_112_V1_UNIT = np.array(
+    [[0.35473214, 0.45658929], [0.64526786, 0.45658929], [0.50000000, 0.61154464],
+     [0.37913393, 0.77687500], [0.62086607, 0.77687500]], dtype=np.float64,
+)
+ARCFACE_128_UNIT = INSWAPPER_128 / 128.0

@@ -1,4 +1,4 @@
-"""inswapper_128: replaces a target face's identity with a source identity."""
+"""The inswapper family (inswapper_128): replaces a target face's identity with a source identity."""
 from __future__ import annotations
 
 import threading
@@ -8,11 +8,10 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from workers.faces.align import INSWAPPER_ALIGNER
-from workers.faces.analyser import Face
+from workers.faces.align import ARCFACE_128_UNIT
 from workers.faces.embedder import normalise
-from workers.faces.paste import FacePaster
-from workers.model_zoo.names import SWAPPER_MODEL  # noqa: F401 (re-exported)
+from workers.faces.swapper_base import FaceSwapper, SwapperSpec, unit_points
+from workers.model_zoo.names import SWAPPER_MODEL
 
 
 class _EmapCache:
@@ -41,18 +40,16 @@ class _EmapCache:
 EMAP_CACHE = _EmapCache()
 
 
-class InSwapper:
-    """Swaps one face at a time: aligned 128 crop + source latent -> swapped crop, pasted back
-    inside the face's box."""
+INSWAPPER_SPEC = SwapperSpec(name=SWAPPER_MODEL, template_unit=unit_points(ARCFACE_128_UNIT), size=128)
+
+
+class InSwapper(FaceSwapper):
+    """inswapper_128: RGB in [0, 1] in and out; the latent is the unit embedding through emap,
+    normalised again (InsightFace's INSwapper.get)."""
 
     def __init__(self, session, emap: np.ndarray) -> None:
-        self.session = session
+        super().__init__(session, INSWAPPER_SPEC)
         self.emap = emap
-        inputs = session.get_inputs()
-        # 'target' is the image input (4 dims), 'source' the latent; found by rank, not name.
-        self.target_name = next(i.name for i in inputs if len(i.shape) == 4)
-        self.source_name = next(i.name for i in inputs if len(i.shape) == 2)
-        self.paster = FacePaster(INSWAPPER_ALIGNER.size)
 
     @classmethod
     def from_registry(cls, models) -> InSwapper:
@@ -62,20 +59,3 @@ class InSwapper:
         """``[1,512]``: the unit embedding through emap, normalised again (computed once per job)."""
         latent = normalise(np.asarray(embedding, np.float32).reshape(1, -1)) @ self.emap
         return normalise(latent).astype(np.float32)
-
-    def swap_aligned(self, crop: np.ndarray, latent: np.ndarray) -> np.ndarray:
-        """One aligned 128x128 BGR crop through the model: the swapped 128x128 BGR crop."""
-        blob = np.ascontiguousarray(crop[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32) / 255.0
-        output = self.session.run(None, {self.target_name: blob, self.source_name: latent})[0]
-        swapped = np.clip(output[0].transpose(1, 2, 0) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(swapped[:, :, ::-1])
-
-    def swap_crop(self, image: np.ndarray, face: Face, latent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(swapped 128x128 BGR crop, the image -> crop matrix)."""
-        crop, matrix = INSWAPPER_ALIGNER.crop(image, face.keypoints)
-        return self.swap_aligned(crop, latent), matrix
-
-    def swap(self, frame: np.ndarray, face: Face, latent: np.ndarray) -> None:
-        """Replaces ``face`` in ``frame`` (in place) with the identity of ``latent``."""
-        swapped, matrix = self.swap_crop(frame, face, latent)
-        self.paster.paste(frame, swapped, matrix, face.pixel_box(frame.shape))

@@ -20,7 +20,7 @@ from workers.choices import MEDIA_IMAGE, MEDIA_VIDEO, MediaType
 from workers.faces.analyser import DETECTOR_MODEL, Face, FaceAnalyser
 from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
 from workers.faces.stability import FaceStabiliser
-from workers.faces.swapper import InSwapper
+from workers.faces.swappers import swapper_load
 from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
 from workers.options import required_models
 from workers.pipelines.context import PipelineContext, PipelineError, PipelineResult
@@ -75,7 +75,7 @@ def build_frame_swapper(
     options = faceswap_options(options, **values)
     models.require(list(FACESWAP_MODELS) + required_models(options))
     analyser = FaceAnalyser(models)
-    swapper = InSwapper.from_registry(models)
+    swapper = swapper_load(models, options.swap_model)
     if not isinstance(sources, SwapSources):
         sources = sources_analyse(analyser, sources, thumbnails)
     selector, latents = selector_and_latents(swapper, sources, options.face_selection)

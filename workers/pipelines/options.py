@@ -35,12 +35,13 @@ from workers.choices import (
     SlowdownFactor,
     SlowMotionMode,
 )
-from workers.model_zoo.names import DETECTOR_MODEL, EMBEDDER_MODEL, RIFE_MODEL, SWAPPER_MODEL
+from workers.model_zoo.names import DETECTOR_MODEL, EMBEDDER_MODEL, RIFE_MODEL
 from workers.options import Option, OptionsSchema, Price, options_parse
 from workers.processors.registry import ProcessorSpec, processors
 
-# What every face swap runs on, whatever its options.
-FACESWAP_MODELS = (DETECTOR_MODEL, EMBEDDER_MODEL, SWAPPER_MODEL)
+# What every face swap runs on, whatever its options (the swapper's weights come with its
+# choice, swap_model: workers/processors/face_swap.py).
+FACESWAP_MODELS = (DETECTOR_MODEL, EMBEDDER_MODEL)
 # What a one-frame preview costs before any option adds to it (a chosen value's own Price wins
 # when higher: enhance's is "preview_enhance").
 PREVIEW_PRICE = Price("preview", 1, "ISAMURAI_PRICE_PREVIEW")

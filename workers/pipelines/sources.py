@@ -30,7 +30,7 @@ from workers.faces.matching import (
     KnownPersonsSelector,
     ReferencePersonSelector,
 )
-from workers.faces.swapper import InSwapper
+from workers.faces.swapper_base import FaceSwapper
 from workers.pipelines.context import PipelineError
 from workers.pipelines.source_limits import MAX_SOURCE_PHOTOS  # noqa: F401 (re-exported)
 
@@ -230,7 +230,7 @@ def sources_analyse(
     return SwapSources(tuple(persons))
 
 
-def selector_and_latents(swapper: InSwapper, sources: SwapSources,
+def selector_and_latents(swapper: FaceSwapper, sources: SwapSources,
                          face_selection: FaceSelection = FACE_SELECTIONS.default,
                          ) -> tuple[FaceSelector, dict[str, np.ndarray]]:
     """The face selector of a swap and the swapper latent of each source (computed once)."""

@@ -1,11 +1,19 @@
-"""The swap step: the target face through inswapper, optionally at a boosted resolution.
+"""The swap step: the target face through the job's swapper (``swap_model``), optionally at a
+boosted resolution.
 
-``pixel_boost`` N > 128 aligns the face at N x N instead of 128 x 128, splits that crop into
-(N/128)^2 pixel-shuffled 128 x 128 sub-crops (sub-crop (i, j) holds every pixel whose row is
-i and column is j modulo N/128), swaps each with the same source, and interleaves the results
-back into an N x N crop: the model still sees 128-px faces, but the paste works from N px, so
-a large face is no longer upscaled from 128 px. ``auto`` picks N from the face's size in the
-frame (the frame pixels the 128 crop covers, rounded up to a multiple of 128, at most 512).
+``pixel_boost`` N above the model's native size M (128 for inswapper, 256 for HyperSwap, GHOST
+and SimSwap) aligns the face at N x N instead of M x M, splits that crop into (N/M)^2
+pixel-shuffled M x M sub-crops (sub-crop (i, j) holds every pixel whose row is i and column is j
+modulo N/M), swaps each with the same source, and interleaves the results back into an N x N
+crop: the model still sees M-px faces, but the paste works from N px, so a large face is no
+longer upscaled from M px. ``auto`` picks N from the face's size in the frame (the frame pixels
+the M crop covers, rounded up to a multiple of M, at most 512).
+
+A boost that is not a multiple of the model's size is rounded UP to the next multiple (128 ->
+256 and 384 -> 512 for a 256-px model): the model can only work on whole M x M tiles, and
+rounding up never swaps at less than was asked. It is not a 400 because the default, 128
+("the model's own size"), must stay valid with every swapper: a request that names only
+``swap_model=hyperswap_1a_256`` gets 256, the model's own size.
 """
 from __future__ import annotations
 
@@ -13,7 +21,19 @@ import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated
 
-from workers.choices import PIXEL_BOOSTS, PixelBoost
+from workers.choices import PIXEL_BOOSTS, SWAP_MODELS, PixelBoost, SwapModel
+from workers.model_zoo.names import (
+    CROSSFACE_GHOST_MODEL,
+    CROSSFACE_SIMSWAP_MODEL,
+    GHOST_1_MODEL,
+    GHOST_2_MODEL,
+    GHOST_3_MODEL,
+    HYPERSWAP_1A_MODEL,
+    HYPERSWAP_1B_MODEL,
+    HYPERSWAP_1C_MODEL,
+    SIMSWAP_256_MODEL,
+    SWAPPER_MODEL,
+)
 from workers.options import Option, OptionsSchema
 from workers.processors.base import FaceCrop, FaceTarget
 from workers.processors.registry import ProcessorSetup, ProcessorSpec
@@ -22,34 +42,63 @@ if TYPE_CHECKING:  # numpy and the rest: on a worker only
     import numpy as np
 
     from workers.faces.align import FaceAligner
-    from workers.faces.swapper import InSwapper
+    from workers.faces.swapper_base import FaceSwapper
 
-MODEL_SIZE = 128
+MODEL_SIZE = 128  # inswapper's, the default swapper's
 MAX_BOOST = 512
+
+# The weights each swapper needs (a GHOST or SimSwap swap also runs its embedding converter).
+SWAP_MODEL_WEIGHTS: dict[SwapModel, tuple[str, ...]] = {
+    SwapModel.INSWAPPER_128: (SWAPPER_MODEL,),
+    SwapModel.HYPERSWAP_1A_256: (HYPERSWAP_1A_MODEL,),
+    SwapModel.HYPERSWAP_1B_256: (HYPERSWAP_1B_MODEL,),
+    SwapModel.HYPERSWAP_1C_256: (HYPERSWAP_1C_MODEL,),
+    SwapModel.GHOST_1_256: (GHOST_1_MODEL, CROSSFACE_GHOST_MODEL),
+    SwapModel.GHOST_2_256: (GHOST_2_MODEL, CROSSFACE_GHOST_MODEL),
+    SwapModel.GHOST_3_256: (GHOST_3_MODEL, CROSSFACE_GHOST_MODEL),
+    SwapModel.SIMSWAP_256: (SIMSWAP_256_MODEL, CROSSFACE_SIMSWAP_MODEL),
+}
 
 
 class FaceSwapStepOptions(OptionsSchema):
+    swap_model: Annotated[SwapModel, Option(
+        "Face swapper", choices=SWAP_MODELS, models=SWAP_MODEL_WEIGHTS,
+        help="The swap model: inswapper_128 (default) works at 128 px; hyperswap_1a/1b/1c_256, ghost_1/2/3_256 "
+             "and simswap_256 at 256 px (sharper on large faces). Each model's licence: GET /api/models/.")] = (
+        SWAP_MODELS.default)
     pixel_boost: Annotated[PixelBoost, Option(
         "Pixel boost (swap resolution)", choices=PIXEL_BOOSTS,
-        help="Swap resolution: the face is swapped as (N/128)^2 pixel-shuffled 128 px crops and pasted back "
-             "from N px; auto picks N from the face's size. Default 128.")] = PIXEL_BOOSTS.default
+        help="Swap resolution: the face is swapped as pixel-shuffled tiles of the model's own size (128 or "
+             "256 px) and pasted back from N px; a size below or between the model's multiples is rounded up "
+             "(128 with a 256-px model is 256); auto picks N from the face's size. Default 128.")] = (
+        PIXEL_BOOSTS.default)
 
 
 @lru_cache(maxsize=8)
 def boosted_aligner(size: int) -> FaceAligner:
+    """inswapper's template at ``size`` px (the default swapper; others: ``FaceSwapper.aligner_at``)."""
     from workers.faces.align import INSWAPPER_128, FaceAligner  # OpenCV: on a worker only
 
     return FaceAligner(INSWAPPER_128 * (size / MODEL_SIZE), size)
 
 
-def auto_size(keypoints: np.ndarray) -> int:
-    """The boost for a face: the frame pixels across its 128 crop, rounded up to 128s."""
+def boost_size(asked: int, native: int) -> int:
+    """The crop size for a boost of ``asked`` px with a model of ``native`` px: the smallest
+    multiple of ``native`` that is at least ``asked`` (see the module's doc string)."""
+    return native * max(1, math.ceil(asked / native))
+
+
+def auto_size(keypoints: np.ndarray, swapper: FaceSwapper | None = None) -> int:
+    """The boost for a face: the frame pixels across the model's native crop, rounded up to
+    multiples of the native size (at most 512)."""
     import numpy as np
 
-    matrix = boosted_aligner(MODEL_SIZE).matrix(keypoints)
+    native = MODEL_SIZE if swapper is None else swapper.size
+    aligner = boosted_aligner(MODEL_SIZE) if swapper is None else swapper.aligner_at(native)
+    matrix = aligner.matrix(keypoints)
     scale = math.sqrt(abs(float(np.linalg.det(matrix[:, :2]))))  # frame px -> crop px
-    covered = MODEL_SIZE / max(scale, 1e-6)
-    return int(min(MAX_BOOST, max(MODEL_SIZE, MODEL_SIZE * math.ceil(covered / MODEL_SIZE - 0.05))))
+    covered = native / max(scale, 1e-6)
+    return int(min(max(MAX_BOOST, native), max(native, native * math.ceil(covered / native - 0.05))))
 
 
 def pixel_unshuffle(crop: np.ndarray, factor: int) -> list[np.ndarray]:
@@ -74,15 +123,17 @@ def pixel_shuffle(parts: list[np.ndarray], factor: int) -> np.ndarray:
 class FaceSwapProcessor:
     name = "swap"
 
-    def __init__(self, swapper: InSwapper, *, pixel_boost: PixelBoost = PIXEL_BOOSTS.default) -> None:
+    def __init__(self, swapper: FaceSwapper, *, pixel_boost: PixelBoost = PIXEL_BOOSTS.default) -> None:
         self.swapper = swapper
         self.pixel_boost = PIXEL_BOOSTS.parse(pixel_boost)
 
     def crop_size(self, keypoints: np.ndarray) -> int:
-        return auto_size(keypoints) if self.pixel_boost is PixelBoost.AUTO else int(self.pixel_boost)
+        if self.pixel_boost is PixelBoost.AUTO:
+            return auto_size(keypoints, self.swapper)
+        return boost_size(int(self.pixel_boost), self.swapper.size)
 
     def swap_boosted(self, crop: np.ndarray, latent: np.ndarray) -> np.ndarray:
-        factor = crop.shape[0] // MODEL_SIZE
+        factor = crop.shape[0] // self.swapper.size
         if factor == 1:
             return self.swapper.swap_aligned(crop, latent)
         parts = [self.swapper.swap_aligned(part, latent) for part in pixel_unshuffle(crop, factor)]
@@ -93,7 +144,7 @@ class FaceSwapProcessor:
         from workers.faces.masks import box_mask
 
         size = self.crop_size(target.face.keypoints)
-        original, matrix = boosted_aligner(size).crop(frame, target.face.keypoints)
+        original, matrix = self.swapper.aligner_at(size).crop(frame, target.face.keypoints)
         target.crop = FaceCrop(swapped=self.swap_boosted(original, target.latent), original=original,
                                matrix=matrix, mask=box_mask(size),
                                keypoints=transform_points(matrix, target.face.keypoints))

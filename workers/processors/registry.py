@@ -37,7 +37,7 @@ _NOT_STEPS = frozenset({"base", "chain", "frame_swapper", "registry"})
 
 @dataclass(frozen=True)
 class ProcessorSetup:
-    """What a step's ``build`` may use: the model registry and the job's swapper (inswapper)."""
+    """What a step's ``build`` may use: the model registry and the job's swapper (its ``swap_model``)."""
 
     models: Any
     swapper: Any

@@ -134,7 +134,10 @@ def test_standin_cli_writes_real_file_names(tmp_path: Path):
     assert main([str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["det_10g.onnx", "w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx", "rife49.onnx",
-         "xseg_1.onnx", "bisenet_resnet_34.onnx", "nsfw_vit_base_384.onnx"])
+         "xseg_1.onnx", "bisenet_resnet_34.onnx", "nsfw_vit_base_384.onnx", "hyperswap_1a_256.onnx",
+         "hyperswap_1b_256.onnx", "hyperswap_1c_256.onnx",
+         "ghost_1_256.onnx", "ghost_2_256.onnx", "ghost_3_256.onnx", "simswap_256.onnx",
+         "crossface_ghost.onnx", "crossface_simswap.onnx"])
 
 
 def teardown_module() -> None:

@@ -13,7 +13,7 @@ from workers.choices import (
     SlowdownFactor,
     SlowMotionMode,
 )
-from workers.model_zoo.names import ENHANCER_MODEL, OCCLUDER_MODEL, PARSER_MODEL
+from workers.model_zoo.names import ENHANCER_MODEL, OCCLUDER_MODEL, PARSER_MODEL, SWAPPER_MODEL
 from workers.options import OptionsSchema, Price, chosen_prices, option_price, options_parse, required_models
 from workers.pipelines.context import PipelineError
 from workers.pipelines.options import RestoreOptions, SlowMotionOptions, faceswap_options
@@ -59,10 +59,12 @@ def test_bad_values_raise_the_user_facing_error(make, message):
 
 
 def test_the_models_a_value_needs_come_from_its_declaration():
-    assert required_models(faceswap_options()) == []
-    assert required_models(faceswap_options(enhance=True)) == [ENHANCER_MODEL]
+    # The swapper is an option too (swap_model, default inswapper_128).
+    assert required_models(faceswap_options()) == [SWAPPER_MODEL]
+    assert required_models(faceswap_options(enhance=True)) == [SWAPPER_MODEL, ENHANCER_MODEL]
     assert required_models(faceswap_options(face_mask="box,region,occlusion", enhance=True)) == [
-        PARSER_MODEL, OCCLUDER_MODEL, ENHANCER_MODEL]
+        SWAPPER_MODEL, PARSER_MODEL, OCCLUDER_MODEL, ENHANCER_MODEL]
+    assert required_models(faceswap_options(swap_model="ghost_2_256")) == ["ghost_2_256", "crossface_ghost"]
 
 
 def test_prices_are_declared_next_to_the_values():
