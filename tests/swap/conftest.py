@@ -19,7 +19,7 @@ from tests.worker_process import WorkerPool, broker_purge
 def api_models_dir(tmp_path_factory, testdata) -> Path:
     detector = testdata / "models" / "det_500m.onnx"
     folder = tmp_path_factory.mktemp("api_models")
-    write_standins(folder, names=["w600k_r50", "inswapper_128", "gfpgan_1.4"])
+    write_standins(folder, names=["w600k_r50", "inswapper_128", "gfpgan_1.4", "ghost_2_256", "crossface_ghost"])
     shutil.copyfile(detector, folder / "det_10g.onnx")
     return folder
 

@@ -91,6 +91,7 @@ def test_a_commercially_usable_value_runs_on_a_real_worker(commercial, licensed_
     assert response.status_code == 201, response.json()
     job = FaceSwapJob.objects.get(id=response.json()["faceswap"]["id"])
     assert job.quality_options["toy_model"] == "open" and job.enhance is True
+    assert job.quality_options["swap_model"] == "ghost_2_256"  # the Apache-2.0 swapper is the default here
     assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 20 - job.credits_charged
     assert job.credits_charged > 0
     # The operator's licence covers inswapper here, so the closed value is accepted too.

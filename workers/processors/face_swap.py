@@ -63,6 +63,8 @@ SWAP_MODEL_WEIGHTS: dict[SwapModel, tuple[str, ...]] = {
 class FaceSwapStepOptions(OptionsSchema):
     swap_model: Annotated[SwapModel, Option(
         "Face swapper", choices=SWAP_MODELS, models=SWAP_MODEL_WEIGHTS,
+        # GHOST is Apache-2.0: the one swapper an operator selling swaps may run.
+        commercial_default=SwapModel.GHOST_2_256,
         help="The swap model: inswapper_128 (default) works at 128 px; hyperswap_1a/1b/1c_256, ghost_1/2/3_256 "
              "and simswap_256 at 256 px (sharper on large faces). Each model's licence: GET /api/models/.")] = (
         SWAP_MODELS.default)
