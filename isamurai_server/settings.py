@@ -181,6 +181,8 @@ ISAMURAI_MAX_IMAGE_BYTES = env_int("ISAMURAI_MAX_IMAGE_MB", 30) * 1024 * 1024
 # A JSON body (or the non-file fields of a form): two of the largest images in base64, and room.
 _BASE64_IMAGE_MB = ISAMURAI_MAX_IMAGE_BYTES * 4 // 3 // 2**20 + 2
 ISAMURAI_MAX_JSON_BYTES = env_int("ISAMURAI_MAX_JSON_MB", 2 * _BASE64_IMAGE_MB + 1) * 2**20
+# restore with upscale=2/4: the largest output (megapixels x 10^6); a request past it is a 400.
+ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS = env_int("ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS", 4096 * 4096)
 ISAMURAI_MAX_OUTPUT_FPS = float(env_str("ISAMURAI_MAX_OUTPUT_FPS", "240"))
 
 # --- Models -------------------------------------------------------------------------------

@@ -73,7 +73,9 @@ class Option:
     member is looked up). ``prices``: value -> :class:`Price` (how a kind reads it is the kind's:
     a slow-motion factor is a rate per second, a preview's options the highest price chosen).
     ``public=False``: set by the server from what it found (a job's media type), never a request
-    field.
+    field. ``when``: the name of a boolean field of the same schema that switches this option on
+    (``enhance_model`` counts only with ``enhance``): while it is false the option's models and
+    prices don't count; a schema without that field always counts them (restore always enhances).
     """
 
     label: str
@@ -82,6 +84,7 @@ class Option:
     models: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
     prices: Mapping[Any, Price] = field(default_factory=dict)
     public: bool = True
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,11 +196,15 @@ def _chosen(value: Any) -> tuple:
     return tuple(value) if isinstance(value, tuple) else (value,)
 
 
+def _switched_on(options: OptionsSchema, option: Option) -> bool:
+    return option.when is None or bool(getattr(options, option.when, True))
+
+
 def required_models(options: OptionsSchema) -> list[str]:
     """Every model the chosen values need, in declaration order, each once."""
     names: dict[str, None] = {}
     for spec in option_fields(type(options), public_only=False):
-        if not spec.option.models:
+        if not spec.option.models or not _switched_on(options, spec.option):
             continue
         for value in _chosen(getattr(options, spec.name)):
             for model in spec.option.models.get(value, ()):
@@ -207,7 +214,8 @@ def required_models(options: OptionsSchema) -> list[str]:
 
 def chosen_prices(options: OptionsSchema) -> list[Price]:
     """The :class:`Price` of each chosen value that has one."""
-    return [spec.option.prices[value] for spec in option_fields(type(options), public_only=False) if spec.option.prices
+    return [spec.option.prices[value] for spec in option_fields(type(options), public_only=False)
+            if spec.option.prices and _switched_on(options, spec.option)
             for value in _chosen(getattr(options, spec.name)) if value in spec.option.prices]
 
 

@@ -24,9 +24,12 @@ def _load(relpath: str):
 
 
 @shared_task(name=RESTORE_IMAGE_TASK)
-def restore_image_task(*, image: str, mode: str, output_id: str, label: bool | None = None) -> dict:
+def restore_image_task(*, image: str, mode: str, output_id: str, label: bool | None = None,
+                       options: dict | None = None) -> dict:
+    # ``options``: every restore option (a sender from before enhance_model sent ``mode`` only).
     def work() -> dict:
-        result = restore_image(model_registry(), _load(image), options_parse(RestoreOptions, mode=mode))
+        result = restore_image(model_registry(), _load(image), options_parse(RestoreOptions, options or {}, mode=mode),
+                               max_output_pixels=settings.ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS)
         marker = output_marker(output_id=uuid.UUID(output_id), provenance=RESTORE_PROVENANCE, label=label)
         jpeg = marker.seal_bytes(JpegEncoder(quality=92).encode(marker.mark_frame(result.image)),
                                  mime_type="image/jpeg")
