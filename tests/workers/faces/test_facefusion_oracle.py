@@ -103,8 +103,9 @@ def ff_create_tile_frames(frame, size):
     pad_height, pad_width = pad_frame.shape[:2]
     tiles = []
     for row in range(size[2], pad_height - size[2], tile_width):
+        top, bottom = row - size[2], row + size[2] + tile_width
         for column in range(size[2], pad_width - size[2], tile_width):
-            tiles.append(pad_frame[row - size[2]:row + size[2] + tile_width, column - size[2]:column + size[2] + tile_width])
+            tiles.append(pad_frame[top:bottom, column - size[2]:column + size[2] + tile_width])
     return tiles, pad_width, pad_height
 
 
