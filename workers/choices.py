@@ -135,15 +135,22 @@ class EnhanceModel(StrEnum):
 
 class Upscale(StrEnum):
     """restore mode's whole-photo step: ``auto`` is the classical cleanup (Lanczos to a 1024 px
-    short side, at most 2x, then denoise/colour/sharpen); 2 and 4 run Real-ESRGAN x2 / x4."""
+    short side, at most 2x, then denoise/colour/sharpen), ``1`` the same cleanup at the photo's
+    own size; 2 and 4 run Real-ESRGAN x2 / x4."""
 
     AUTO = "auto"
+    X1 = "1"
     X2 = "2"
     X4 = "4"
 
     @property
     def factor(self) -> int:
+        """The model's factor (the classical cleanup's own is decided by the photo's size)."""
         return 1 if self is Upscale.AUTO else int(self.value)
+
+    @property
+    def model_based(self) -> bool:
+        return self.factor > 1
 
 
 class ContentPolicyMode(StrEnum):
@@ -190,7 +197,8 @@ ENHANCE_MODELS: OptionChoices[EnhanceModel] = OptionChoices(
 
 UPSCALES: OptionChoices[Upscale] = OptionChoices(
     "upscale",
-    ((Upscale.AUTO, "Classical cleanup (small photos to 1024 px, at most 2x)"), (Upscale.X2, "2x (Real-ESRGAN)"),
+    ((Upscale.AUTO, "Classical cleanup (small photos to 1024 px, at most 2x)"),
+     (Upscale.X1, "Classical cleanup, same size"), (Upscale.X2, "2x (Real-ESRGAN)"),
      (Upscale.X4, "4x (Real-ESRGAN)")),
     Upscale.AUTO)
 # The weights each enhancer runs on (workers/faces/enhancers.py builds the enhancer itself).

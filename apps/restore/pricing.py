@@ -10,6 +10,7 @@ PER_IMAGE = Price("image restore", 1, "ISAMURAI_PRICE_RESTORE")
 RESTORE_PRICES = {
     "image": PER_IMAGE,
     "upscale_auto": option_price(RestoreOptions, "upscale", Upscale.AUTO),
+    "upscale_1x": option_price(RestoreOptions, "upscale", Upscale.X1),
     "upscale_2x": option_price(RestoreOptions, "upscale", Upscale.X2),
     "upscale_4x": option_price(RestoreOptions, "upscale", Upscale.X4),
     "colorize": option_price(RestoreOptions, "colorize", True),

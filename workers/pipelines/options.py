@@ -118,9 +118,11 @@ class RestorePhotoOptions(OptionsSchema):
     mode: Annotated[RestoreMode, Option("Mode", choices=RESTORE_MODES)] = RESTORE_MODES.default
     upscale: Annotated[Upscale, Option(
         "Upscale", choices=UPSCALES,
-        help="mode=restore: auto = the classical cleanup; 2 or 4 = Real-ESRGAN (output = input x factor).",
+        help="mode=restore: auto = the classical cleanup (small photos enlarged up to 2x), 1 = the same at the "
+             "photo's size; 2 or 4 = Real-ESRGAN (output = input x factor).",
         models={Upscale.X2: (UPSCALER_X2_MODEL,), Upscale.X4: (UPSCALER_X4_MODEL,)},
         prices={Upscale.AUTO: Price("restore, classical cleanup (added)", 0, "ISAMURAI_PRICE_RESTORE_UPSCALE_AUTO"),
+                Upscale.X1: Price("restore, cleanup at the same size (added)", 0, "ISAMURAI_PRICE_RESTORE_UPSCALE_1X"),
                 Upscale.X2: Price("restore, upscale 2x (added)", 1, "ISAMURAI_PRICE_RESTORE_UPSCALE_2X"),
                 Upscale.X4: Price("restore, upscale 4x (added)", 2, "ISAMURAI_PRICE_RESTORE_UPSCALE_4X")})] = (
         UPSCALES.default)
@@ -132,7 +134,7 @@ class RestorePhotoOptions(OptionsSchema):
 
     @model_validator(mode="after")
     def _restore_only(self) -> RestorePhotoOptions:
-        if self.mode is RestoreMode.FACE_ENHANCE and (self.upscale is not Upscale.AUTO or self.colorize):
+        if self.mode is RestoreMode.FACE_ENHANCE and (self.upscale is not UPSCALES.default or self.colorize):
             raise ValueError("upscale and colorize apply to mode=restore only; use mode=restore, or leave them "
                              "out with mode=face_enhance.")
         return self
@@ -152,7 +154,7 @@ def restore_output_check(*, pixels: int, options: RestoreOptions, max_pixels: in
     """PipelineError (a 400 naming ``upscale``) when the restored photo would pass ``max_pixels``
     (checked by the service before any work or charge, and again by the pipeline). The classical
     cleanup (``upscale=auto``) keeps its own bounds: at most 2x, and only below a 1024 px side."""
-    if options.mode is not RestoreMode.RESTORE or options.upscale is Upscale.AUTO:
+    if options.mode is not RestoreMode.RESTORE or not options.upscale.model_based:
         return
     factor = options.upscale.factor
     if pixels * factor * factor > max_pixels:

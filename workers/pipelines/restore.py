@@ -39,8 +39,8 @@ def restore_image(models, image: np.ndarray, options: RestoreOptions | Mapping[s
         restore_output_check(pixels=image.shape[0] * image.shape[1], options=options, max_pixels=max_output_pixels)
         if options.colorize:  # before upscaling: DDColor sees 256 px whatever the size
             image = Colorizer(models.session(COLORIZER_MODEL)).colorize(image)
-        if options.upscale is Upscale.AUTO:
-            image = PhotoRestorer().restore(image)
+        if not options.upscale.model_based:  # the classical cleanup; upscale=1 keeps the size
+            image = PhotoRestorer(max_upscale=1.0 if options.upscale is Upscale.X1 else 2.0).restore(image)
         else:
             image = FrameUpscaler(models.session(UPSCALER_MODELS[options.upscale]),
                                   options.upscale.factor).upscale(image)

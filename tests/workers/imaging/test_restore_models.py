@@ -26,6 +26,7 @@ from workers.faces.analyser import FaceAnalyser
 from workers.imaging.colorizer import Colorizer
 from workers.imaging.upscaler import MARGIN, FrameUpscaler
 from workers.model_zoo.registry import ModelRegistry
+from workers.options import options_parse
 from workers.pipelines.options import RestoreOptions, restore_output_check
 from workers.pipelines.restore import restore_image
 
@@ -157,3 +158,11 @@ def test_the_output_cap_is_a_400_naming_upscale():
     # The classical cleanup and face_enhance keep their own bounds (unchanged behaviour).
     restore_output_check(pixels=40_000_000, options=RestoreOptions(mode="restore"), max_pixels=1)
     restore_output_check(pixels=40_000_000, options=RestoreOptions(mode="face_enhance"), max_pixels=1)
+
+
+def test_upscale_1_cleans_at_the_photos_size_and_auto_as_before(restore_models):
+    small = _textured(120, 160)
+    assert restore_image(restore_models, small, {"mode": "restore", "upscale": "1"}).image.shape == (120, 160, 3)
+    assert restore_image(restore_models, small, {"mode": "restore"}).image.shape == (240, 320, 3)  # auto: today's 2x
+    with pytest.raises(PipelineError, match="mode=restore only"):
+        options_parse(RestoreOptions, mode="face_enhance", upscale="1")
