@@ -210,3 +210,21 @@ def test_a_request_without_the_new_fields_is_as_before(enhance_worker, make_user
     assert response.status_code == 200, response.json()
     assert _decode(response.json()["image_base64"]).shape == (480, 640, 3)
     assert credit_balance_get(user=user) == 0
+
+
+def test_the_console_offers_the_new_options(enhance_worker, make_user, images):
+    """The restore page's fields come from the same schema (enhancer, upscale, colourise), and the
+    face swap page lists the enhancer with the other quality options."""
+    user, _ = make_user(credits=10)
+    client = Client()
+    client.force_login(user)
+    page = client.get("/restore/").content.decode()
+    for name in ("enhance_model", "codeformer_fidelity", "upscale", "colorize"):
+        assert f'name="{name}"' in page, name
+    assert 'value="codeformer"' in page and 'value="4"' in page
+    assert 'name="enhance_model"' in client.get("/new/faceswap/").content.decode()
+    with open(images / "obama.jpg", "rb") as photo:
+        response = client.post("/restore/", {"image": photo, "mode": "restore", "upscale": "2",
+                                             "enhance_model": "codeformer"})
+    assert response.status_code == 200 and 'id="restore-result"' in response.content.decode()
+    assert credit_balance_get(user=user) == 10 - 1 - 1
