@@ -160,9 +160,11 @@ def installed_state(entry: ModelEntry, models_dir: str | Path, *, verify_hash: b
         size = partial.stat().st_size if partial.is_file() else None
         return InstalledModel(entry, path, state, size)
     size = path.stat().st_size
+    # An entry without a published size (FaceFusion's exports) still tells its stand-in apart.
+    if (entry.size is None or size != entry.size) and is_standin_file(path):
+        return InstalledModel(entry, path, "test stand-in", size)
     if entry.size is not None and size != entry.size:
-        state = "test stand-in" if is_standin_file(path) else "wrong size"
-        return InstalledModel(entry, path, state, size)
+        return InstalledModel(entry, path, "wrong size", size)
     if verify_hash and entry.sha256 is not None:
         state = "installed" if sha256_of(path) == entry.sha256 else "checksum mismatch"
         return InstalledModel(entry, path, state, size)

@@ -134,7 +134,10 @@ def test_standin_cli_writes_real_file_names(tmp_path: Path):
     assert main([str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["det_10g.onnx", "w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx", "rife49.onnx",
-         "xseg_1.onnx", "bisenet_resnet_34.onnx", "nsfw_vit_base_384.onnx"])
+         "xseg_1.onnx", "bisenet_resnet_34.onnx", "nsfw_vit_base_384.onnx",
+         # issue 22's enhancers, upscalers and colouriser
+         "codeformer.onnx", "gpen_bfr_256.onnx", "gpen_bfr_512.onnx", "gpen_bfr_1024.onnx",
+         "restoreformer_plus_plus.onnx", "real_esrgan_x2.onnx", "real_esrgan_x4.onnx", "ddcolor.onnx"])
 
 
 def teardown_module() -> None:
