@@ -23,6 +23,7 @@ from workers.model_zoo.registry import ModelRegistry
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
+GPU_CAP = 4096 * 4096
 INSTALLED = ["w600k_r50", "inswapper_128", "gfpgan_1.4", "codeformer", "gpen_bfr_512", "restoreformer_plus_plus",
              "real_esrgan_x2", "real_esrgan_x4", "ddcolor"]
 
@@ -35,11 +36,18 @@ def enhance_models_dir(tmp_path_factory, testdata):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _gpu_output_cap(settings):
+    settings.ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS = GPU_CAP
+
+
 @pytest.fixture(scope="module")
 def enhance_worker(django_db_setup, django_db_blocker, enhance_models_dir):
     with django_db_blocker.unblock():
         broker_purge()
-    pool = WorkerPool({"ISAMURAI_MODELS_DIR": str(enhance_models_dir)})
+    # The GPU default of the output cap (a CPU-only server's is 1 megapixel): the photos here upscale past it.
+    pool = WorkerPool({"ISAMURAI_MODELS_DIR": str(enhance_models_dir),
+                       "ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS": str(GPU_CAP)})
     yield pool(concurrency=2)
     pool.stop_all()
 
