@@ -77,7 +77,8 @@ def feeds_for(session: ort.InferenceSession, name: str) -> dict[str, np.ndarray]
     feeds = {}
     for value in session.get_inputs():
         shape = COUNT_SHAPES.get(name, {}).get(value.name) or [d if isinstance(d, int) else 1 for d in value.shape]
-        feeds[value.name] = rng.random(shape, dtype=np.float32)
+        feeds[value.name] = (rng.random(shape) if value.type == "tensor(double)"  # CodeFormer's weight
+                             else rng.random(shape, dtype=np.float32))
     return feeds
 
 

@@ -947,6 +947,317 @@ def build_crossface() -> onnx.ModelProto:
     return _model(b, "crossface_*.onnx", [_tensor("input", [1, 512])], [_tensor("output", [1, 512])])
 
 
+# ---------------------------------------------------------------------------------------------
+# Issue 22: the face enhancers besides GFPGAN, Real-ESRGAN x2 / x4 and DDColor. Their real
+# figures are counted layer by layer from each network's published configuration by the
+# ``*_reference`` functions below (independently of the builders); where no file size is
+# published (FaceFusion's exports) the count is the only source, and says so.
+# ---------------------------------------------------------------------------------------------
+
+class _Counter:
+    """Adds up parameters and MACs of convolutions and linear layers as a reference is read."""
+
+    def __init__(self) -> None:
+        self.params = 0
+        self.macs = 0
+
+    def conv(self, cin: int, cout: int, k: int, size: int, *, bias: bool = True, groups: int = 1) -> None:
+        self.params += cout * cin // groups * k * k + (cout if bias else 0)
+        self.macs += cout * cin // groups * k * k * size * size
+
+    def linear(self, cin: int, cout: int, tokens: int = 1, *, bias: bool = True) -> None:
+        self.params += cin * cout + (cout if bias else 0)
+        self.macs += cin * cout * tokens
+
+    def resblock(self, cin: int, cout: int, size: int) -> None:
+        self.conv(cin, cout, 3, size)
+        self.conv(cout, cout, 3, size)
+        if cin != cout:
+            self.conv(cin, cout, 1, size)
+
+    def attention(self, channels: int, size: int) -> None:
+        """A VQGAN AttnBlock: q, k, v, proj 1x1 convs plus the two token products."""
+        for _ in range(4):
+            self.conv(channels, channels, 1, size)
+        self.macs += 2 * (size * size) ** 2 * channels
+
+    def transformer(self, dim: int, hidden: int, tokens: int, layers: int) -> None:
+        for _ in range(layers):
+            self.linear(dim, 3 * dim, tokens)
+            self.linear(dim, dim, tokens)
+            self.macs += 2 * tokens * tokens * dim
+            self.linear(dim, hidden, tokens)
+            self.linear(hidden, dim, tokens)
+
+    @property
+    def figures(self) -> tuple[int, int]:
+        return self.params, self.macs
+
+
+def rrdbnet_reference(scale: int, size: int = 256) -> tuple[int, int]:
+    """(params, MACs) of Real-ESRGAN's RRDBNet (xinntao/Real-ESRGAN, basicsr rrdbnet_arch.py:
+    num_feat 64, num_block 23, num_grow_ch 32) on a ``size`` px tile: x2 unshuffles its input by 2
+    (12 channels at half size), both upsample twice by nearest + 3x3 conv."""
+    count = _Counter()
+    feat, grow = 64, 32
+    body = size // 2 if scale == 2 else size
+    count.conv(3 * (4 if scale == 2 else 1), feat, 3, body)
+    for _ in range(23 * 3):  # 23 RRDB x 3 residual dense blocks x 5 convs
+        for index in range(4):
+            count.conv(feat + index * grow, grow, 3, body)
+        count.conv(feat + 4 * grow, feat, 3, body)
+    count.conv(feat, feat, 3, body)  # conv_body
+    count.conv(feat, feat, 3, body * 2)  # conv_up1
+    count.conv(feat, feat, 3, body * 4)  # conv_up2
+    count.conv(feat, feat, 3, body * 4)  # conv_hr
+    count.conv(feat, 3, 3, body * 4)  # conv_last
+    return count.figures
+
+
+_VQGAN_CHANNELS = {512: 64, 256: 128, 128: 128, 64: 256, 32: 256, 16: 512}  # nf 64, ch_mult (1,2,2,4,4,8)
+
+
+def _vqgan(count: _Counter, *, embed: int) -> None:
+    """The VQGAN encoder and decoder CodeFormer and RestoreFormer++ build on (2 res blocks per
+    level, attention at 16 px, ``embed``-channel codes)."""
+    count.conv(3, 64, 3, 512)
+    channels = 64
+    for size, out in _VQGAN_CHANNELS.items():
+        for _ in range(2):
+            count.resblock(channels, out, size)
+            channels = out
+            if size == 16:
+                count.attention(channels, 16)
+        if size > 16:
+            count.conv(channels, channels, 3, size // 2)  # downsample, stride 2
+    count.resblock(512, 512, 16)
+    count.attention(512, 16)
+    count.resblock(512, 512, 16)
+    count.conv(512, embed, 3, 16)
+    count.params += 1024 * embed  # the codebook
+    count.conv(embed, 512, 3, 16)
+    count.resblock(512, 512, 16)
+    count.attention(512, 16)
+    count.resblock(512, 512, 16)
+    channels = 512
+    for size, out in reversed(_VQGAN_CHANNELS.items()):
+        for _ in range(2):
+            count.resblock(channels, out, size)
+            channels = out
+            if size == 16:
+                count.attention(channels, 16)
+        if size < 512:
+            count.conv(channels, channels, 3, size * 2)  # upsample: nearest then 3x3
+    count.conv(64, 3, 3, 512)
+
+
+def codeformer_reference() -> tuple[int, int]:
+    """(params, MACs) of CodeFormer at 512 (sczhou/CodeFormer basicsr/archs/codeformer_arch.py:
+    dim_embd 512, 9 layers of 8 heads, codebook 1024 x 256, connect_list 32/64/128/256): its
+    VQGAN, the transformer on the 256 codes and the Fuse_sft blocks (res block on the
+    concatenation, 2-conv scale and shift) at each connected size."""
+    count = _Counter()
+    _vqgan(count, embed=256)
+    count.linear(256, 512, 256)  # feat_emb
+    count.params += 256 * 512  # position embedding
+    count.transformer(512, 1024, 256, 9)
+    count.linear(512, 1024, 256, bias=False)  # idx_pred_layer
+    for size in (32, 64, 128, 256):
+        channels = _VQGAN_CHANNELS[size]
+        count.resblock(2 * channels, channels, size)
+        for _ in range(2):
+            count.conv(channels, channels, 3, size)
+            count.conv(channels, channels, 3, size)
+    return count.figures
+
+
+def restoreformer_pp_reference() -> tuple[int, int]:
+    """(params, MACs) of RestoreFormer++ at 512 (wzhouxiff/RestoreFormerPlusPlus, its VQGAN
+    configuration: nf 64, ch_mult 1,2,2,4,4,8, 2 res blocks, codebook 1024 x 256) plus its
+    multi-head cross-attention between degraded features and codes at 16, 32 and 64 px
+    (q, k, v, output projections at each size): an estimate of the extra blocks, no published figure."""
+    count = _Counter()
+    _vqgan(count, embed=256)
+    for size in (16, 32, 64):
+        channels = _VQGAN_CHANNELS[size]
+        for _ in range(4):
+            count.conv(channels, channels, 1, size)
+        count.macs += 2 * (size * size) ** 2 * channels
+    return count.figures
+
+
+def gpen_reference(size: int) -> tuple[int, int]:
+    """(params, MACs) of GPEN's FullGenerator (yangxy/GPEN face_model/gpen_model.py) at ``size``:
+    channel_multiplier 2, narrow 1 for 512 and 1024, 1 and 0.5 for 256 (face_enhancement.py); an
+    encoder of stride-2 3x3 convs, the 8-layer style MLP, and a StyleGAN2 generator whose convs
+    take the encoder's features concatenated to their input (twice the channels)."""
+    multiplier, narrow = (1, 0.5) if size == 256 else (2, 1)
+    wide = int(512 * narrow)
+    channels = {4: wide, 8: wide, 16: wide, 32: wide, 64: int(256 * multiplier * narrow),
+                128: int(128 * multiplier * narrow), 256: int(64 * multiplier * narrow),
+                512: int(32 * multiplier * narrow), 1024: int(16 * multiplier * narrow)}
+    count = _Counter()
+    count.conv(3, channels[size], 1, size)
+    level, previous = size, channels[size]
+    while level > 4:
+        count.conv(previous, channels[level // 2], 3, level // 2)
+        level, previous = level // 2, channels[level // 2]
+    count.linear(channels[4] * 16, 512)
+    for _ in range(8):
+        count.linear(512, 512)
+
+    def styled(cin: int, cout: int, k: int, at: int) -> None:
+        count.linear(512, cin)  # modulation
+        count.conv(cin, cout, k, at)
+
+    styled(channels[4], channels[4], 3, 4)
+    styled(channels[4] * 2, 3, 1, 4)
+    previous, level = channels[4], 8
+    while level <= size:
+        out = channels[level]
+        count.linear(512, previous * 2)
+        count.params += out * previous * 2 * 9
+        count.macs += out * previous * 2 * 9 * (level // 2) ** 2  # transposed conv, stride 2
+        styled(out * 2, out, 3, level)
+        styled(out * 2, 3, 1, level)
+        previous, level = out, level * 2
+    return count.figures
+
+
+def ddcolor_reference() -> tuple[int, int]:
+    """(params, MACs) of DDColor (piddnad/DDColor, ConvNeXt-L encoder, depths 3/3/27/3, widths
+    192/384/768/1536) at 256: the encoder counted block by block (7x7 depthwise, 4x MLP), the
+    pixel decoder (three upsampling stages to 1/4 size with 512/512/256 channels) and the colour
+    decoder (100 queries of 256, 9 layers attending to three scales, then query x pixel
+    products and a refine conv): the decoders are an estimate of that layout, no published figure."""
+    count = _Counter()
+    count.conv(3, 192, 4, 64)  # stem, stride 4
+    size = 64
+    for stage, (depth, dim) in enumerate(zip((3, 3, 27, 3), (192, 384, 768, 1536), strict=True)):
+        if stage:
+            count.conv(dim // 2, dim, 2, size)  # downsample, stride 2 (size already halved)
+        for _ in range(depth):
+            count.conv(dim, dim, 7, size, groups=dim)
+            count.linear(dim, 4 * dim, size * size)
+            count.linear(4 * dim, dim, size * size)
+        size //= 2
+    for cin, cout, at in ((1536, 512, 16), (512 + 768, 512, 16), (512, 512, 32), (512 + 384, 512, 32),
+                          (512, 256, 64), (256 + 192, 256, 64)):
+        count.conv(cin, cout, 3, at)
+    for _ in range(9):
+        count.transformer(256, 2048, 100, 1)
+        count.linear(256, 256, 100 * 2)
+        count.macs += 2 * 100 * 256 * (16 * 16 + 32 * 32 + 64 * 64) // 3
+    count.macs += 100 * 256 * 256 * 256  # queries x upsampled pixel embeddings
+    count.conv(100 + 3, 2, 1, 256)
+    return count.figures
+
+
+def build_matched(real_name: str, *, inputs: list[onnx.ValueInfoProto], image: str, size: int,
+                  out_channels: int, output: str, params: float, macs: float, width: int = 64,
+                  weight_input: str | None = None, tanh: bool = True, seed: int = 22) -> onnx.ModelProto:
+    """A generic network of a real model's cost where its layout is not rebuilt: a stride-2 3x3
+    conv to ``width`` channels at half size, as many 3x3 convs there as the MACs need, an
+    upsampling back to ``size`` and a 3x3 conv to ``out_channels``; the parameters the convs
+    don't hold sit in a squeeze-excitation-like pair of Gemms on the pooled features (their
+    MACs are their parameters: negligible). ``weight_input``: CodeFormer's float64 fidelity,
+    cast and multiplied into the features."""
+    b = GraphBuilder(seed=seed)
+    half = size // 2
+    per_conv = width * width * 9 * half * half
+    fixed = 3 * width * 9 * half * half + width * out_channels * 9 * size * size
+    convs = max(1, round((macs - fixed) / per_conv))
+    x = b.conv(image, 3, width, 3, stride=2)
+    if weight_input is not None:
+        x = b.node("Mul", [x, b.node("Cast", [weight_input], to=FLOAT)])
+    for _ in range(convs):
+        x = b.conv(x, width, width, 3)
+    spare = params - (convs * (width * width * 9 + width) + 3 * width * 9 + width * out_channels * 9)
+    hidden = max(1, int(spare // (2 * width)))
+    pooled = b.node("Flatten", [b.node("GlobalAveragePool", [x])], axis=1)
+    gate = b.node("Sigmoid", [b.gemm(b.gemm(pooled, width, hidden), hidden, width)])
+    x = b.node("Mul", [x, b.reshape(gate, [1, width, 1, 1])])
+    y = b.conv(b.resize(x, 2.0), width, out_channels, 3, act=False)
+    b.nodes.append(helper.make_node("Tanh" if tanh else "Identity", [y], [output]))
+    return _model(b, real_name, inputs, [_tensor(output, [1, out_channels, size, size])])
+
+
+def _enhancer(name: str, size: int, figures: RealFigures, **more) -> onnx.ModelProto:
+    return build_matched(f"{name}.onnx", inputs=[_tensor("input", [1, 3, size, size]), *more.pop("extra", [])],
+                         image="input", size=size, out_channels=3, output="output", params=figures.params,
+                         macs=figures.macs, **more)
+
+
+def build_rrdbnet(scale: int) -> onnx.ModelProto:
+    """Real-ESRGAN x``scale`` (RRDBNet, its real layout): ``input`` [1,3,H,W] in [0,1] ->
+    ``output`` [1,3,sH,sW]; x2 unshuffles the input by 2 first (SpaceToDepth)."""
+    b = GraphBuilder(seed=scale * 17)
+    feat, grow = 64, 32
+    x = "input"
+    cin = 3
+    if scale == 2:
+        x, cin = b.node("SpaceToDepth", [x], blocksize=2), 12
+    first = b.conv(x, cin, feat, 3, act=False)
+    trunk = first
+    for _ in range(23):
+        block_in = trunk
+        for _ in range(3):
+            features = [trunk]
+            for index in range(4):
+                concat = features[0] if index == 0 else b.node("Concat", features, axis=1)
+                features.append(b.conv(concat, feat + index * grow, grow, 3))
+            dense = b.conv(b.node("Concat", features, axis=1), feat + 4 * grow, feat, 3, act=False)
+            trunk = b.add(trunk, b.node("Mul", [dense, b.const(np.array([0.2], np.float32), "beta")]))
+        trunk = b.add(block_in, b.node("Mul", [trunk, b.const(np.array([0.2], np.float32), "beta")]))
+    x = b.add(first, b.conv(trunk, feat, feat, 3, act=False))
+    for _ in range(2):
+        scales = b.const(np.array([1, 1, 2, 2], np.float32), "scales")
+        x = b.conv(b.node("Resize", [x, "", scales], mode="nearest"), feat, feat, 3)
+    x = b.conv(x, feat, feat, 3)
+    b.rename(b.conv(x, feat, 3, 3, act=False), "output")
+    return _model(b, f"real_esrgan_x{scale}.onnx", [_tensor("input", [1, 3, "height", "width"])],
+                  [_tensor("output", [1, 3, "out_height", "out_width"])])
+
+
+def build_ddcolor() -> onnx.ModelProto:
+    figures = REAL_FIGURES["ddcolor"]
+    return build_matched("ddcolor.onnx", inputs=[_tensor("input", [1, 3, 256, 256])], image="input", size=256,
+                         out_channels=2, output="output", params=figures.params, macs=figures.macs, width=128,
+                         tanh=False, seed=25)
+
+
+def _real(name: str, figures: tuple[int, int], at: str, source: str) -> RealFigures:
+    return RealFigures(params=float(figures[0]), macs=float(figures[1]), at=at, source=source)
+
+
+REAL_FIGURES.update({
+    "codeformer": _real("codeformer", codeformer_reference(), "1x3x512x512 + weight",
+                        "counted from sczhou/CodeFormer codeformer_arch.py (codeformer_reference); the "
+                        "~377 MB export (94 M float32 weights) agrees within a few per cent"),
+    "gpen_bfr_256": _real("gpen_bfr_256", gpen_reference(256), "1x3x256x256",
+                          "counted from yangxy/GPEN gpen_model.py with face_enhancement.py's 256 settings "
+                          "(gpen_reference); no byte count of FaceFusion's export is published"),
+    "gpen_bfr_512": _real("gpen_bfr_512", gpen_reference(512), "1x3x512x512",
+                          "counted from yangxy/GPEN gpen_model.py (gpen_reference); the ~284 MB export "
+                          "(71 M float32 weights) agrees within a few per cent"),
+    "gpen_bfr_1024": _real("gpen_bfr_1024", gpen_reference(1024), "1x3x1024x1024",
+                           "counted from yangxy/GPEN gpen_model.py, channel multiplier 2 and narrow 1 "
+                           "assumed at 1024 (gpen_reference); no published figure"),
+    "restoreformer_plus_plus": _real("restoreformer_plus_plus", restoreformer_pp_reference(), "1x3x512x512",
+                                     "counted from RestoreFormer++'s VQGAN configuration plus an estimate of its "
+                                     "cross-attention blocks (restoreformer_pp_reference); no published figure"),
+    "real_esrgan_x2": _real("real_esrgan_x2", rrdbnet_reference(2), "1x3x256x256 (one tile)",
+                            "counted from basicsr rrdbnet_arch.py, scale 2 (rrdbnet_reference); Real-ESRGAN's "
+                            "RealESRGAN_x2plus.pth holds the same 16.7 M parameters"),
+    "real_esrgan_x4": _real("real_esrgan_x4", rrdbnet_reference(4), "1x3x256x256 (one tile)",
+                            "counted from basicsr rrdbnet_arch.py, scale 4 (rrdbnet_reference); "
+                            "RealESRGAN_x4plus.pth: 16.7 M parameters, 64 MB"),
+    "ddcolor": _real("ddcolor", ddcolor_reference(), "1x3x256x256",
+                     "ConvNeXt-L encoder counted block by block, decoders estimated from DDColor's layout "
+                     "(ddcolor_reference); no published figure at 256"),
+})
+
+
 BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "det_10g": build_scrfd_10g,
     "w600k_r50": build_iresnet50,
@@ -965,12 +1276,25 @@ BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "simswap_256": build_simswap_256,
     "crossface_ghost": build_crossface,
     "crossface_simswap": build_crossface,
+    "codeformer": lambda: _enhancer("codeformer", 512, REAL_FIGURES["codeformer"], seed=51,
+                                    extra=[helper.make_tensor_value_info("weight", TensorProto.DOUBLE, [1])],
+                                    weight_input="weight"),
+    "gpen_bfr_256": lambda: _enhancer("gpen_bfr_256", 256, REAL_FIGURES["gpen_bfr_256"], seed=256),
+    "gpen_bfr_512": lambda: _enhancer("gpen_bfr_512", 512, REAL_FIGURES["gpen_bfr_512"], seed=512),
+    "gpen_bfr_1024": lambda: _enhancer("gpen_bfr_1024", 1024, REAL_FIGURES["gpen_bfr_1024"], seed=1024),
+    "restoreformer_plus_plus": lambda: _enhancer("restoreformer_plus_plus", 512,
+                                                 REAL_FIGURES["restoreformer_plus_plus"], seed=23),
+    "real_esrgan_x2": lambda: build_rrdbnet(2),
+    "real_esrgan_x4": lambda: build_rrdbnet(4),
+    "ddcolor": build_ddcolor,
 }
 
 # The input sizes MACs are counted at (matching REAL_FIGURES[...].at).
 COUNT_SHAPES: dict[str, dict[str, list[int]]] = {
     "det_10g": {"input.1": [1, 3, 640, 640]},
     "rife_4.9": {"img0": [1, 3, 736, 1280], "img1": [1, 3, 736, 1280]},
+    "real_esrgan_x2": {"input": [1, 3, 256, 256]},
+    "real_esrgan_x4": {"input": [1, 3, 256, 256]},
 }
 
 

@@ -187,6 +187,12 @@ ISAMURAI_MAX_OUTPUT_FPS = float(env_str("ISAMURAI_MAX_OUTPUT_FPS", "240"))
 # ONNX Runtime providers in order of preference: "tensorrt,cuda,cpu" on a GPU worker. A GPU
 # worker that can only get CPU refuses to run unless ISAMURAI_ALLOW_CPU_FALLBACK is set.
 ISAMURAI_ORT_PROVIDERS = env_str("ISAMURAI_ORT_PROVIDERS", "cpu")
+# restore with upscale=2/4 (Real-ESRGAN, on the fast queue): the largest output in pixels; a request
+# past it is a 400 naming upscale. Default 4096x4096 with a GPU provider; 1024x1024 on CPU only,
+# where one 256 px tile of x4 costs ~30 CPU-seconds (README, "Speed with compute-matched models").
+ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS = env_int(
+    "ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS",
+    4096 * 4096 if set(ISAMURAI_ORT_PROVIDERS.replace(" ", "").split(",")) - {"cpu"} else 1024 * 1024)
 ISAMURAI_ALLOW_CPU_FALLBACK = env_bool("ISAMURAI_ALLOW_CPU_FALLBACK", False)
 # Per-frame processor modules outside workers/processors (plug-ins, the tests' toy step): each
 # defines PROCESSOR (workers.processors.registry); comma-separated dotted module names.

@@ -405,6 +405,121 @@ def build_nsfw_classifier() -> onnx.ModelProto:
     return _model(graph, "vit-base-nsfw-detector model.onnx")
 
 
+# -- face enhancers besides GFPGAN, the frame upscalers and the colouriser (issue 22) -----------------
+
+def build_signed_enhancer(real_name: str, size: int = 512, *, seed: int = 22) -> onnx.ModelProto:
+    """A face restorer's layout (GPEN, RestoreFormer++): ``input`` [1,3,S,S] in [-1,1] ->
+    ``output`` the same, from a near-identity 3x3 convolution and a tanh (like GFPGAN's)."""
+    weights = _Weights(seed=seed)
+    conv = weights.near_identity_conv("conv_w", 3)
+    bias = weights.add("conv_b", np.zeros(3, np.float32))
+    nodes = [
+        helper.make_node("Conv", ["input", conv, bias], ["restored"], pads=[1, 1, 1, 1]),
+        helper.make_node("Tanh", ["restored"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "enhancer_standin",
+        [helper.make_tensor_value_info("input", FLOAT, [1, 3, size, size])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 3, size, size])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, real_name)
+
+
+def build_codeformer() -> onnx.ModelProto:
+    """CodeFormer layout: ``input`` [1,3,512,512] in [-1,1] and ``weight`` [1] float64 ->
+    ``output`` [1,3,512,512]. The stand-in answers ``w * input + (1 - w) * tanh(conv(input))``, so
+    a test can see the fidelity weight arrive (w = 1 gives the input back)."""
+    weights = _Weights(seed=51)
+    conv = weights.near_identity_conv("conv_w", 3, noise=0.2)
+    bias = weights.add("conv_b", np.zeros(3, np.float32))
+    one = weights.add("one", np.ones(1, np.float32))
+    nodes = [
+        helper.make_node("Cast", ["weight"], ["w"], to=FLOAT),
+        helper.make_node("Conv", ["input", conv, bias], ["mixed"], pads=[1, 1, 1, 1]),
+        helper.make_node("Tanh", ["mixed"], ["restored"]),
+        helper.make_node("Mul", ["input", "w"], ["kept"]),
+        helper.make_node("Sub", [one, "w"], ["rest"]),
+        helper.make_node("Mul", ["restored", "rest"], ["changed"]),
+        helper.make_node("Add", ["kept", "changed"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "codeformer_standin",
+        [helper.make_tensor_value_info("input", FLOAT, [1, 3, 512, 512]),
+         helper.make_tensor_value_info("weight", TensorProto.DOUBLE, [1])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 3, 512, 512])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, "codeformer.onnx")
+
+
+def build_round_trip_enhancer(size: int = 512, *, weight: bool = False) -> onnx.ModelProto:
+    """An enhancer that answers its input crop unchanged (``weight``: with CodeFormer's second
+    input), so a test measures what the align -> normalise -> denormalise -> paste round trip
+    itself loses."""
+    nodes = [helper.make_node("Identity", ["input"], ["output"])]
+    inputs = [helper.make_tensor_value_info("input", FLOAT, [1, 3, size, size])]
+    if weight:
+        inputs.append(helper.make_tensor_value_info("weight", TensorProto.DOUBLE, [1]))
+    graph = helper.make_graph(nodes, "enhancer_round_trip", inputs,
+                              [helper.make_tensor_value_info("output", FLOAT, [1, 3, size, size])])
+    return _model(graph, f"face enhancer {size} (round trip: output = input)")
+
+
+# The upscaler stand-in's known mapping: a 3x3 blur, nearest-neighbour upscaling, then this gain/offset.
+UPSCALER_GAIN, UPSCALER_OFFSET = 0.9, 0.05
+UPSCALER_BLUR = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], np.float32) / 16.0
+
+
+def build_upscaler(scale: int) -> onnx.ModelProto:
+    """Real-ESRGAN x``scale`` layout: ``input`` [1,3,H,W] RGB in [0,1] -> ``output``
+    [1,3,sH,sW]. The stand-in blurs each channel (3x3, zero-padded), repeats each pixel ``scale``
+    times each way and maps v -> 0.9 v + 0.05: every output pixel is known, and its receptive
+    field (one pixel) is what a tiling test needs to prove the seams invisible."""
+    weights = _Weights(seed=scale)
+    kernel = weights.add("blur_w", np.repeat(UPSCALER_BLUR[None, None], 3, axis=0))
+    scales = weights.add("scales", np.array([1, 1, scale, scale], np.float32))
+    gain = weights.add("gain", np.array([UPSCALER_GAIN], np.float32))
+    offset = weights.add("offset", np.array([UPSCALER_OFFSET], np.float32))
+    nodes = [
+        helper.make_node("Conv", ["input", kernel], ["blurred"], pads=[1, 1, 1, 1], group=3),
+        helper.make_node("Resize", ["blurred", "", scales], ["large"], mode="nearest",
+                         coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+        helper.make_node("Mul", ["large", gain], ["scaled"]),
+        helper.make_node("Add", ["scaled", offset], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes, f"real_esrgan_x{scale}_standin",
+        [helper.make_tensor_value_info("input", FLOAT, [1, 3, "height", "width"])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 3, "out_height", "out_width"])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, f"real_esrgan_x{scale}.onnx")
+
+
+# The colouriser stand-in's known mapping: a = 40 x (mean of the RGB input), b = -20 everywhere.
+COLORIZER_A_GAIN, COLORIZER_B = 40.0, -20.0
+
+
+def build_ddcolor() -> onnx.ModelProto:
+    """DDColor layout: ``input`` [1,3,256,256] (the grey L as RGB in [0,1]) -> ``output``
+    [1,2,256,256] a/b in Lab units. The stand-in's a/b: a = 40 x grey, b = -20 (a known colour
+    for a test to find)."""
+    weights = _Weights(seed=25)
+    kernel = np.zeros((2, 3, 1, 1), np.float32)
+    kernel[0, :, 0, 0] = COLORIZER_A_GAIN / 3.0
+    kernel = weights.add("ab_w", kernel)
+    bias = weights.add("ab_b", np.array([0.0, COLORIZER_B], np.float32))
+    nodes = [helper.make_node("Conv", ["input", kernel, bias], ["output"])]
+    graph = helper.make_graph(
+        nodes, "ddcolor_standin",
+        [helper.make_tensor_value_info("input", FLOAT, [1, 3, 256, 256])],
+        [helper.make_tensor_value_info("output", FLOAT, [1, 2, 256, 256])],
+        initializer=weights.initializers,
+    )
+    return _model(graph, "ddcolor.onnx")
+
+
 BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     "det_10g": build_scrfd_detector,
     "w600k_r50": build_arcface,
@@ -417,6 +532,14 @@ BUILDERS: dict[str, Callable[[], onnx.ModelProto]] = {
     **{name: partial(build_swapper, name) for name in SWAPPER_LAYOUTS},
     "crossface_ghost": build_crossface,
     "crossface_simswap": build_crossface,
+    "codeformer": build_codeformer,
+    "gpen_bfr_256": lambda: build_signed_enhancer("gpen_bfr_256.onnx", 256, seed=256),
+    "gpen_bfr_512": lambda: build_signed_enhancer("gpen_bfr_512.onnx", 512, seed=512),
+    "gpen_bfr_1024": lambda: build_signed_enhancer("gpen_bfr_1024.onnx", 1024, seed=1024),
+    "restoreformer_plus_plus": lambda: build_signed_enhancer("restoreformer_plus_plus.onnx", 512, seed=23),
+    "real_esrgan_x2": lambda: build_upscaler(2),
+    "real_esrgan_x4": lambda: build_upscaler(4),
+    "ddcolor": build_ddcolor,
 }
 
 

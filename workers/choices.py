@@ -16,6 +16,7 @@ from enum import Enum, IntEnum, StrEnum
 from typing import Generic, TypeVar
 
 from workers.errors import InvalidOption
+from workers.model_zoo import names
 
 Value = TypeVar("Value", bound=Enum)
 
@@ -135,6 +136,37 @@ class FaceMaskType(StrEnum):
     REGION = "region"
 
 
+class EnhanceModel(StrEnum):
+    """The face enhancer (workers/faces/enhancers.py holds one implementation per value)."""
+
+    GFPGAN_1_4 = "gfpgan_1.4"
+    CODEFORMER = "codeformer"
+    GPEN_BFR_256 = "gpen_bfr_256"
+    GPEN_BFR_512 = "gpen_bfr_512"
+    GPEN_BFR_1024 = "gpen_bfr_1024"
+    RESTOREFORMER_PLUS_PLUS = "restoreformer_plus_plus"
+
+
+class Upscale(StrEnum):
+    """restore mode's whole-photo step: ``auto`` is the classical cleanup (Lanczos to a 1024 px
+    short side, at most 2x, then denoise/colour/sharpen), ``1`` the same cleanup at the photo's
+    own size; 2 and 4 run Real-ESRGAN x2 / x4."""
+
+    AUTO = "auto"
+    X1 = "1"
+    X2 = "2"
+    X4 = "4"
+
+    @property
+    def factor(self) -> int:
+        """The model's factor (the classical cleanup's own is decided by the photo's size)."""
+        return 1 if self is Upscale.AUTO else int(self.value)
+
+    @property
+    def model_based(self) -> bool:
+        return self.factor > 1
+
+
 class ContentPolicyMode(StrEnum):
     """What the content policy does with a score over the threshold (apps/core/content_policy.py)."""
 
@@ -177,6 +209,33 @@ SLOWMOTION_MODES: OptionChoices[SlowMotionMode] = OptionChoices(
 RESTORE_MODES: OptionChoices[RestoreMode] = OptionChoices(
     "mode", ((RestoreMode.RESTORE, "Restore the whole photo"), (RestoreMode.FACE_ENHANCE, "Enhance faces only")),
     RestoreMode.RESTORE)
+
+ENHANCE_MODELS: OptionChoices[EnhanceModel] = OptionChoices(
+    "enhance_model",
+    ((EnhanceModel.GFPGAN_1_4, "GFPGAN 1.4"), (EnhanceModel.CODEFORMER, "CodeFormer (fidelity adjustable)"),
+     (EnhanceModel.GPEN_BFR_256, "GPEN-BFR 256"), (EnhanceModel.GPEN_BFR_512, "GPEN-BFR 512"),
+     (EnhanceModel.GPEN_BFR_1024, "GPEN-BFR 1024"), (EnhanceModel.RESTOREFORMER_PLUS_PLUS, "RestoreFormer++")),
+    EnhanceModel.GFPGAN_1_4)
+
+UPSCALES: OptionChoices[Upscale] = OptionChoices(
+    "upscale",
+    ((Upscale.AUTO, "Classical cleanup (small photos to 1024 px, at most 2x)"),
+     (Upscale.X1, "Classical cleanup, same size"), (Upscale.X2, "2x (Real-ESRGAN)"),
+     (Upscale.X4, "4x (Real-ESRGAN)")),
+    Upscale.AUTO)
+# The weights each enhancer runs on (workers/faces/enhancers.py builds the enhancer itself).
+ENHANCER_WEIGHTS: dict[EnhanceModel, str] = {
+    EnhanceModel.GFPGAN_1_4: names.ENHANCER_MODEL,
+    EnhanceModel.CODEFORMER: names.CODEFORMER_MODEL,
+    EnhanceModel.GPEN_BFR_256: names.GPEN_BFR_256_MODEL,
+    EnhanceModel.GPEN_BFR_512: names.GPEN_BFR_512_MODEL,
+    EnhanceModel.GPEN_BFR_1024: names.GPEN_BFR_1024_MODEL,
+    EnhanceModel.RESTOREFORMER_PLUS_PLUS: names.RESTOREFORMER_PP_MODEL,
+}
+# CodeFormer's fidelity weight w (0: best quality, 1: closest to the input); its default is
+# FaceFusion's face_enhancer_weight default and CodeFormer's own inference default.
+CODEFORMER_FIDELITY_RANGE = (0.0, 1.0)
+CODEFORMER_FIDELITY_DEFAULT = 0.5
 
 INTERPOLATORS: OptionChoices[Interpolator] = OptionChoices(
     "interpolator",

@@ -76,6 +76,9 @@ class Option:
     field. ``commercial_default``: the default instead of the field's when the server runs in
     commercial mode (``ISAMURAI_COMMERCIAL``), a value whose models all allow commercial use
     (None: the field's default stays); see :meth:`OptionField.default_for`.
+    ``when``: the name of a boolean field of the same schema that switches this option on
+    (``enhance_model`` counts only with ``enhance``): while it is false the option's models and
+    prices don't count; a schema without that field always counts them (restore always enhances).
     """
 
     label: str
@@ -85,6 +88,7 @@ class Option:
     prices: Mapping[Any, Price] = field(default_factory=dict)
     public: bool = True
     commercial_default: Any = None
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,11 +219,15 @@ def _chosen(value: Any) -> tuple:
     return tuple(value) if isinstance(value, tuple | list) else (value,)
 
 
+def _switched_on(options: OptionsSchema, option: Option) -> bool:
+    return option.when is None or bool(getattr(options, option.when, True))
+
+
 def required_models(options: OptionsSchema) -> list[str]:
     """Every model the chosen values need, in declaration order, each once."""
     names: dict[str, None] = {}
     for spec in option_fields(type(options), public_only=False):
-        if not spec.option.models:
+        if not spec.option.models or not _switched_on(options, spec.option):
             continue
         for value in _chosen(getattr(options, spec.name)):
             for model in spec.option.models.get(value, ()):
@@ -229,7 +237,8 @@ def required_models(options: OptionsSchema) -> list[str]:
 
 def chosen_prices(options: OptionsSchema) -> list[Price]:
     """The :class:`Price` of each chosen value that has one."""
-    return [spec.option.prices[value] for spec in option_fields(type(options), public_only=False) if spec.option.prices
+    return [spec.option.prices[value] for spec in option_fields(type(options), public_only=False)
+            if spec.option.prices and _switched_on(options, spec.option)
             for value in _chosen(getattr(options, spec.name)) if value in spec.option.prices]
 
 

@@ -38,7 +38,7 @@ class RestoreImageApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record, image_b64 = restore_image_create(user=request.user, image=data.validated_data["image"],
-                                                 mode=data.options().mode)
+                                                 options=data.options())
         return Response({"url": restored_image_url_get(record=record), "image_base64": image_b64,
                          "status": "success"})
 

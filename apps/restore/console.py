@@ -31,7 +31,7 @@ def restore(request: HttpRequest) -> HttpResponse:
             before = f"data:{content_type};base64,{base64.b64encode(image.read()).decode()}"
             image.seek(0)
         try:
-            record, _ = restore_image_create(user=request.user, image=image, mode=form.options().mode)
+            record, _ = restore_image_create(user=request.user, image=image, options=form.options())
         except SERVICE_ERRORS as exc:
             form.add_error(None, service_error_text(exc))
         else:

@@ -11,6 +11,10 @@ class RestoreForm(OptionsForm):
     options_required = ("mode",)
     image = forms.FileField(label="Photo (JPG or PNG)", widget=forms.ClearableFileInput(attrs={"accept": IMAGE}))
 
+    def more_options(self) -> list:
+        """The options besides ``mode`` (enhancer, upscale, colourise), in the schema's order."""
+        return [self[spec.name] for spec in self.option_specs if spec.name != "mode"]
+
 
 class _MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True

@@ -4,6 +4,7 @@ import logging
 import shutil
 import uuid
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -16,7 +17,9 @@ from apps.core.storage import media_storage
 from apps.core.uploads import UploadFolder, image_file_check, media_root
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import InsufficientCredits, credits_charge
-from workers.choices import ContentPolicyMode, RestoreMode
+from workers.choices import ContentPolicyMode
+from workers.options import json_value
+from workers.pipelines.options import RestoreOptions, restore_output_check
 
 from .models import GallerySource, RestoredImage
 from .pricing import restore_price
@@ -29,9 +32,10 @@ logger = logging.getLogger(__name__)
 RESTORE_IMAGE_TASK = "restore.image"
 GALLERY_ANALYSE_SOURCE_TASK = "gallery.analyse_source"
 
-def restore_image_create(*, user: User, image: UploadedFile, mode: RestoreMode) -> tuple[RestoredImage, str]:
+def restore_image_create(*, user: User, image: UploadedFile, options: RestoreOptions) -> tuple[RestoredImage, str]:
     """Returns (record, JPEG base64). Nothing is charged or kept unless it succeeds."""
-    price = restore_price()
+    price = restore_price(options=options)
+    mode = json_value(options.mode)
     have = credit_balance_get(user=user)
     if have < price:
         raise InsufficientCredits(need=price, have=have)
@@ -40,13 +44,17 @@ def restore_image_create(*, user: User, image: UploadedFile, mode: RestoreMode) 
     try:
         source = upload.save_upload(image, stem="image")
         image_file_check(media_root() / source, field="image")
-        plan_limits_check(user=user, image_pixels=image_pixels_get(media_root() / source))
+        pixels = image_pixels_get(media_root() / source)
+        plan_limits_check(user=user, image_pixels=pixels)
+        restore_output_check(pixels=pixels or 0, options=options,
+                             max_pixels=settings.ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS)
         # block mode refuses; nothing is kept to flag
         content_policy_check(images={"the image": source}, fields={"the image": "image"})
         record_id = uuid.uuid4()
         label = output_label_get(user=user, requested=None)
-        answer = fast_task_call(RESTORE_IMAGE_TASK, kwargs={"image": source, "mode": mode, "output_id": str(record_id),
-                                                            "label": label})
+        answer = fast_task_call(RESTORE_IMAGE_TASK, kwargs={
+            "image": source, "mode": mode, "options": options.model_dump(mode="json"), "output_id": str(record_id),
+            "label": label})
         output.path.mkdir(parents=True, exist_ok=True)
         output_rel = output.save_bytes(base64.b64decode(answer["image_base64"]), stem="restored")
         with transaction.atomic():

@@ -27,9 +27,13 @@ def _load(relpath: str, *, field: str):
         raise MediaError(f"{field}: {exc.user_message}", detail=exc.detail) from None
 
 
-def restored_image_render(*, image: str, mode: str, output_id: str, label: bool | None = None) -> dict:
-    """The restored photo as a marked JPEG (base64) and how many faces it restored."""
-    result = restore_image(model_registry(), _load(image, field="image"), options_parse(RestoreOptions, mode=mode))
+def restored_image_render(*, image: str, mode: str, output_id: str, label: bool | None = None,
+                          options: dict | None = None) -> dict:
+    """The restored photo as a marked JPEG (base64) and how many faces it restored. ``options``:
+    every restore option (a sender from before enhance_model sent ``mode`` only)."""
+    result = restore_image(model_registry(), _load(image, field="image"),
+                           options_parse(RestoreOptions, options or {}, mode=mode),
+                           max_output_pixels=settings.ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS)
     marker = output_marker(output_id=uuid.UUID(output_id), provenance=RESTORE_PROVENANCE, label=label)
     jpeg = marker.seal_bytes(JpegEncoder(quality=92).encode(marker.mark_frame(result.image)),
                              mime_type="image/jpeg")

@@ -19,7 +19,15 @@ from tests.worker_process import WorkerPool, broker_purge
 def api_models_dir(tmp_path_factory, testdata) -> Path:
     detector = testdata / "models" / "det_500m.onnx"
     folder = tmp_path_factory.mktemp("api_models")
-    write_standins(folder, names=["w600k_r50", "inswapper_128", "gfpgan_1.4", "ghost_2_256", "crossface_ghost"])
+    write_standins(folder, names=["w600k_r50", "inswapper_128", "gfpgan_1.4",
+                                  # every swap_model too
+                                  "hyperswap_1a_256", "hyperswap_1b_256", "hyperswap_1c_256", "ghost_1_256",
+                                  "ghost_2_256", "ghost_3_256", "simswap_256", "crossface_ghost", "crossface_simswap",
+                                  # every enhance_model, upscale and colorize value works here (the
+                                  # schema fuzzer picks them); tests/restore/test_enhance_models_api.py
+                                  # has its own worker for the missing ones
+                                  "codeformer", "gpen_bfr_256", "gpen_bfr_512", "gpen_bfr_1024",
+                                  "restoreformer_plus_plus", "real_esrgan_x2", "real_esrgan_x4", "ddcolor"])
     shutil.copyfile(detector, folder / "det_10g.onnx")
     return folder
 

@@ -21,3 +21,13 @@ OCCLUDER_MODEL = "xseg_1"
 PARSER_MODEL = "bisenet_resnet_34"
 NSFW_MODEL = "nsfw_vit"
 RIFE_MODEL = "rife_4.9"
+# Face enhancers besides GFPGAN (the enhance_model option; workers/faces/enhancers.py).
+CODEFORMER_MODEL = "codeformer"
+GPEN_BFR_256_MODEL = "gpen_bfr_256"
+GPEN_BFR_512_MODEL = "gpen_bfr_512"
+GPEN_BFR_1024_MODEL = "gpen_bfr_1024"
+RESTOREFORMER_PP_MODEL = "restoreformer_plus_plus"
+# restore mode's frame enhancers (upscale=2/4) and colouriser (colorize).
+UPSCALER_X2_MODEL = "real_esrgan_x2"
+UPSCALER_X4_MODEL = "real_esrgan_x4"
+COLORIZER_MODEL = "ddcolor"

@@ -16,9 +16,16 @@ from typing import Any
 import cv2
 import numpy as np
 
-from workers.choices import MEDIA_IMAGE, MEDIA_VIDEO, MediaType
+from workers.choices import (
+    CODEFORMER_FIDELITY_DEFAULT,
+    ENHANCER_WEIGHTS,
+    MEDIA_IMAGE,
+    MEDIA_VIDEO,
+    EnhanceModel,
+    MediaType,
+)
 from workers.faces.analyser import DETECTOR_MODEL, Face, FaceAnalyser
-from workers.faces.enhancer import ENHANCER_MODEL, GfpganEnhancer
+from workers.faces.enhancers import face_enhancer_create
 from workers.faces.stability import FaceStabiliser
 from workers.faces.swappers import swapper_load
 from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
@@ -120,13 +127,14 @@ def analyse_frame(models, image: np.ndarray) -> list[AnalysedPerson]:
     return persons
 
 
-def enhance_faces(models, image: np.ndarray) -> tuple[np.ndarray, int]:
-    """Every face of ``image`` restored with GFPGAN (the same enhancer the swap uses);
-    returns (restored copy, number of faces)."""
-    models.require([DETECTOR_MODEL, ENHANCER_MODEL])
+def enhance_faces(models, image: np.ndarray, *, model: EnhanceModel = EnhanceModel.GFPGAN_1_4,
+                  fidelity: float = CODEFORMER_FIDELITY_DEFAULT) -> tuple[np.ndarray, int]:
+    """Every face of ``image`` restored with the enhancer ``model`` (the swap's enhance step's
+    enhancers); returns (restored copy, number of faces)."""
+    models.require([DETECTOR_MODEL, ENHANCER_WEIGHTS[model]])
     faces = FaceAnalyser(models).analyse(image, embed=False)
     result = np.ascontiguousarray(image).copy()
-    enhancer = GfpganEnhancer.from_registry(models) if faces else None
+    enhancer = face_enhancer_create(models, model=model, fidelity=fidelity) if faces else None
     for face in faces:
         enhancer.enhance(result, face)
     return result, len(faces)

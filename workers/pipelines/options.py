@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import create_model
+from pydantic import create_model, model_validator
 
 from workers.choices import (
     FACE_SELECTIONS,
@@ -27,6 +27,7 @@ from workers.choices import (
     RESTORE_MODES,
     SLOWDOWN_FACTORS,
     SLOWMOTION_MODES,
+    UPSCALES,
     FaceSelection,
     Interpolator,
     MediaType,
@@ -34,9 +35,19 @@ from workers.choices import (
     RestoreMode,
     SlowdownFactor,
     SlowMotionMode,
+    Upscale,
 )
-from workers.model_zoo.names import DETECTOR_MODEL, EMBEDDER_MODEL, RIFE_MODEL
+from workers.errors import PipelineError
+from workers.model_zoo.names import (
+    COLORIZER_MODEL,
+    DETECTOR_MODEL,
+    EMBEDDER_MODEL,
+    RIFE_MODEL,
+    UPSCALER_X2_MODEL,
+    UPSCALER_X4_MODEL,
+)
 from workers.options import Option, OptionsSchema, Price, options_parse
+from workers.processors.face_enhance import EnhancerOptions
 from workers.processors.registry import ProcessorSpec, processors
 
 # What every face swap runs on, whatever its options (the swapper's weights come with its
@@ -103,7 +114,54 @@ class SlowMotionOptions(OptionsSchema):
         INTERPOLATORS.default)
 
 
-class RestoreOptions(OptionsSchema):
-    """A restore call's options: ``restore`` cleans the whole photo, ``face_enhance`` only faces."""
+class RestorePhotoOptions(OptionsSchema):
+    """Restore's own fields: the mode and, for ``restore``, the whole-photo steps. The prices of
+    ``upscale`` and ``colorize`` are what they add to the per-image price (apps/restore/pricing.py)."""
 
     mode: Annotated[RestoreMode, Option("Mode", choices=RESTORE_MODES)] = RESTORE_MODES.default
+    upscale: Annotated[Upscale, Option(
+        "Upscale", choices=UPSCALES,
+        help="mode=restore: auto = the classical cleanup (small photos enlarged up to 2x), 1 = the same at the "
+             "photo's size; 2 or 4 = Real-ESRGAN (output = input x factor).",
+        models={Upscale.X2: (UPSCALER_X2_MODEL,), Upscale.X4: (UPSCALER_X4_MODEL,)},
+        prices={Upscale.AUTO: Price("restore, classical cleanup (added)", 0, "ISAMURAI_PRICE_RESTORE_UPSCALE_AUTO"),
+                Upscale.X1: Price("restore, cleanup at the same size (added)", 0, "ISAMURAI_PRICE_RESTORE_UPSCALE_1X"),
+                Upscale.X2: Price("restore, upscale 2x (added)", 1, "ISAMURAI_PRICE_RESTORE_UPSCALE_2X"),
+                Upscale.X4: Price("restore, upscale 4x (added)", 2, "ISAMURAI_PRICE_RESTORE_UPSCALE_4X")})] = (
+        UPSCALES.default)
+    colorize: Annotated[bool, Option(
+        "Colourise", help="mode=restore: colour a black-and-white photo (DDColor); a colour photo's own "
+                          "colours are replaced.",
+        models={True: (COLORIZER_MODEL,)},
+        prices={True: Price("restore, colourise (added)", 1, "ISAMURAI_PRICE_RESTORE_COLORIZE")})] = False
+
+    @model_validator(mode="after")
+    def _restore_only(self) -> RestorePhotoOptions:
+        if self.mode is RestoreMode.FACE_ENHANCE and (self.upscale is not UPSCALES.default or self.colorize):
+            raise ValueError("upscale and colorize apply to mode=restore only; use mode=restore, or leave them "
+                             "out with mode=face_enhance.")
+        return self
+
+
+class RestoreOptions(EnhancerOptions, RestorePhotoOptions):
+    """A restore call's options: ``restore`` cleans the whole photo (the classical cleanup, or
+    Real-ESRGAN with ``upscale``; ``colorize`` before it), ``face_enhance`` only restores faces;
+    both restore faces with ``enhance_model`` (pydantic lists the last base's fields first)."""
+
+
+# The largest photo restore answers (the server's ISAMURAI_RESTORE_MAX_OUTPUT_PIXELS): 4096 x 4096.
+MAX_OUTPUT_PIXELS = 4096 * 4096
+
+
+def restore_output_check(*, pixels: int, options: RestoreOptions, max_pixels: int = MAX_OUTPUT_PIXELS) -> None:
+    """PipelineError (a 400 naming ``upscale``) when the restored photo would pass ``max_pixels``
+    (checked by the service before any work or charge, and again by the pipeline). The classical
+    cleanup (``upscale=auto``) keeps its own bounds: at most 2x, and only below a 1024 px side."""
+    if options.mode is not RestoreMode.RESTORE or not options.upscale.model_based:
+        return
+    factor = options.upscale.factor
+    if pixels * factor * factor > max_pixels:
+        raise PipelineError(
+            f"upscale={options.upscale.value} would make a {pixels * factor * factor / 1e6:.1f}-megapixel image; "
+            f"the most this server answers is {max_pixels / 1e6:.1f} megapixels: choose a smaller upscale or send "
+            f"a photo of at most {max_pixels / (factor * factor) / 1e6:.1f} megapixels.")

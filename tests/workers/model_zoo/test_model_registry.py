@@ -137,7 +137,10 @@ def test_standin_cli_writes_real_file_names(tmp_path: Path):
          "xseg_1.onnx", "bisenet_resnet_34.onnx", "nsfw_vit_base_384.onnx", "hyperswap_1a_256.onnx",
          "hyperswap_1b_256.onnx", "hyperswap_1c_256.onnx",
          "ghost_1_256.onnx", "ghost_2_256.onnx", "ghost_3_256.onnx", "simswap_256.onnx",
-         "crossface_ghost.onnx", "crossface_simswap.onnx"])
+         "crossface_ghost.onnx", "crossface_simswap.onnx",
+         # issue 22's enhancers, upscalers and colouriser
+         "codeformer.onnx", "gpen_bfr_256.onnx", "gpen_bfr_512.onnx", "gpen_bfr_1024.onnx",
+         "restoreformer_plus_plus.onnx", "real_esrgan_x2.onnx", "real_esrgan_x4.onnx", "ddcolor.onnx"])
 
 
 def teardown_module() -> None:

@@ -86,3 +86,35 @@ def test_a_priced_choice_must_price_every_value():
         class _Unpriced(OptionsSchema):
             factor: Annotated[SlowdownFactor, Option("Factor", choices=SLOWDOWN_FACTORS, prices={
                 SlowdownFactor.X2: Price("x2", 1, "ISAMURAI_PRICE_TEST_X2")})] = SlowdownFactor.X2
+
+
+def test_an_option_switched_on_by_another_counts_only_with_it():
+    """enhance_model is declared with Option(when="enhance"): its model counts only while the swap
+    enhances; restore (no enhance field) always enhances faces, so always counts it."""
+    from workers.choices import EnhanceModel
+    from workers.model_zoo.names import CODEFORMER_MODEL, COLORIZER_MODEL, UPSCALER_X4_MODEL
+
+    assert required_models(faceswap_options(enhance_model="codeformer")) == []
+    assert required_models(faceswap_options(enhance=True, enhance_model="codeformer")) == [CODEFORMER_MODEL]
+    assert faceswap_options(enhance=True, enhance_model="CodeFormer").enhance_model is EnhanceModel.CODEFORMER
+    assert required_models(options_parse(RestoreOptions)) == [ENHANCER_MODEL]
+    assert required_models(options_parse(RestoreOptions, upscale="4", colorize=True, enhance_model="codeformer")) == [
+        UPSCALER_X4_MODEL, COLORIZER_MODEL, CODEFORMER_MODEL]
+
+
+def test_restore_prices_add_per_option_and_a_plain_restore_adds_nothing():
+    assert sum(price.credits() for price in chosen_prices(options_parse(RestoreOptions))) == 0
+    assert sum(price.credits() for price in chosen_prices(
+        options_parse(RestoreOptions, upscale="4", colorize=True))) == 2 + 1
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: faceswap_options(enhance_model="gfpgan_9"), "'gfpgan_9' is not a valid enhance_model"),
+    (lambda: faceswap_options(codeformer_fidelity=1.5), "codeformer_fidelity must be between 0.0 and 1.0."),
+    (lambda: options_parse(RestoreOptions, upscale="8"), "'8' is not a valid upscale; use auto, 1, 2 or 4."),
+    (lambda: options_parse(RestoreOptions, mode="face_enhance", colorize=True), "apply to mode=restore only"),
+])
+def test_bad_enhancer_and_restore_values_name_the_field(make, message):
+    with pytest.raises(PipelineError) as raised:
+        make()
+    assert message in raised.value.user_message
