@@ -92,7 +92,8 @@ def test_commercial_start_says_which_models_it_will_not_run(tmp_path):
     assert "model w600k_r50 (w600k_r50.onnx) will not be used" in output  # not installed: said all the same
     assert "What needs it (face_swap, multi_face_swap, analyse_frame, restore) answers 503" in output
     assert "model inswapper_128" in output and "model rife_4.9" not in output
-    licensed = _start_output(mixed, "true", "det_10g,w600k_r50,inswapper_128,no_such_model")
+    non_commercial = [entry.name for entry in ModelManifest.load().entries if not entry.commercial_use]
+    licensed = _start_output(mixed, "true", ",".join([*non_commercial, "no_such_model"]))
     assert "will not be used" not in licensed and "unknown model(s) no_such_model" in licensed
     assert "ISAMURAI_COMMERCIAL" not in _start_output(mixed, "false")
 

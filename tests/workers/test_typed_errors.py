@@ -37,6 +37,10 @@ INTERNAL = {
     ("workers/faces/align.py", "estimate_similarity"): "point sets of our own templates and detections",
     ("workers/faces/swapper.py", "get"): "the inswapper weights' contract (a sha256-verified file)",
     ("workers/faces/detector.py", "_split_outputs"): "the SCRFD weights' output contract",
+    ("workers/faces/codeformer.py", "__init__"): "the fidelity comes from the options schema, bounded there (0..1)",
+    ("workers/imaging/upscaler.py", "__init__"): "tile and margin are the module's constants",
+    ("workers/pipelines/options.py", "_restore_only"): "pydantic's validator protocol; options_parse turns it into "
+                                                       "PipelineError",
 }
 
 

@@ -94,8 +94,9 @@ def test_an_option_switched_on_by_another_counts_only_with_it():
     from workers.choices import EnhanceModel
     from workers.model_zoo.names import CODEFORMER_MODEL, COLORIZER_MODEL, UPSCALER_X4_MODEL
 
-    assert required_models(faceswap_options(enhance_model="codeformer")) == []
-    assert required_models(faceswap_options(enhance=True, enhance_model="codeformer")) == [CODEFORMER_MODEL]
+    baseline = required_models(faceswap_options())  # the default swapper's weights
+    assert required_models(faceswap_options(enhance_model="codeformer")) == baseline
+    assert required_models(faceswap_options(enhance=True, enhance_model="codeformer")) == [*baseline, CODEFORMER_MODEL]
     assert faceswap_options(enhance=True, enhance_model="CodeFormer").enhance_model is EnhanceModel.CODEFORMER
     assert required_models(options_parse(RestoreOptions)) == [ENHANCER_MODEL]
     assert required_models(options_parse(RestoreOptions, upscale="4", colorize=True, enhance_model="codeformer")) == [
