@@ -163,9 +163,14 @@ def model_option_values(schema=None) -> dict[str, dict]:
             if not spec.models_of(value):
                 continue
             chosen = tuple(dict.fromkeys((*spec.default, value))) if spec.many else value
-            if chosen == spec.default:
+            switch = spec.option.when  # enhance_model counts only with enhance on: cost it so
+            if chosen == spec.default and not switch:
                 continue
-            found[f"{spec.name}={_spoken(chosen)}"] = {spec.name: json_value(chosen)}
+            label, options = f"{spec.name}={_spoken(chosen)}", {spec.name: json_value(chosen)}
+            if switch:
+                label = f"{switch}=true" if chosen == spec.default else f"{switch}=true,{label}"
+                options = {switch: True, **options}
+            found[label] = options
     return found
 
 

@@ -8,8 +8,10 @@ from workers.processors.registry import processor_module_load, processor_unregis
 def test_every_model_value_of_the_schema_is_costed_and_a_new_one_shows_up():
     today = model_option_values()
     assert today == {"face_mask=box,occlusion": {"face_mask": ["box", "occlusion"]},
-                     "face_mask=box,region": {"face_mask": ["box", "region"]}, "enhance=true": {"enhance": True},
-                     **{label: options for label, options in today.items() if not label.startswith(("face_mask=", "enhance="))}}
+                     "face_mask=box,region": {"face_mask": ["box", "region"]},
+                     "enhance=true": {"enhance": True, "enhance_model": "gfpgan_1.4"},
+                     **{label: options for label, options in today.items()
+                        if not label.startswith("face_mask=") and label != "enhance=true"}}
     spec = processor_module_load("tests.swap.toy_licensed")
     try:
         found = model_option_values()
@@ -19,7 +21,7 @@ def test_every_model_value_of_the_schema_is_costed_and_a_new_one_shows_up():
     assert found["toy_closed_step=true"] == {"toy_closed_step": True}
     assert "toy_model=closed" not in found  # the default is the baseline
     assert today["swap_model=ghost_2_256"] == {"swap_model": "ghost_2_256"} and "swap_model=inswapper_128" not in today
-    assert today["enhance_model=codeformer"] == {"enhance_model": "codeformer"}
+    assert today["enhance=true,enhance_model=codeformer"] == {"enhance": True, "enhance_model": "codeformer"}
     assert {"gfpgan_1.4", "xseg_1", "bisenet_resnet_34", "det_10g"} <= set(swap_models_needed({BASELINE: {}, **today}))
 
 
