@@ -1,0 +1,95 @@
+"""The interpolation of the two warps around a processed face, in one place.
+
+A swap warps the frame into an aligned crop (align) and the processed crop back into the frame
+(paste back). A round trip through both should give the frame back; how close it gets decides
+how much fine texture (skin, film grain, canvas, sensor noise) survives a swap. Each warp picks
+its interpolation from the scale it works at: a warp that *enlarges* (more output pixels than
+input pixels across the face) and one that *shrinks* need different filters.
+
+``bench/bench_texture.py`` measured the choices on textured material (a painting with a canvas
+weave, film grain at three strengths, noisy low light; faces of 128-512 px, pixel boost
+128/256/512) and the figures are in the README's quality section. What held on all of it:
+
+* enlarging, either warp: Lanczos-4 (bilinear twice smooths the texture away: the round trip at
+  ``pixel_boost=512`` was 9-20 dB below Lanczos on every material).
+* shrinking, align: bilinear, the interpolation InsightFace's crops (the models' training data)
+  are made with; the anti-aliased alternatives (supersampled area) gained nothing measurable on
+  the round trip and would feed the model crops it never saw.
+* shrinking, paste back: Lanczos-4 as well.
+* the blend mask: bilinear (a mask is smooth; a sharper kernel only rings at its edges).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# A sentinel (not an OpenCV flag for warpAffine): shrink by warping to a whole multiple of the
+# output size with bilinear interpolation, then averaging blocks down (INTER_AREA).
+SUPERSAMPLED_AREA = -1
+# A warp shrinks "strongly" below this scale (output px per input px): the crop then keeps
+# well under the frame's detail, and what it cannot hold must be filtered out, not aliased in.
+STRONG_SHRINK_BELOW = 0.75
+
+
+@dataclass(frozen=True)
+class WarpInterpolation:
+    """Which OpenCV interpolation a warp uses when it enlarges, when it shrinks, and when it
+    shrinks strongly (below ``STRONG_SHRINK_BELOW``; the same as ``shrink`` unless given)."""
+
+    enlarge: int
+    shrink: int
+    strong_shrink: int | None = None
+
+    def for_scale(self, scale: float) -> int:
+        if scale > 1.0:
+            return self.enlarge
+        if scale < STRONG_SHRINK_BELOW and self.strong_shrink is not None:
+            return self.strong_shrink
+        return self.shrink
+
+
+# What the warps did before issue 22 (and what InsightFace's reference crops use).
+BILINEAR = WarpInterpolation(enlarge=cv2.INTER_LINEAR, shrink=cv2.INTER_LINEAR)
+# The frame -> crop warp of a swap.
+ALIGN_INTERPOLATION = WarpInterpolation(enlarge=cv2.INTER_LANCZOS4, shrink=cv2.INTER_LANCZOS4,
+                                        strong_shrink=SUPERSAMPLED_AREA)
+# The crop -> frame warp of the paste back.
+PASTE_INTERPOLATION = WarpInterpolation(enlarge=cv2.INTER_LANCZOS4, shrink=cv2.INTER_LANCZOS4)
+# The paste's blend mask, crop -> frame.
+MASK_INTERPOLATION = cv2.INTER_LINEAR
+
+
+def warp_scale(matrix: np.ndarray) -> float:
+    """Output pixels per input pixel (along a line) of a similarity ``matrix``."""
+    return math.sqrt(abs(float(np.linalg.det(np.asarray(matrix, np.float64)[:, :2]))))
+
+
+def warp_affine(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], *,
+                interpolation: WarpInterpolation | int, border: int = cv2.BORDER_REPLICATE,
+                border_value: float = 0, inverse_map: bool = False) -> np.ndarray:
+    """``image`` warped by ``matrix`` to ``size`` = (width, height): ``matrix`` maps input to
+    output coordinates, or output to input with ``inverse_map`` (OpenCV's ``WARP_INVERSE_MAP``:
+    the paste back hands over the alignment matrix itself instead of inverting it)."""
+    matrix = np.asarray(matrix, np.float64)
+    scale = 1.0 / warp_scale(matrix) if inverse_map else warp_scale(matrix)
+    flag = interpolation.for_scale(scale) if isinstance(interpolation, WarpInterpolation) else interpolation
+    if flag == SUPERSAMPLED_AREA:
+        if scale >= 1.0:
+            flag = cv2.INTER_LINEAR
+        else:
+            forward = cv2.invertAffineTransform(matrix) if inverse_map else matrix
+            factor = math.ceil(1.0 / scale)
+            # Output pixel u's centre is factor * u + (factor - 1) / 2 in the big output, whose
+            # factor x factor blocks INTER_AREA then averages.
+            upscale = np.array([[factor, 0.0, (factor - 1) / 2.0], [0.0, factor, (factor - 1) / 2.0], [0, 0, 1]])
+            large = cv2.warpAffine(image, (upscale @ np.vstack([forward, [0.0, 0.0, 1.0]]))[:2],
+                                   (size[0] * factor, size[1] * factor), flags=cv2.INTER_LINEAR,
+                                   borderMode=border, borderValue=border_value)
+            return cv2.resize(large, size, interpolation=cv2.INTER_AREA)
+    if inverse_map:
+        flag |= cv2.WARP_INVERSE_MAP
+    return cv2.warpAffine(image, matrix, size, flags=flag, borderMode=border, borderValue=border_value)
+
