@@ -33,7 +33,7 @@ def test_each_warp_picks_its_interpolation_by_scale():
     assert choice.for_scale(0.9) == cv2.INTER_CUBIC
     assert choice.for_scale(STRONG_SHRINK_BELOW / 2) == SUPERSAMPLED_AREA
     assert WarpInterpolation(enlarge=1, shrink=2).for_scale(0.1) == 2  # no strong choice: the shrink one
-    assert ALIGN_INTERPOLATION.for_scale(2.0) == PASTE_INTERPOLATION.for_scale(2.0) == cv2.INTER_LANCZOS4
+    assert ALIGN_INTERPOLATION.for_scale(2.0) == PASTE_INTERPOLATION.for_scale(0.5) == cv2.INTER_LANCZOS4
     assert warp_scale(np.array([[0.0, -0.5, 3.0], [0.5, 0.0, 1.0]])) == 0.5
 
 
