@@ -71,11 +71,18 @@ FACE_SIZES = (128, 256, 384, 512)
 BOOSTS = (128, 256, 512)
 
 LINEAR, CUBIC, LANCZOS = cv2.INTER_LINEAR, cv2.INTER_CUBIC, cv2.INTER_LANCZOS4
-SHIPPED = "SHIPPED: align lanczos4, area below 0.75x / paste cubic up, lanczos4 down"
+SHIPPED = "SHIPPED: lanczos4; align area below 0.75x, paste cubic above 1.33x"
 
 
 def both(flag: int) -> WarpInterpolation:
-    return WarpInterpolation(enlarge=flag, shrink=flag)
+    return WarpInterpolation.always(flag)
+
+
+class AnyShrink(WarpInterpolation):
+    """``shrink`` for every shrink, not only a strong one (``enlarge`` otherwise)."""
+
+    def for_scale(self, scale: float) -> int:
+        return self.shrink if scale < 1.0 else self.enlarge
 
 
 class InvertingPaster(FacePaster):
@@ -137,12 +144,12 @@ def choices() -> dict[str, tuple[WarpInterpolation, object]]:
         "align linear / paste lanczos4": (BILINEAR, paster(both(LANCZOS))),
         "cubic / cubic": (both(CUBIC), paster(both(CUBIC))),
         "lanczos4 / lanczos4": (both(LANCZOS), paster(both(LANCZOS))),
-        "align lanczos4 up, area down / paste lanczos4": (
-            WarpInterpolation(enlarge=LANCZOS, shrink=SUPERSAMPLED_AREA), paster(both(LANCZOS))),
-        "align lanczos4 / paste lanczos4 up, area down": (
-            both(LANCZOS), paster(WarpInterpolation(enlarge=LANCZOS, shrink=SUPERSAMPLED_AREA))),
-        "shipped, but paste enlarging with lanczos4": (
-            ALIGN_INTERPOLATION, paster(WarpInterpolation(enlarge=LANCZOS, shrink=PASTE_INTERPOLATION.shrink))),
+        "align lanczos4, area for every shrink / paste lanczos4": (
+            AnyShrink(near=LANCZOS, enlarge=LANCZOS, shrink=SUPERSAMPLED_AREA), paster(both(LANCZOS))),
+        "align lanczos4 / paste lanczos4, area for every shrink": (
+            both(LANCZOS), paster(AnyShrink(near=LANCZOS, enlarge=LANCZOS, shrink=SUPERSAMPLED_AREA))),
+        "shipped, but align shrinking strongly with lanczos4": (both(LANCZOS), paster(PASTE_INTERPOLATION)),
+        "shipped, but paste enlarging strongly with lanczos4": (ALIGN_INTERPOLATION, paster(both(LANCZOS))),
         SHIPPED: (ALIGN_INTERPOLATION, paster(PASTE_INTERPOLATION)),
         "shipped + residual paste (swapped - aligned)": (
             ALIGN_INTERPOLATION, paster(PASTE_INTERPOLATION, residual=True)),

@@ -14,15 +14,15 @@ never worse than the bilinear warps used before on any material, size or boost:
 * Lanczos-4 for both warps. Bilinear there and back smooths texture twice: at
   ``pixel_boost=512`` the round trip lost 3-21 dB more than with Lanczos-4; cubic sits between.
 * except where the align shrinks strongly (the crop gets under 3/4 of the frame's pixels across
-  the face, e.g. ``pixel_boost=128`` on faces over ~150 px): there the crop cannot hold the
+  the face, ``STRONG_SCALE``: e.g. ``pixel_boost=128`` on faces over ~150 px): there the crop cannot hold the
   finest texture, and a sharp kernel folds it back in as aliases (grain and sensor noise
   worst), so the frame is averaged down (supersampled INTER_AREA). Averaging at milder shrinks
   blurs what the crop could have kept, so it stops there.
 * the paste back's shrink (a 512 crop onto a smaller face) stays Lanczos-4: averaging there
   lost up to 13 dB.
-* the paste back's enlargement (a 128 crop onto a larger face: the default boost) is cubic:
-  within 0.2 dB of Lanczos-4 there (the crop holds no finer detail to keep) at a quarter of its
-  cost, which every default swap pays.
+* the paste back's strong enlargement (a 128 crop onto a face over ~170 px: the default
+  boost) is cubic: within 0.2 dB of Lanczos-4 there (the crop holds no finer detail to keep)
+  at a quarter of its cost, which every default swap pays. A mild one stays Lanczos-4.
 * the blend mask: bilinear. A mask computed exactly in frame space, a Lanczos-warped mask or
   the feather width changed the round trip by under 1.5 dB, all by where the mask lets the
   frame through, so the blend is left as it was.
@@ -45,35 +45,42 @@ import numpy as np
 # A sentinel (not an OpenCV flag for warpAffine): shrink by warping to a whole multiple of the
 # output size with bilinear interpolation, then averaging blocks down (INTER_AREA).
 SUPERSAMPLED_AREA = -1
-# A warp shrinks "strongly" below this scale (output px per input px): the crop then keeps
-# well under the frame's detail, and what it cannot hold must be filtered out, not aliased in.
-STRONG_SHRINK_BELOW = 0.75
+# A warp changes scale "strongly" below this scale (output px per input px) or above its
+# inverse. Shrinking strongly, the crop keeps well under the frame's detail, and what it cannot
+# hold must be filtered out, not aliased in; enlarging strongly, there is no finer detail to
+# keep, so a cheaper kernel does as well.
+STRONG_SCALE = 0.75
 
 
 @dataclass(frozen=True)
 class WarpInterpolation:
-    """Which OpenCV interpolation a warp uses when it enlarges, when it shrinks, and when it
-    shrinks strongly (below ``STRONG_SHRINK_BELOW``; the same as ``shrink`` unless given)."""
+    """Which OpenCV interpolation a warp uses by its scale: ``near`` between ``STRONG_SCALE``
+    and its inverse, ``enlarge`` above, ``shrink`` below."""
 
+    near: int
     enlarge: int
     shrink: int
-    strong_shrink: int | None = None
 
     def for_scale(self, scale: float) -> int:
-        if scale > 1.0:
+        if scale > 1.0 / STRONG_SCALE:
             return self.enlarge
-        if scale < STRONG_SHRINK_BELOW and self.strong_shrink is not None:
-            return self.strong_shrink
-        return self.shrink
+        if scale < STRONG_SCALE:
+            return self.shrink
+        return self.near
+
+    @classmethod
+    def always(cls, flag: int) -> WarpInterpolation:
+        return cls(near=flag, enlarge=flag, shrink=flag)
 
 
 # What the warps did before issue 22 (and what InsightFace's reference crops use).
-BILINEAR = WarpInterpolation(enlarge=cv2.INTER_LINEAR, shrink=cv2.INTER_LINEAR)
+BILINEAR = WarpInterpolation.always(cv2.INTER_LINEAR)
 # The frame -> crop warp of a swap.
-ALIGN_INTERPOLATION = WarpInterpolation(enlarge=cv2.INTER_LANCZOS4, shrink=cv2.INTER_LANCZOS4,
-                                        strong_shrink=SUPERSAMPLED_AREA)
+ALIGN_INTERPOLATION = WarpInterpolation(near=cv2.INTER_LANCZOS4, enlarge=cv2.INTER_LANCZOS4,
+                                        shrink=SUPERSAMPLED_AREA)
 # The crop -> frame warp of the paste back.
-PASTE_INTERPOLATION = WarpInterpolation(enlarge=cv2.INTER_CUBIC, shrink=cv2.INTER_LANCZOS4)
+PASTE_INTERPOLATION = WarpInterpolation(near=cv2.INTER_LANCZOS4, enlarge=cv2.INTER_CUBIC,
+                                        shrink=cv2.INTER_LANCZOS4)
 # The paste's blend mask, crop -> frame.
 MASK_INTERPOLATION = cv2.INTER_LINEAR
 

@@ -10,7 +10,7 @@ from workers.faces.paste import FacePaster
 from workers.faces.warp import (
     ALIGN_INTERPOLATION,
     PASTE_INTERPOLATION,
-    STRONG_SHRINK_BELOW,
+    STRONG_SCALE,
     SUPERSAMPLED_AREA,
     WarpInterpolation,
     warp_affine,
@@ -28,12 +28,14 @@ def _texture(height=480, width=480, seed=5) -> np.ndarray:
 
 
 def test_each_warp_picks_its_interpolation_by_scale():
-    choice = WarpInterpolation(enlarge=cv2.INTER_LANCZOS4, shrink=cv2.INTER_CUBIC, strong_shrink=SUPERSAMPLED_AREA)
-    assert choice.for_scale(1.5) == cv2.INTER_LANCZOS4
-    assert choice.for_scale(0.9) == cv2.INTER_CUBIC
-    assert choice.for_scale(STRONG_SHRINK_BELOW / 2) == SUPERSAMPLED_AREA
-    assert WarpInterpolation(enlarge=1, shrink=2).for_scale(0.1) == 2  # no strong choice: the shrink one
+    choice = WarpInterpolation(near=cv2.INTER_LANCZOS4, enlarge=cv2.INTER_CUBIC, shrink=SUPERSAMPLED_AREA)
+    assert choice.for_scale(2 / STRONG_SCALE) == cv2.INTER_CUBIC
+    assert choice.for_scale(1.1) == choice.for_scale(0.9) == cv2.INTER_LANCZOS4
+    assert choice.for_scale(STRONG_SCALE / 2) == SUPERSAMPLED_AREA
+    assert WarpInterpolation.always(cv2.INTER_AREA).for_scale(0.1) == cv2.INTER_AREA
     assert ALIGN_INTERPOLATION.for_scale(2.0) == PASTE_INTERPOLATION.for_scale(0.5) == cv2.INTER_LANCZOS4
+    assert ALIGN_INTERPOLATION.for_scale(0.5) == SUPERSAMPLED_AREA
+    assert PASTE_INTERPOLATION.for_scale(2.0) == cv2.INTER_CUBIC
     assert warp_scale(np.array([[0.0, -0.5, 3.0], [0.5, 0.0, 1.0]])) == 0.5
 
 
@@ -62,7 +64,7 @@ def test_a_strongly_shrinking_align_is_filtered_not_aliased():
     keypoints = KEYPOINTS * 2
     shipped = FaceAligner(INSWAPPER_128, 128, interpolation=ALIGN_INTERPOLATION)
     crop, matrix = shipped.crop(image, keypoints)
-    assert warp_scale(matrix) < STRONG_SHRINK_BELOW
+    assert warp_scale(matrix) < STRONG_SCALE
     bilinear, _ = FaceAligner(INSWAPPER_128, 128).crop(image, keypoints)
     blurred = cv2.GaussianBlur(image, (0, 0), 0.5 / warp_scale(matrix))
     reference = cv2.warpAffine(blurred, matrix, (128, 128), flags=cv2.INTER_LINEAR)
