@@ -12,23 +12,28 @@ pixel boost 128/256/512; figures in the README's quality section). What held on 
 never worse than the bilinear warps used before on any material, size or boost:
 
 * Lanczos-4 for both warps. Bilinear there and back smooths texture twice: at
-  ``pixel_boost=512`` the round trip lost 3-21 dB more than with Lanczos-4; cubic sits between.
-* except where the align shrinks strongly (the crop gets under 3/4 of the frame's pixels across
-  the face, ``STRONG_SCALE``: e.g. ``pixel_boost=128`` on faces over ~150 px): there the crop cannot hold the
-  finest texture, and a sharp kernel folds it back in as aliases (grain and sensor noise
-  worst), so the frame is averaged down (supersampled INTER_AREA). Averaging at milder shrinks
-  blurs what the crop could have kept, so it stops there.
+  ``pixel_boost=512`` the shipped choice keeps 1.5-21 dB more than bilinear did; cubic both
+  ways sits between (up to 7 dB under Lanczos-4).
+* except where the align shrinks strongly (below ``STRONG_SCALE``: the crop gets under 3/4 of
+  the frame's pixels across the face, e.g. ``pixel_boost=128`` on faces over ~150 px): there
+  the crop cannot hold the finest texture, and a sharp kernel folds it back in as aliases
+  (grain and sensor noise worst: Lanczos-4 there was up to 1.8 dB under bilinear), so the
+  frame is averaged down (supersampled INTER_AREA). Averaging at milder shrinks blurs what the
+  crop could have kept (up to 9 dB), so it stops there.
 * the paste back's shrink (a 512 crop onto a smaller face) stays Lanczos-4: averaging there
-  lost up to 13 dB.
+  lost up to 20 dB.
 * the paste back's strong enlargement (a 128 crop onto a face over ~170 px: the default
-  boost) is cubic: within 0.2 dB of Lanczos-4 there (the crop holds no finer detail to keep)
-  at a quarter of its cost, which every default swap pays. A mild one stays Lanczos-4.
-* the blend mask: bilinear. A mask computed exactly in frame space, a Lanczos-warped mask or
-  the feather width changed the round trip by under 1.5 dB, all by where the mask lets the
-  frame through, so the blend is left as it was.
+  boost) is cubic: against Lanczos-4 there -0.9 to +0.2 dB (the crop holds little finer detail
+  to keep) at a quarter of its cost, which every default swap pays.
+* the blend mask: bilinear, as before. A mask computed exactly in frame space or warped with
+  Lanczos-4 changed nothing (0.01 dB); a wider feather (0.6) or replacing only where the mask
+  is 1 scored up to 2 dB higher only by leaving more of the face unswapped, so the blend is left
+  as it was (the feather is the user's ``face_mask_blur``).
 * a residual paste (only swapped - aligned warped back, added to the frame) makes the identity
-  round trip exact, but for a swap that does change the face it keeps the target's own fine
-  texture under the new face: up to 2.5 dB worse where the crop shrinks. Not used.
+  round trip exact, but for a swap that does change the face (a stand-in returning the same
+  picture with another texture) it keeps the target's own fine texture under the new face:
+  -2.4 to +3.8 dB against the shipped paste, so it does not hold on all material. Not used
+  (``FacePaster(residual=True)`` keeps it measurable).
 
 The reference aligners of the models' own inputs (ArcFace, inswapper at 128, FFHQ) keep bilinear
 (``BILINEAR``), as the crops those models were trained on; the swap step's boosted crops, which
