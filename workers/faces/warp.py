@@ -22,7 +22,7 @@ never worse than the bilinear warps used before on any material, size or boost:
   crop could have kept (up to 9 dB), so it stops there.
 * the paste back's shrink (a 512 crop onto a smaller face) stays Lanczos-4: averaging there
   lost up to 20 dB.
-* the paste back's strong enlargement (a 128 crop onto a face over ~170 px: the default
+* the paste back's strong enlargement (a 128 crop onto a face over ~150 px: the default
   boost) is cubic: against Lanczos-4 there -0.9 to +0.2 dB (the crop holds little finer detail
   to keep) at a quarter of its cost, which every default swap pays.
 * the blend mask: bilinear, as before. A mask computed exactly in frame space or warped with
