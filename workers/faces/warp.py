@@ -50,6 +50,9 @@ import numpy as np
 # A sentinel (not an OpenCV flag for warpAffine): shrink by warping to a whole multiple of the
 # output size with bilinear interpolation, then averaging blocks down (INTER_AREA).
 SUPERSAMPLED_AREA = -1
+# Its supersampling factor at most (a 128 crop of a face 8x larger is averaged from 1024 px;
+# beyond that the cost grows with the square of the face and what is left to alias is little).
+MAX_SUPERSAMPLING = 8
 # A warp changes scale "strongly" below this scale (output px per input px) or above its
 # inverse. Shrinking strongly, the crop keeps well under the frame's detail, and what it cannot
 # hold must be filtered out, not aliased in; enlarging strongly, there is no finer detail to
@@ -109,7 +112,7 @@ def warp_affine(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], *,
             flag = cv2.INTER_LINEAR
         else:
             forward = cv2.invertAffineTransform(matrix) if inverse_map else matrix
-            factor = math.ceil(1.0 / scale)
+            factor = min(MAX_SUPERSAMPLING, math.ceil(1.0 / scale))
             # Output pixel u's centre is factor * u + (factor - 1) / 2 in the big output, whose
             # factor x factor blocks INTER_AREA then averages.
             upscale = np.array([[factor, 0.0, (factor - 1) / 2.0], [0.0, factor, (factor - 1) / 2.0], [0, 0, 1]])
