@@ -6,6 +6,7 @@ import numpy as np
 from workers.faces.align import FFHQ_ALIGNER
 from workers.faces.analyser import Face
 from workers.faces.paste import FacePaster
+from workers.faces.warp import BILINEAR
 from workers.model_zoo.names import ENHANCER_MODEL  # noqa: F401 (re-exported)
 
 
@@ -15,7 +16,9 @@ class GfpganEnhancer:
     def __init__(self, session) -> None:
         self.session = session
         self.input_name = session.get_inputs()[0].name
-        self.paster = FacePaster(FFHQ_ALIGNER.size)
+        # the swap's texture warps (workers.faces.warp) were measured for swap crops only: the
+        # enhancer pastes as it always did
+        self.paster = FacePaster(FFHQ_ALIGNER.size, interpolation=BILINEAR)
 
     @classmethod
     def from_registry(cls, models) -> GfpganEnhancer:

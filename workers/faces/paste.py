@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from workers.faces.warp import MASK_INTERPOLATION, PASTE_INTERPOLATION, WarpInterpolation, warp_affine
+from workers.faces.warp import MASK_INTERPOLATION, WarpInterpolation, paste_interpolation, warp_affine
 
 
 def edge_ramp(height: int, width: int, *, inset: float, fade: float) -> np.ndarray:
@@ -28,12 +28,12 @@ class FacePaster:
     """Pastes ``crop_size`` crops back with a feathered, eroded mask limited to a box."""
 
     def __init__(self, crop_size: int, *, crop_inset: float = 0.08, crop_fade: float = 0.12,
-                 box_fade: float = 0.08, interpolation: WarpInterpolation | int = PASTE_INTERPOLATION,
+                 box_fade: float = 0.08, interpolation: WarpInterpolation | int | None = None,
                  mask_interpolation: int = MASK_INTERPOLATION, residual: bool = False) -> None:
         self.crop_size = crop_size
         self.box_fade = box_fade
         self.crop_mask = edge_ramp(crop_size, crop_size, inset=crop_inset, fade=crop_fade)
-        self.interpolation = interpolation
+        self.interpolation = interpolation  # None: by the crop's size (``warp.paste_interpolation``)
         self.mask_interpolation = mask_interpolation
         # residual: warp back only what the processing changed (crop - original) and add it to
         # the frame, so what it left alone keeps the frame's own pixels (bench_texture measures it).
@@ -65,9 +65,10 @@ class FacePaster:
         mask *= edge_ramp(height, width, inset=0.0, fade=self.box_fade)
         region = frame[y1:y2, x1:x2]
         base = region.astype(np.float32)
+        interpolation = paste_interpolation(crop.shape[0]) if self.interpolation is None else self.interpolation
         if self.residual and original is not None:
             change = crop.astype(np.float32) - original.astype(np.float32)
-            blended = warp_affine(change, back, size, interpolation=self.interpolation,
+            blended = warp_affine(change, back, size, interpolation=interpolation,
                                   border=cv2.BORDER_REPLICATE, inverse_map=True)
             blended *= cv2.merge((mask, mask, mask))
             blended += base
@@ -76,7 +77,7 @@ class FacePaster:
             # region + (face - region) x alpha, rounded: the same blend as face x alpha +
             # region x (1 - alpha), in place on one float buffer (4x faster than the broadcasts).
             # alpha is in [0, 1], so the result stays in [0, 255] and needs no clipping.
-            face = warp_affine(crop, back, size, interpolation=self.interpolation,
+            face = warp_affine(crop, back, size, interpolation=interpolation,
                                border=cv2.BORDER_REPLICATE, inverse_map=True)
             blended = face.astype(np.float32)
             blended -= base

@@ -38,9 +38,9 @@ class FaceSwapStepOptions(OptionsSchema):
 @lru_cache(maxsize=8)
 def boosted_aligner(size: int) -> FaceAligner:
     from workers.faces.align import INSWAPPER_128, FaceAligner  # OpenCV: on a worker only
-    from workers.faces.warp import ALIGN_INTERPOLATION
+    from workers.faces.warp import align_interpolation
 
-    return FaceAligner(INSWAPPER_128 * (size / MODEL_SIZE), size, interpolation=ALIGN_INTERPOLATION)
+    return FaceAligner(INSWAPPER_128 * (size / MODEL_SIZE), size, interpolation=align_interpolation(size))
 
 
 def auto_size(keypoints: np.ndarray) -> int:

@@ -9,10 +9,13 @@ from workers.faces.masks import box_mask
 from workers.faces.paste import FacePaster
 from workers.faces.warp import (
     ALIGN_INTERPOLATION,
+    BILINEAR,
     PASTE_INTERPOLATION,
     STRONG_SCALE,
     SUPERSAMPLED_AREA,
     WarpInterpolation,
+    align_interpolation,
+    paste_interpolation,
     warp_affine,
     warp_scale,
 )
@@ -37,6 +40,9 @@ def test_each_warp_picks_its_interpolation_by_scale():
     assert ALIGN_INTERPOLATION.for_scale(0.5) == SUPERSAMPLED_AREA
     assert PASTE_INTERPOLATION.for_scale(2.0) == cv2.INTER_CUBIC
     assert warp_scale(np.array([[0.0, -0.5, 3.0], [0.5, 0.0, 1.0]])) == 0.5
+    # the default 128 swap keeps the bilinear warps; pixel boosts take the new ones
+    assert align_interpolation(128) == paste_interpolation(128) == BILINEAR
+    assert align_interpolation(256) == ALIGN_INTERPOLATION and paste_interpolation(512) == PASTE_INTERPOLATION
 
 
 def test_the_inverse_map_samples_the_same_pixels_as_the_inverted_matrix():
