@@ -9,22 +9,23 @@ input pixels across the face) and one that *shrinks* need different filters.
 ``bench/bench_texture.py`` measured the choices on textured material (a painting with a canvas
 weave, film grain at three strengths, noisy low light, the plain photo; faces of 128-512 px,
 pixel boost 128/256/512; figures in the README's quality section). What held on all of it,
-never worse than the bilinear warps used before on any material, size or boost:
+never worse than the bilinear warps used before on any material, size or boost (they are used
+from ``TEXTURE_WARPS_FROM`` up; the default 128 swap keeps its pixels):
 
 * Lanczos-4 for both warps. Bilinear there and back smooths texture twice: at
   ``pixel_boost=512`` the shipped choice keeps 1.5-21 dB more than bilinear did; cubic both
   ways sits between (up to 7 dB under Lanczos-4).
 * except where the align shrinks strongly (below ``STRONG_SCALE``: the crop gets under 3/4 of
-  the frame's pixels across the face, e.g. ``pixel_boost=128`` on faces over ~150 px): there
+  the frame's pixels across the face, i.e. faces over ~1.2x the crop size): there
   the crop cannot hold the finest texture, and a sharp kernel folds it back in as aliases
   (grain and sensor noise worst: Lanczos-4 there was up to 1.8 dB under bilinear), so the
   frame is averaged down (supersampled INTER_AREA). Averaging at milder shrinks blurs what the
   crop could have kept (up to 9 dB), so it stops there.
 * the paste back's shrink (a 512 crop onto a smaller face) stays Lanczos-4: averaging there
   lost up to 20 dB.
-* the paste back's strong enlargement (a 128 crop onto a face over ~150 px: the default
-  boost) is cubic: against Lanczos-4 there -0.9 to +0.2 dB (the crop holds little finer detail
-  to keep) at a quarter of its cost, which every default swap pays.
+* the paste back's strong enlargement (the same faces: a crop onto a face over ~1.2x its size)
+  is cubic: against Lanczos-4 there -0.9 to +0.2 dB (the crop holds little finer detail to
+  keep) at a quarter of its cost.
 * the blend mask: bilinear, as before. A mask computed exactly in frame space or warped with
   Lanczos-4 changed nothing (0.01 dB); a wider feather (0.6) or replacing only where the mask
   is 1 scored up to 2 dB higher only by leaving more of the face unswapped, so the blend is left
@@ -36,8 +37,9 @@ never worse than the bilinear warps used before on any material, size or boost:
   (``FacePaster(residual=True)`` keeps it measurable).
 
 The reference aligners of the models' own inputs (ArcFace, inswapper at 128, FFHQ) keep bilinear
-(``BILINEAR``), as the crops those models were trained on; the swap step's boosted crops, which
-are pasted back, use ``ALIGN_INTERPOLATION``.
+(``BILINEAR``), as the crops those models were trained on, and so does the enhancer's paste
+(not measured here); the swap step's boosted crops (``align_interpolation``) and their paste
+(``paste_interpolation``) take the choices above.
 """
 from __future__ import annotations
 
