@@ -36,7 +36,7 @@ from workers.pipelines.faceswap import build_frame_swapper
 FACE_SIZES = (128, 256, 384, 512)
 BOOSTS = ("128", "512")
 # Least gain of pixel_boost=512 over 128 (dB) by face size (the bench's worst on this photo,
-# over the six materials: 22.9 / 28.4 / 20.1 / 7.5 dB).
+# over the six materials: 22.8 / 26.0 / 19.9 / 7.5 dB).
 LEAST_GAIN = {128: 10.0, 256: 12.0, 384: 12.0, 512: 5.0}
 # pixel_boost=512 against the bilinear warps used before, every face size (bench: >= 3.3 dB on
 # this photo). The default pixel_boost=128 keeps the bilinear warps, pixel for pixel.
