@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from workers.faces.warp import BILINEAR, WarpInterpolation, warp_affine
+
 # The standard ArcFace 112x112 landmark template (left eye, right eye, nose, mouth corners).
 ARCFACE_112 = np.array(
     [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
@@ -61,13 +63,15 @@ def transform_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 class FaceAligner:
-    """Crops a face to ``size`` x ``size`` with its keypoints on ``template``."""
+    """Crops a face to ``size`` x ``size`` with its keypoints on ``template``. ``interpolation``
+    (``workers.faces.warp``): bilinear by default, as the reference crops the models learned on."""
 
-    def __init__(self, template: np.ndarray, size: int, *,
-                 border: int = cv2.BORDER_REPLICATE) -> None:
+    def __init__(self, template: np.ndarray, size: int, *, border: int = cv2.BORDER_REPLICATE,
+                 interpolation: WarpInterpolation | int = BILINEAR) -> None:
         self.template = np.asarray(template, dtype=np.float64)
         self.size = size
         self.border = border
+        self.interpolation = interpolation
 
     def matrix(self, keypoints: np.ndarray) -> np.ndarray:
         return estimate_similarity(keypoints, self.template)
@@ -75,8 +79,8 @@ class FaceAligner:
     def crop(self, image: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(aligned crop, the 2x3 matrix from image to crop coordinates)."""
         matrix = self.matrix(keypoints)
-        crop = cv2.warpAffine(image, matrix, (self.size, self.size), flags=cv2.INTER_LINEAR,
-                              borderMode=self.border, borderValue=0)
+        crop = warp_affine(image, matrix, (self.size, self.size), interpolation=self.interpolation,
+                           border=self.border, border_value=0)
         return crop, matrix
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from workers.faces.align import FFHQ_ALIGNER, FaceAligner
 from workers.faces.analyser import Face
 from workers.faces.paste import FacePaster
+from workers.faces.warp import BILINEAR
 from workers.model_zoo.names import ENHANCER_MODEL  # noqa: F401 (re-exported)
 
 
@@ -38,7 +39,9 @@ class FaceEnhancer:
         self.session = session
         self.aligner = aligner
         self.input_name = session.get_inputs()[0].name
-        self.paster = FacePaster(aligner.size)
+        # the swap's texture warps (workers.faces.warp) were measured for swap crops only: the
+        # enhancer pastes as it always did
+        self.paster = FacePaster(aligner.size, interpolation=BILINEAR)
 
     def feeds(self, crop: np.ndarray) -> dict[str, np.ndarray]:
         return {self.input_name: signed_blob(crop)}

@@ -23,6 +23,7 @@ import numpy as np
 from workers.faces.align import FaceAligner
 from workers.faces.analyser import Face
 from workers.faces.paste import FacePaster
+from workers.faces.warp import BILINEAR, align_interpolation
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,11 @@ class FaceSwapper:
         with self._lock:
             aligner = self._aligners.get(size)
             if aligner is None:
-                aligner = self._aligners[size] = FaceAligner(self.spec.template(size), size)
+                # the model's own size keeps the reference's bilinear crop; boosted crops take the
+                # texture-keeping warps measured in workers.faces.warp, as inswapper's do
+                interpolation = align_interpolation(size) if size > self.size else BILINEAR
+                aligner = self._aligners[size] = FaceAligner(self.spec.template(size), size,
+                                                             interpolation=interpolation)
             return aligner
 
     def source_latent(self, embedding: np.ndarray) -> np.ndarray:

@@ -80,8 +80,9 @@ class FaceSwapStepOptions(OptionsSchema):
 def boosted_aligner(size: int) -> FaceAligner:
     """inswapper's template at ``size`` px (the default swapper; others: ``FaceSwapper.aligner_at``)."""
     from workers.faces.align import INSWAPPER_128, FaceAligner  # OpenCV: on a worker only
+    from workers.faces.warp import align_interpolation
 
-    return FaceAligner(INSWAPPER_128 * (size / MODEL_SIZE), size)
+    return FaceAligner(INSWAPPER_128 * (size / MODEL_SIZE), size, interpolation=align_interpolation(size))
 
 
 def boost_size(asked: int, native: int) -> int:

@@ -24,7 +24,7 @@ class PasteBackProcessor:
         if crop is None:
             return
         self.paster.paste(frame, crop.swapped, crop.matrix, target.face.pixel_box(frame.shape),
-                          mask=crop.mask)
+                          mask=crop.mask, original=crop.original)
         target.crop = None
 
 
