@@ -10,8 +10,15 @@ from django.db import InterfaceError, OperationalError, connection
 
 from workers.gpu import gpu_utilization
 
-from .runner import job_execute
-from .services import JOB_RUN_TASK, job_sweep, worker_presence_beat, worker_presence_end
+from .runner import job_execute, join_execute, segment_execute
+from .services import (
+    JOB_JOIN_TASK,
+    JOB_RUN_TASK,
+    JOB_SEGMENT_TASK,
+    job_sweep,
+    worker_presence_beat,
+    worker_presence_end,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +30,19 @@ def job_run_task(self, job_id: str, token: str) -> str:
     # dispatched job the queue's policy puts first (apps.jobs.queue). A database hiccup before the
     # claim is retried; claiming is idempotent.
     return job_execute(node=self.request.hostname or "")
+
+
+@shared_task(name=JOB_SEGMENT_TASK, bind=True, ignore_result=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=1, retry_backoff_max=30, max_retries=8)
+def job_segment_task(self, segment_id: str) -> str:
+    # One part of a split job (any free GPU worker takes it); claiming is idempotent.
+    return segment_execute(segment_id=segment_id, node=self.request.hostname or "")
+
+
+@shared_task(name=JOB_JOIN_TASK, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
+             retry_backoff=1, retry_backoff_max=30, max_retries=8)
+def job_join_task(job_id: str) -> str:
+    return join_execute(job_id=job_id)
 
 
 SWEEP_TASK = "jobs.sweep"
