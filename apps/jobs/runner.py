@@ -324,6 +324,8 @@ def join_execute(*, job_id: uuid.UUID) -> str:
             with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
                 result = pipeline_part(pipeline_path_for(job.kind), "segments_join")(context, parts)
                 context.marker.seal(Path(result.output))
+            # The parts are spent once the output exists: gone before the job reads Done.
+            job_segments_files_drop(job_id=job.id)
             report = {**result.report_fields(), "segments": len(segments)}
             completed = job_complete(job_id=job.id, token=token, output_path=Path(result.output), report=report)
             outcome = "done" if completed else "stopped"

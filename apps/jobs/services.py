@@ -395,7 +395,9 @@ def job_segment_claim(*, segment_id: uuid.UUID, worker: str) -> JobSegment | Non
     """A Queued segment of a Processing job -> Processing on this worker; None for a message
     that is no longer its segment's (stopped, done, already claimed)."""
     with transaction.atomic():
-        segment = (JobSegment.objects.select_for_update(skip_locked=True)
+        # The message names its segment: wait for a lock held elsewhere (never skip it), and lock
+        # only the segment's row, not its job's (which the join and the other parts take).
+        segment = (JobSegment.objects.select_for_update(of=("self",))
                    .filter(pk=segment_id, status=SegmentStatus.QUEUED, job__status=JobStatus.PROCESSING).first())
         if segment is None:
             return None

@@ -46,6 +46,14 @@ class PipelineContext(Generic[OptionsT]):
     segment: Any = None
 
     @property
+    def marker_period(self) -> int:
+        """Every how many frames the marker works its watermark out afresh (1: every frame, or
+        no watermark): a split job's parts start on a multiple of it."""
+        if self.marker is None or getattr(self.marker, "watermark", None) is None:
+            return 1
+        return max(1, int(getattr(self.marker, "watermark_refresh", 1)))
+
+    @property
     def frame_marker(self) -> Callable[[Any], Any] | None:
         return self.marker.mark_frame if self.marker is not None else None
 

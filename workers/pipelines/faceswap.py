@@ -292,7 +292,7 @@ def segment_plan(ctx: PipelineContext[FaceSwapBaseOptions], segment_seconds: flo
     if info.is_variable_frame_rate or info.frame_count <= segment_seconds * info.fps:
         return []
     points = split_points(info.frame_count, info.frame_rate, segment_seconds=segment_seconds,
-                          keyframes=keyframe_indices(info), is_cut=_is_cut_at(info))
+                          keyframes=keyframe_indices(info), align=ctx.marker_period, is_cut=_is_cut_at(info))
     if not points:
         return []
     state: dict[str, Any] = {}

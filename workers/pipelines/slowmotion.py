@@ -256,7 +256,7 @@ def segment_plan(ctx: PipelineContext[SlowMotionOptions], segment_seconds: float
         return len(frames) == 2 and detector.compare_frames(frames[0], frames[1]).is_cut
 
     points = split_points(info.frame_count, info.frame_rate, segment_seconds=segment_seconds,
-                          keyframes=keyframe_indices(info), is_cut=is_cut)
+                          keyframes=keyframe_indices(info), align=ctx.marker_period, is_cut=is_cut)
     return segment_ranges(info.frame_count, points, warmup=0, lookahead=1) if points else []
 
 

@@ -90,20 +90,23 @@ def keyframe_indices(info: MediaInfo, *, ffprobe: str = "ffprobe") -> list[int]:
 
 
 def split_points(frame_count: int, frame_rate: Fraction, *, segment_seconds: float, keyframes: Sequence[int],
-                 is_cut: Callable[[int], bool] | None = None) -> list[int]:
+                 is_cut: Callable[[int], bool] | None = None, align: int = 1) -> list[int]:
     """Where segments start (the first, 0, left out): near every ``segment_seconds``, moved to a
     keyframe within the search window (a cut first, when ``is_cut(k)`` says frame k starts a new
-    shot), else left where it is; never closer than half a segment to another split or the end."""
+    shot), else to the nearest multiple of ``align``; never closer than half a segment to another
+    split or the end. With ``align`` > 1 (the watermark works its pattern out afresh every
+    ``align`` frames) only multiples of it are taken, so each part's marks are one run's."""
     length = max(1, round(segment_seconds * float(frame_rate)))
     window = max(1, int(length * SEARCH_SHARE))
-    keyframes = sorted(set(k for k in keyframes if 0 < k < frame_count))
+    align = max(1, align)
+    keyframes = sorted(set(k for k in keyframes if 0 < k < frame_count and k % align == 0))
     points: list[int] = []
     target = length
     while target <= frame_count - length // 2:
         previous = points[-1] if points else 0
         near = sorted((k for k in keyframes if abs(k - target) <= window and k - previous >= length // 2
                        and frame_count - k >= length // 2), key=lambda k: abs(k - target))
-        chosen = target
+        chosen = max(align, round(target / align) * align)
         if near:
             cuts = [k for k in near[:MAX_CUT_CANDIDATES] if is_cut is not None and is_cut(k)]
             chosen = cuts[0] if cuts else near[0]
