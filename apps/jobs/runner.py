@@ -250,8 +250,8 @@ def _segment_run(segment: JobSegment, job: Job, fetched: FetchScope | None) -> s
     token = segment.token
     try:
         work_dir.mkdir(parents=True, exist_ok=True)
-        if fetched is not None:
-            fetched.pin_folder(work_dir)
+        if fetched is not None:  # the cache sweep spares the job's scratch folder (work/<job id>/)
+            fetched.pin_folder(work_dir.parent)
         context = PipelineContext(
             inputs=_resolve_inputs(job),
             options=job.pipeline_options(),
@@ -276,6 +276,8 @@ def _segment_run(segment: JobSegment, job: Job, fetched: FetchScope | None) -> s
         if error_rule(exc).job_outcome is JobOutcome.CANCELLED:
             return "cancelled"
         if isinstance(exc, UserFacingError):  # the input's fault: another run would fail the same way
+            logger.warning("job %s: segment %d failed (%s): %s %s", job.id, segment.index, exc.category, exc,
+                           exc.detail)
             message, retry = _refunded(exc.user_message), False
         else:
             logger.exception("job %s: segment %d crashed", job.id, segment.index)
@@ -311,7 +313,7 @@ def join_execute(*, job_id: uuid.UUID) -> str:
         try:
             work_dir.mkdir(parents=True, exist_ok=True)
             if fetched is not None:
-                fetched.pin_folder(work_dir)
+                fetched.pin_folder(work_dir.parent)
             storage = media_storage()
             parts = [SegmentPart(storage.fetch(segment.output_file), segment.frames_out, segment.report)
                      for segment in segments]
