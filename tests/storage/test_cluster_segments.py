@@ -101,3 +101,35 @@ def test_a_split_job_runs_on_hosts_that_share_no_disk_and_leaves_nothing(split_h
     wait_for(lambda: _hosts_empty(web, split_hosts), timeout=15, interval=0.2, what="every host to drop its copies")
     assert not any(path.startswith("segments/") for path in job.files)
     assert set(media_storage().list_keys()) - before == set(job_media_paths(job=job))
+
+
+def test_a_part_whose_host_dies_runs_again_alone_on_the_other_host(split_hosts, web, make_user, testdata, tmp_path):
+    user, key = make_user(credits=100)
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    target = tmp_path / "talking_6s.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(testdata / "videos" / "liveportrait_d18.mp4"),
+                    "-t", "6", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", str(target)], check=True)
+    with open(target, "rb") as video, open(testdata / "images" / "biden.jpg", "rb") as photo:
+        response = client.post("/api/full-process-swap/", {"target_media": video, "source_image": photo,
+                                                           "gquality": "480p"})
+    assert response.status_code == 201, response.content[:300]
+    job_id = response.json()["faceswap"]["id"]
+    running = wait_for(lambda: JobSegment.objects.filter(job_id=job_id, status="Processing", progress__gt=0).first(),
+                       timeout=180, interval=0.1, what="a part to make progress")
+    lost = running.worker.split("@", 1)[0]
+    dead = split_hosts[lost]
+    dead.kill_hard()
+
+    job = wait_finished(Job.objects.get(pk=job_id), timeout=240)
+    assert job.status == JobStatus.DONE, job.error
+    segments = {s.index: s for s in JobSegment.objects.filter(job_id=job_id)}
+    retried = segments[running.index]
+    assert retried.attempts == 2 and retried.worker.split("@", 1)[0] != lost
+    assert all(s.attempts == 1 for index, s in segments.items() if index != running.index), "only it ran again"
+    assert job.attempts == 1 and job.report["frames"] == 180
+    assert credit_balance_get(user=user) == ledger_sum_get(user=user) == 100 - job.credits_charged
+
+    # The dead host comes back and drops what its killed process left; nothing stays anywhere.
+    split_hosts[lost] = WorkerProcess(1, lost, dead.extra_env).start()
+    wait_for(lambda: _hosts_empty(web, split_hosts), timeout=20, interval=0.2, what="every host to drop its copies")
+    assert not any(path.startswith("segments/") for path in job.files)
