@@ -125,7 +125,8 @@ class VideoFrameReader:
         if self.start_frame:
             # Input seeking: ffmpeg jumps to the keyframe before and decodes up to the first frame
             # at or after this time; half a frame early, so rounding never skips the one we want.
-            command += ["-ss", f"{(self.start_frame - 0.5) / float(self.frame_rate):.6f}"]
+            seconds = self.info.video_start_seconds + (self.start_frame - 0.5) / float(self.frame_rate)
+            command += ["-ss", f"{seconds:.6f}"]
         command += [*input_arguments(self.path, self.info.demuxer), "-map", "0:v:0"]
         filters = [f"fps={self.sample_fps}"] if self.sample_fps else []
         if (self.width, self.height) != (self.info.width, self.info.height):
