@@ -51,11 +51,9 @@ def test_a_part_with_its_overlap_hands_its_frames_the_whole_runs_faces(analysed)
     part = _keypoints(analysed, read_start, read_end, range(START - read_start, END - read_start))
     assert part.shape == whole.shape == (END - START, 5, 2)
     error = np.abs(part - whole).max(axis=(1, 2))
-    print(f"overlap: max {error.max():.2e} px")
-    assert error.max() < 0.01, error  # pixels, on a 480 px frame (measured: under 1e-4)
+    assert error.max() < 0.01, error  # pixels, on a 480 px frame (measured: 4e-5; 1.4 px without the overlap)
     assert error[-1] < 1e-6  # the look-ahead makes the last kept frame the whole run's exactly
 
     # Without the overlap the smoothing starts over at the border: visibly off there.
     bare = _keypoints(analysed, START, END, None)
-    print(f"no overlap: max {np.abs(bare - whole).max():.4f} px")
     assert np.abs(bare - whole).max() > error.max()
