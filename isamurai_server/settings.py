@@ -546,5 +546,3 @@ LOGGING = {
 ISAMURAI_SEGMENT_SECONDS = float(env_str("ISAMURAI_SEGMENT_SECONDS", "30"))
 # Runs of one segment (a crash, a lost worker) before the whole job fails and is refunded.
 ISAMURAI_SEGMENT_MAX_ATTEMPTS = env_int("ISAMURAI_SEGMENT_MAX_ATTEMPTS", 3)
-# Tests only: the index of a segment whose first run crashes (a retry of one part alone); "" = none.
-ISAMURAI_SEGMENT_FAIL_ONCE = env_str("ISAMURAI_SEGMENT_FAIL_ONCE", "")

@@ -265,7 +265,6 @@ def _segment_run(segment: JobSegment, job: Job, fetched: FetchScope | None) -> s
                                  read_start=segment.read_start, read_end=segment.read_end, state=segment.state),
         )
         with SegmentHeartbeat(segment.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
-            _segment_fault_injection(segment)
             result = pipeline_load(pipeline_path_for(job.kind))(context)
         report = result.report_fields()
         frames = int(report.get("frames_out") or report.get("frames") or 0)
@@ -288,14 +287,6 @@ def _segment_run(segment: JobSegment, job: Job, fetched: FetchScope | None) -> s
         return f"segment {outcome}"
     finally:
         _remove_folder(work_dir)
-
-
-def _segment_fault_injection(segment: JobSegment) -> None:
-    """Tests: ISAMURAI_SEGMENT_FAIL_ONCE="<index>" crashes that segment's first run (a retry of
-    one segment alone is then observable); never set in production."""
-    wanted = settings.ISAMURAI_SEGMENT_FAIL_ONCE
-    if wanted != "" and int(wanted) == segment.index and segment.attempts == 1:
-        raise RuntimeError(f"injected failure of segment {segment.index} (ISAMURAI_SEGMENT_FAIL_ONCE)")
 
 
 def join_execute(*, job_id: uuid.UUID) -> str:

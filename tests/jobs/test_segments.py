@@ -4,8 +4,9 @@ flow) pipelines, ISAMURAI_SEGMENT_SECONDS=2.8 on a 6 s clip made of two shots (a
 
 The job splits at the cut, both workers run parts, the join's frames, timestamps and audio are
 one worker's (the baseline: the same job's pipeline run whole in this process, with the same
-marks), cancel stops every part and refunds once, and a part that crashes (ISAMURAI_SEGMENT_FAIL_ONCE
-makes segment 1's first run crash, in every job here) is run again alone."""
+marks), cancel stops every part and refunds once, and a part that crashes (the workers run the real
+pipelines wrapped by tests/jobs/flaky, whose part 1 crashes on its first run, in every job here)
+is run again alone."""
 import json
 import subprocess
 from pathlib import Path
@@ -29,7 +30,9 @@ from workers.pipelines.context import PipelineContext, pipeline_load
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 CUT = 96  # the first frame of the second shot
-SEGMENT_ENV = {"ISAMURAI_SEGMENT_SECONDS": "2.8", "ISAMURAI_SEGMENT_FAIL_ONCE": "1"}
+SEGMENT_ENV = {"ISAMURAI_SEGMENT_SECONDS": "2.8", "ISAMURAI_TEST_FLAKY_SEGMENT": "1",
+               "ISAMURAI_PIPELINES_JSON": '{"faceswap": "tests.jobs.flaky.faceswap:run", '
+                                          '"slowmotion": "tests.jobs.flaky.slowmotion:run"}'}
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +44,11 @@ def standins(tmp_path_factory, testdata) -> Path:
 
 
 @pytest.fixture(scope="module")
-def two_workers(django_db_setup, django_db_blocker, standins):
+def two_workers(django_db_setup, django_db_blocker, standins, tmp_path_factory):
     with django_db_blocker.unblock():
         broker_purge()
-    pool = WorkerPool({"ISAMURAI_MODELS_DIR": str(standins), **SEGMENT_ENV})
+    flags = tmp_path_factory.mktemp("flaky_flags")
+    pool = WorkerPool({"ISAMURAI_MODELS_DIR": str(standins), "ISAMURAI_TEST_FLAKY_DIR": str(flags), **SEGMENT_ENV})
     workers = [pool(concurrency=1), pool(concurrency=1)]
     yield workers
     pool.stop_all()
@@ -212,6 +216,9 @@ def test_stop_job_stops_every_segment_and_refunds_once(two_workers, make_user, t
     wait_for(lambda: JobSegment.objects.filter(job_id=job_id, status=SegmentStatus.PROCESSING,
                                                progress__gt=0).exists(),
              timeout=180, interval=0.1, what="a segment to make progress")
+    # The job's progress is the parts' (weighted by the frames each keeps), seen by the poller.
+    wait_for(lambda: _ok(client.get("/api/swap-progress/", {"id": job_id}))["progress_percentage"] > 0,
+             timeout=60, interval=0.2, what="the job's progress to move")
     # Still the user's one running job: a second one waits while the parts run.
     second = _swap(client, two_shots, testdata / "images" / "biden.jpg")
     assert Job.objects.get(pk=second).dispatch_token is None
