@@ -33,3 +33,8 @@ def test_ranges_keep_every_frame_once_and_read_their_overlap():
     assert [(r.start, r.end) for r in ranges] == [(0, 60), (60, 120), (120, 180)]
     assert [(r.read_start, r.read_end) for r in ranges] == [(0, 64), (30, 124), (90, 180)]
     assert sum(r.kept for r in ranges) == 180 and ranges[1].warmup == 30 and ranges[2].state == {"reference": [1.0]}
+
+
+def test_a_watermark_period_longer_than_a_segment_still_ends():
+    points = split_points(100, RATE, segment_seconds=0.1, keyframes=[], align=8)
+    assert points == sorted(set(points)) and all(0 < p < 100 and p % 8 == 0 for p in points)

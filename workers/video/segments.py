@@ -106,10 +106,14 @@ def split_points(frame_count: int, frame_rate: Fraction, *, segment_seconds: flo
         previous = points[-1] if points else 0
         near = sorted((k for k in keyframes if abs(k - target) <= window and k - previous >= length // 2
                        and frame_count - k >= length // 2), key=lambda k: abs(k - target))
-        chosen = max(align, round(target / align) * align)
+        chosen = round(target / align) * align
+        if chosen <= previous:  # a period longer than half a segment: the next multiple
+            chosen = previous + align
         if near:
             cuts = [k for k in near[:MAX_CUT_CANDIDATES] if is_cut is not None and is_cut(k)]
             chosen = cuts[0] if cuts else near[0]
+        if chosen >= frame_count:
+            break
         points.append(chosen)
         target = chosen + length
     return points
