@@ -362,7 +362,8 @@ else:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "fast"
-CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.sweep": {"queue": "fast"},
+CELERY_TASK_ROUTES = {"jobs.run": {"queue": "gpu"}, "jobs.segment": {"queue": "gpu"}, "jobs.join": {"queue": "gpu"},
+                      "jobs.sweep": {"queue": "fast"},
                       "webhooks.deliver": {"queue": "webhooks"}, "ops.prune": {"queue": "fast"},
                       "retention.sweep": {"queue": "fast"}, "billing.subscriptions_end": {"queue": "fast"}}
 # Late acks let Redis hand a lost worker's message out again. The filesystem broker deletes a
@@ -545,3 +546,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- One long video over several GPU workers (apps.jobs: JobSegment) ------------------------------
+# A face swap or slow motion of a video longer than this is split at keyframes into parts of about
+# this length, run by any free GPU workers and joined by stream copy; 0 keeps every job whole.
+ISAMURAI_SEGMENT_SECONDS = float(env_str("ISAMURAI_SEGMENT_SECONDS", "30"))
+# Runs of one segment (a crash, a lost worker) before the whole job fails and is refunded.
+ISAMURAI_SEGMENT_MAX_ATTEMPTS = env_int("ISAMURAI_SEGMENT_MAX_ATTEMPTS", 3)

@@ -76,4 +76,7 @@ def job_state(job: Job, snapshot: QueueSnapshot | None = None) -> dict:
         "created_at": job.created_at,
         "expires_at": job_expires_at_get(job=job),
         "expired": job.expired_at is not None,
+        # A long video split over several GPU workers: its parts, where they ran and how they stand.
+        "segments": [{"index": index, "worker": worker, "status": status} for index, worker, status
+                     in job.segments.order_by("index").values_list("index", "worker", "status")],
     }

@@ -8,14 +8,30 @@ from django.utils.html import format_html, format_html_join
 
 from apps.core.exceptions import ApplicationError
 
-from .models import Job
+from .models import Job, JobSegment
 from .selectors import queue_snapshot_get
 from .serializers import job_output_media_url
 from .services import job_cancel, job_take_down
 
 
+class JobSegmentInline(admin.TabularInline):
+    """The parts of a long video split over several workers (read only: the engine writes them)."""
+
+    model = JobSegment
+    extra = 0
+    can_delete = False
+    fields = ("index", "start_frame", "end_frame", "read_start", "read_end", "status", "worker", "attempts",
+              "progress", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 class JobAdminBase(admin.ModelAdmin):
     """The admin of every kind's jobs; each kind's app registers a subclass for its model."""
+
+    inlines = (JobSegmentInline,)
 
     list_display = ("id", "kind", "user", "status", "progress_percentage", "credits_charged", "created_at",
                     "finished_at", "expired_at")

@@ -155,3 +155,51 @@ class WorkerPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.queues})"
+
+
+class SegmentStatus(models.TextChoices):
+    QUEUED = "Queued"
+    PROCESSING = "Processing"
+    DONE = "Done"
+    FAILED = "Failed"
+    CANCELLED = "Cancelled"
+
+
+class JobSegment(models.Model):
+    """One part of a long video job split over workers (see workers.video.segments): keeps input
+    frames [start_frame, end_frame) and decodes [read_start, read_end), the overlap being warm-up
+    and look-ahead that are dropped. The job stays Processing (the user's one running job) while
+    its segments run on any free GPU workers; the last one done sends the join."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="segments")
+    index = models.PositiveSmallIntegerField()
+    start_frame = models.PositiveIntegerField()
+    end_frame = models.PositiveIntegerField()
+    read_start = models.PositiveIntegerField()
+    read_end = models.PositiveIntegerField()
+    # What every part needs from the whole video (the pipeline's plan: e.g. the reference face).
+    state = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=SegmentStatus.choices, default=SegmentStatus.QUEUED)
+    # Set when a worker claims it; a message or a run of an older attempt is no longer its own.
+    token = models.UUIDField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True)  # the Celery node name of its last run
+    attempts = models.PositiveSmallIntegerField(default=0)
+    progress = models.FloatField(default=0.0)  # 0..1 of its kept frames
+    output_file = models.CharField(max_length=255, blank=True)  # its part, in storage, until the join
+    frames_out = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="one_segment_per_index")]
+
+    @property
+    def kept_frames(self) -> int:
+        return self.end_frame - self.start_frame
+
+    def __str__(self) -> str:
+        return f"segment {self.index} of {self.job_id} ({self.status})"

@@ -2,6 +2,7 @@
 cleanup, and the translation of pipeline errors into a plain sentence for the user."""
 import json
 import logging
+import shutil
 import socket
 import threading
 import time
@@ -16,10 +17,11 @@ from apps.core.marking import output_marker
 from apps.core.model_access import model_registry, pipeline_limits
 from apps.core.storage import FetchScope, media_fetch_scope, media_storage
 from workers.errors import UserFacingError
-from workers.pipelines.context import JobCancelled, PipelineContext, pipeline_load
+from workers.pipelines.context import JobCancelled, PipelineContext, pipeline_load, pipeline_part
+from workers.video.segments import SegmentPart, SegmentRange
 
 from .kinds import job_kind_get
-from .models import Job
+from .models import Job, JobSegment
 from .selectors import job_concrete_get
 from .services import (
     job_claim_next,
@@ -29,6 +31,15 @@ from .services import (
     job_heartbeat,
     job_is_running,
     job_progress_set,
+    job_segment_claim,
+    job_segment_complete,
+    job_segment_fail,
+    job_segment_heartbeat,
+    job_segment_is_running,
+    job_segment_progress_set,
+    job_segments_create,
+    job_segments_files_drop,
+    job_segments_join_start,
     job_work_dir,
     job_work_dir_remove,
 )
@@ -131,6 +142,7 @@ def job_execute(*, node: str = "") -> str:
 def _job_run(job: Job, token: uuid.UUID, fetched: FetchScope | None) -> str:
     work_dir = job_work_dir(job=job) / f"attempt-{job.attempts}"
     outcome = "failed"
+    split = False
     try:
         work_dir.mkdir(parents=True, exist_ok=True)
         if fetched is not None:
@@ -146,6 +158,11 @@ def _job_run(job: Job, token: uuid.UUID, fetched: FetchScope | None) -> str:
             marker=output_marker(output_id=job.id, provenance=job_kind_get(job.kind).provenance, label=job.label),
         )
         with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
+            ranges = _segment_ranges(job, context)
+            if len(ranges) > 1:
+                split = True
+                parts = job_segments_create(job_id=job.id, token=token, ranges=ranges)
+                return f"split into {len(parts)} segments" if parts else "stopped"
             pipeline = pipeline_load(pipeline_path_for(job.kind))
             result = pipeline(context)
             context.marker.seal(Path(result.output))
@@ -155,8 +172,162 @@ def _job_run(job: Job, token: uuid.UUID, fetched: FetchScope | None) -> str:
     except Exception as exc:
         outcome = _settle_failure(job, token, exc)
     finally:
-        job_work_dir_remove(job=job)
-        job_dispatch(user_id=job.user_id)
+        if split:  # its segments may already run in the job's scratch folder (one disk): only ours goes
+            _remove_folder(work_dir)
+        else:
+            job_work_dir_remove(job=job)
+            job_dispatch(user_id=job.user_id)
+    return outcome
+
+
+def _remove_folder(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _segment_ranges(job: Job, context: PipelineContext) -> list[SegmentRange]:
+    """The parts a long video job splits into ([] keeps it whole): asked of the kind's pipeline
+    when it can split (its module has ``segment_plan`` and ``segments_join``) and the job is longer
+    than ISAMURAI_SEGMENT_SECONDS."""
+    seconds = settings.ISAMURAI_SEGMENT_SECONDS
+    path = pipeline_path_for(job.kind)
+    plan = pipeline_part(path, "segment_plan")
+    if seconds <= 0 or plan is None or pipeline_part(path, "segments_join") is None:
+        return []
+    return plan(context, seconds)
+
+
+# --- one part of a split job, and the join ------------------------------------------------------
+
+class SegmentHeartbeat(Heartbeat):
+    """The segment's (and its job's) heartbeat."""
+
+    def __init__(self, segment_id: uuid.UUID, token: uuid.UUID, interval: float) -> None:
+        super().__init__(segment_id, token, interval)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self._interval):
+                try:
+                    job_segment_heartbeat(segment_id=self._job_id, token=self._token)
+                except Exception:  # a missed beat is retried next interval
+                    logger.exception("heartbeat failed for segment %s", self._job_id)
+        finally:
+            connection.close()
+
+
+class SegmentProgress(ProgressReporter):
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last_write < self._min_interval:
+            return
+        job_segment_progress_set(segment_id=self._job_id, token=self._token, fraction=fraction)
+        self._last_write = now
+
+
+class SegmentCancelCheck(CancelCheck):
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self._last_check < self._min_interval:
+            return
+        self._last_check = now
+        if not job_segment_is_running(segment_id=self._job_id, token=self._token):
+            raise JobCancelled(f"segment {self._job_id} was stopped")
+
+
+def segment_execute(*, segment_id: uuid.UUID, node: str = "") -> str:
+    """The body of ``jobs.segment``: run one part of a split job on this worker."""
+    close_old_connections()
+    worker = node or f"{socket.gethostname()}:{threading.get_native_id()}"
+    segment = job_segment_claim(segment_id=segment_id, worker=worker)
+    if segment is None:
+        return "skipped: segment not waiting"
+    with media_fetch_scope() as fetched:
+        return _segment_run(segment, job_concrete_get(job_id=segment.job_id), fetched)
+
+
+def _segment_run(segment: JobSegment, job: Job, fetched: FetchScope | None) -> str:
+    work_dir = job_work_dir(job=job) / f"segment-{segment.index}-{segment.attempts}"
+    token = segment.token
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        if fetched is not None:  # the cache sweep spares the job's scratch folder (work/<job id>/)
+            fetched.pin_folder(work_dir.parent)
+        context = PipelineContext(
+            inputs=_resolve_inputs(job),
+            options=job.pipeline_options(),
+            output_dir=work_dir,
+            report_progress=SegmentProgress(segment.id, token),
+            check_cancelled=SegmentCancelCheck(segment.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
+            models=model_registry(),
+            limits=pipeline_limits(),
+            marker=output_marker(output_id=job.id, provenance=job_kind_get(job.kind).provenance, label=job.label),
+            segment=SegmentRange(index=segment.index, start=segment.start_frame, end=segment.end_frame,
+                                 read_start=segment.read_start, read_end=segment.read_end, state=segment.state),
+        )
+        with SegmentHeartbeat(segment.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
+            result = pipeline_load(pipeline_path_for(job.kind))(context)
+        report = result.report_fields()
+        frames = int(report.get("frames_out") or report.get("frames") or 0)
+        done = job_segment_complete(segment_id=segment.id, token=token, output_path=Path(result.output),
+                                    frames=frames, report=json.loads(json.dumps(report, default=str)))
+        return "done" if done else "stopped"
+    except Exception as exc:
+        if error_rule(exc).job_outcome is JobOutcome.CANCELLED:
+            return "cancelled"
+        if isinstance(exc, UserFacingError):  # the input's fault: another run would fail the same way
+            logger.warning("job %s: segment %d failed (%s): %s %s", job.id, segment.index, exc.category, exc,
+                           exc.detail)
+            message, retry = _refunded(exc.user_message), False
+        else:
+            logger.exception("job %s: segment %d crashed", job.id, segment.index)
+            message, retry = GENERIC_FAILURE, True
+        outcome = job_segment_fail(segment_id=segment.id, token=token, message=message, retry=retry)
+        if outcome == "failed":
+            job_dispatch(user_id=job.user_id)
+        return f"segment {outcome}"
+    finally:
+        _remove_folder(work_dir)
+
+
+def join_execute(*, job_id: uuid.UUID) -> str:
+    """The body of ``jobs.join``: the parts of a split job joined into its output (idempotent: a
+    second join of a finished job does nothing)."""
+    close_old_connections()
+    started = job_segments_join_start(job_id=job_id)
+    if started is None:
+        return "skipped: nothing to join"
+    job, token, segments = started
+    job = job_concrete_get(job_id=job.id)
+    work_dir = job_work_dir(job=job) / f"join-{uuid.uuid4().hex[:8]}"
+    outcome = "failed"
+    with media_fetch_scope() as fetched:
+        try:
+            work_dir.mkdir(parents=True, exist_ok=True)
+            if fetched is not None:
+                fetched.pin_folder(work_dir.parent)
+            storage = media_storage()
+            parts = [SegmentPart(storage.fetch(segment.output_file), segment.frames_out, segment.report)
+                     for segment in segments]
+            context = PipelineContext(
+                inputs=_resolve_inputs(job), options=job.pipeline_options(), output_dir=work_dir,
+                check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
+                models=model_registry(), limits=pipeline_limits(),
+                marker=output_marker(output_id=job.id, provenance=job_kind_get(job.kind).provenance, label=job.label),
+            )
+            with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
+                result = pipeline_part(pipeline_path_for(job.kind), "segments_join")(context, parts)
+                context.marker.seal(Path(result.output))
+            # The parts are spent once the output exists: gone before the job reads Done.
+            job_segments_files_drop(job_id=job.id)
+            report = {**result.report_fields(), "segments": len(segments)}
+            completed = job_complete(job_id=job.id, token=token, output_path=Path(result.output), report=report)
+            outcome = "done" if completed else "stopped"
+        except Exception as exc:
+            outcome = _settle_failure(job, token, exc)
+        finally:
+            job_segments_files_drop(job_id=job.id)
+            job_work_dir_remove(job=job)
+            job_dispatch(user_id=job.user_id)
     return outcome
 
 

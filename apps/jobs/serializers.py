@@ -46,6 +46,15 @@ class JobProgressOutputSerializer(serializers.Serializer):
                   "plus its own); null unless Queued."
     )
 
+    segments = serializers.SerializerMethodField(
+        help_text="Extension: the parts of a long video split over several GPU workers, each "
+                  '{"index", "worker" (the Celery node name, "" until claimed), "status"}; [] when it runs whole.'
+    )
+
+    def get_segments(self, job: Job) -> list[dict]:
+        return [{"index": index, "worker": worker, "status": status}
+                for index, worker, status in job.segments.order_by("index").values_list("index", "worker", "status")]
+
     def _waiting(self, job: Job) -> WaitingJob | None:
         if job.status != JobStatus.QUEUED:
             return None

@@ -12,7 +12,7 @@ from pathlib import Path
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.accounts.limits import plan_limits_check
@@ -25,7 +25,15 @@ from workers.errors import ErrorCategory
 from workers.options import OptionsSchema, required_models
 
 from .kinds import job_kind_get
-from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobStatus, WorkerPresence
+from .models import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    Job,
+    JobSegment,
+    JobStatus,
+    SegmentStatus,
+    WorkerPresence,
+)
 from .queue import JOB_START_ORDER, queue_priority_for_user
 from .selectors import draft_bytes_for_user, job_get_for_user, jobs_due_for_expiry_list
 from .signals import job_finished, job_submitting
@@ -37,6 +45,9 @@ logger = logging.getLogger(__name__)
 JOB_RUN_TASK = "jobs.run"
 # The fast task that asks a worker's model registry for models (apps.jobs.tasks), by name too.
 JOB_MODELS_REQUIRE_TASK = "jobs.models_require"
+# A split job's parts and their join (apps.jobs.tasks), on the gpu queue too.
+JOB_SEGMENT_TASK = "jobs.segment"
+JOB_JOIN_TASK = "jobs.join"
 
 
 # --- storage ------------------------------------------------------------------------------
@@ -257,6 +268,7 @@ def _fail_locked(job: Job, message: str) -> int:
     refund = credits_refund(
         user=job.user, amount=job.credits_charged, job_kind=job.kind, job_id=job.id, note="job failed"
     )
+    _segments_stop(job)
     _announce_finished(job)
     return refund.delta if refund else 0
 
@@ -295,6 +307,7 @@ def job_cancel(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> tup
             user=job.user, amount=job.credits_charged // 2, job_kind=job.kind, job_id=job.id, note="stop-job"
         )
         refunded = refund.delta if refund else 0
+        _segments_stop(job)
         _announce_finished(job)
         if held_slot:
             user_id = job.user_id
@@ -311,8 +324,11 @@ def job_sweep() -> dict[str, int]:
     stale_before = now - timedelta(seconds=settings.ISAMURAI_JOB_STALE_SECONDS)
     counts = {"retried": 0, "failed": 0, "redispatched": 0, "dispatched": 0}
 
+    # A split job is watched part by part (job_segments_sweep), not as a whole.
+    split = Exists(JobSegment.objects.filter(job=OuterRef("pk")))
     stale_ids = list(
-        Job.objects.filter(status=JobStatus.PROCESSING, heartbeat_at__lt=stale_before).values_list("pk", flat=True)
+        Job.objects.filter(status=JobStatus.PROCESSING, heartbeat_at__lt=stale_before).exclude(split)
+        .values_list("pk", flat=True)
     )
     for job_id in stale_ids:
         with transaction.atomic():
@@ -352,12 +368,240 @@ def job_sweep() -> dict[str, int]:
                 transaction.on_commit(lambda job_id=job_id, token=token: _send_to_worker(job_id, token), robust=True)
                 counts["redispatched"] += 1
 
+    counts.update(job_segments_sweep(stale_before=stale_before, lost_before=lost_before))
+
     waiting_users = Job.objects.filter(status=JobStatus.QUEUED, dispatch_token__isnull=True).values_list(
         "user_id", flat=True
     ).distinct()
     for user_id in list(waiting_users):
         if job_dispatch(user_id=user_id) is not None:
             counts["dispatched"] += 1
+    return counts
+
+
+# --- one long video over several workers (JobSegment) -------------------------------------------
+
+def _segment_send(segment_id: uuid.UUID, attempt: int) -> None:
+    # The task id names the attempt, so a stop can revoke exactly the messages still waiting.
+    current_app.send_task(JOB_SEGMENT_TASK, args=[str(segment_id)], task_id=f"segment-{segment_id}-{attempt}")
+
+
+def _join_send(job_id: uuid.UUID) -> None:
+    current_app.send_task(JOB_JOIN_TASK, args=[str(job_id)])
+
+
+def job_segments_create(*, job_id: uuid.UUID, token: uuid.UUID, ranges: list) -> list[JobSegment]:
+    """Split a Processing job into its parts (``ranges``: workers.video.segments.SegmentRange) and
+    send each to the gpu queue; the job keeps the user's slot until the join or a failure ends it.
+    [] when the job is no longer this run's (stopped meanwhile)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status != JobStatus.PROCESSING or job.dispatch_token != token:
+            return []
+        job.segments.all().delete()  # a retried split (its worker was lost) starts over
+        now = timezone.now()
+        segments = JobSegment.objects.bulk_create([
+            JobSegment(job=job, index=part.index, start_frame=part.start, end_frame=part.end,
+                       read_start=part.read_start, read_end=part.read_end, state=part.state, sent_at=now)
+            for part in ranges
+        ])
+        job.heartbeat_at = now
+        job.save(update_fields=["heartbeat_at"])
+        for segment in segments:
+            transaction.on_commit(lambda segment_id=segment.id: _segment_send(segment_id, 0), robust=True)
+    return segments
+
+
+def job_segment_claim(*, segment_id: uuid.UUID, worker: str) -> JobSegment | None:
+    """A Queued segment of a Processing job -> Processing on this worker; None for a message
+    that is no longer its segment's (stopped, done, already claimed)."""
+    with transaction.atomic():
+        # The message names its segment: wait for a lock held elsewhere (never skip it), and lock
+        # only the segment's row, not its job's (which the join and the other parts take).
+        segment = (JobSegment.objects.select_for_update(of=("self",))
+                   .filter(pk=segment_id, status=SegmentStatus.QUEUED, job__status=JobStatus.PROCESSING).first())
+        if segment is None:
+            return None
+        segment.status = SegmentStatus.PROCESSING
+        segment.token = uuid.uuid4()
+        segment.worker = worker[:255]
+        segment.attempts += 1
+        segment.progress = 0.0
+        segment.heartbeat_at = timezone.now()
+        segment.save(update_fields=["status", "token", "worker", "attempts", "progress", "heartbeat_at"])
+    return segment
+
+
+def job_segment_is_running(*, segment_id: uuid.UUID, token: uuid.UUID) -> bool:
+    return JobSegment.objects.filter(pk=segment_id, token=token, status=SegmentStatus.PROCESSING,
+                                     job__status=JobStatus.PROCESSING).exists()
+
+
+def job_segment_heartbeat(*, segment_id: uuid.UUID, token: uuid.UUID) -> None:
+    now = timezone.now()
+    if JobSegment.objects.filter(pk=segment_id, token=token, status=SegmentStatus.PROCESSING).update(heartbeat_at=now):
+        Job.objects.filter(segments__pk=segment_id, status=JobStatus.PROCESSING).update(heartbeat_at=now)
+
+
+def job_segment_progress_set(*, segment_id: uuid.UUID, token: uuid.UUID, fraction: float) -> None:
+    """The segment's share done; the job's progress is the sum over its segments, weighted by the
+    frames each keeps (raised only, never lowered; 100 is for Done)."""
+    fraction = max(0.0, min(1.0, float(fraction)))
+    if not JobSegment.objects.filter(pk=segment_id, token=token, status=SegmentStatus.PROCESSING).update(
+            progress=fraction, heartbeat_at=timezone.now()):
+        return
+    job_id = JobSegment.objects.values_list("job_id", flat=True).get(pk=segment_id)
+    parts = list(JobSegment.objects.filter(job_id=job_id).values_list("start_frame", "end_frame", "progress"))
+    total = sum(end - start for start, end, _ in parts) or 1
+    done = sum((end - start) * progress for start, end, progress in parts)
+    percentage = max(0, min(99, int(100 * done / total)))
+    Job.objects.filter(pk=job_id, status=JobStatus.PROCESSING, progress_percentage__lt=percentage).update(
+        progress_percentage=percentage, heartbeat_at=timezone.now())
+
+
+def job_segment_complete(*, segment_id: uuid.UUID, token: uuid.UUID, output_path: Path, frames: int,
+                         report: dict) -> bool:
+    """Store the part where every host can fetch it (recorded in the job's files, so it is deleted
+    with the job whatever happens) and mark the segment Done; the last one sends the join.
+    False (and the part dropped) when the segment or its job was stopped meanwhile."""
+    segment = JobSegment.objects.select_related("job").get(pk=segment_id)
+    relpath = f"segments/{uuid.uuid4().hex}/{segment.job.kind}_{segment.job_id.hex[:8]}_{segment.index:03d}.mp4"
+    destination = media_root() / relpath
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(output_path), destination)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=segment.job_id)
+        segment = JobSegment.objects.select_for_update().get(pk=segment_id)
+        if job.status != JobStatus.PROCESSING or segment.status != SegmentStatus.PROCESSING or segment.token != token:
+            _remove_tree(destination.parent)
+            return False
+        job.files = [*job.files, relpath]
+        job.save(update_fields=["files"])
+        media_storage().publish(relpath)  # S3: in the bucket, gone from this host
+        segment.status = SegmentStatus.DONE
+        segment.output_file = relpath
+        segment.frames_out = frames
+        segment.report = report
+        segment.progress = 1.0
+        segment.save(update_fields=["status", "output_file", "frames_out", "report", "progress"])
+        if not job.segments.exclude(status=SegmentStatus.DONE).exists():
+            job.heartbeat_at = timezone.now()
+            job.save(update_fields=["heartbeat_at"])
+            transaction.on_commit(lambda: _join_send(job.id), robust=True)
+    return True
+
+
+def job_segment_fail(*, segment_id: uuid.UUID, token: uuid.UUID | None, message: str, retry: bool) -> str:
+    """A segment's run failed: run it again alone (``retry``, while attempts are left) or fail the
+    whole job with one full refund. Returns "retried", "failed" or "ignored" (no longer ours)."""
+    with transaction.atomic():
+        segment = JobSegment.objects.select_related("job").get(pk=segment_id)
+        job = Job.objects.select_for_update().get(pk=segment.job_id)
+        segment = JobSegment.objects.select_for_update().get(pk=segment_id)
+        if job.status != JobStatus.PROCESSING or segment.status != SegmentStatus.PROCESSING or (
+                token is not None and segment.token != token):
+            return "ignored"
+        if retry and segment.attempts < settings.ISAMURAI_SEGMENT_MAX_ATTEMPTS:
+            logger.warning("job %s: segment %d failed on %s (%s); retrying it alone", job.id, segment.index,
+                           segment.worker, message)
+            _segment_requeue(segment)
+            return "retried"
+        segment.status = SegmentStatus.FAILED
+        segment.error = message
+        segment.save(update_fields=["status", "error"])
+        _fail_locked(job, message)
+    return "failed"
+
+
+def _segment_requeue(segment: JobSegment) -> None:
+    segment.status = SegmentStatus.QUEUED
+    segment.token = None
+    segment.progress = 0.0
+    segment.sent_at = timezone.now()
+    segment.save(update_fields=["status", "token", "progress", "sent_at"])
+    segment_id, attempt = segment.id, segment.attempts
+    transaction.on_commit(lambda: _segment_send(segment_id, attempt), robust=True)
+
+
+def job_segments_join_start(*, job_id: uuid.UUID) -> tuple[Job, uuid.UUID, list[JobSegment]] | None:
+    """What the join needs: the job, its token and its Done segments in order; None when the job
+    is no longer Processing or a part is missing (a re-sent join after the first one finished)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id, status=JobStatus.PROCESSING).first()
+        if job is None:
+            return None
+        segments = list(job.segments.order_by("index"))
+        if not segments or any(segment.status != SegmentStatus.DONE for segment in segments):
+            return None
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["heartbeat_at"])
+    return job, job.dispatch_token, segments
+
+
+def job_segments_files_drop(*, job_id: uuid.UUID) -> int:
+    """Delete a split job's parts (in the bucket and on this host) once it has ended, and take them
+    off its files; returns how many."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        parts = [path for path in job.files if path.startswith("segments/")]
+        if not parts:
+            return 0
+        storage = media_storage()
+        for relpath in parts:
+            storage.delete(relpath)
+            _remove_tree((media_root() / relpath).parent)
+        job.files = [path for path in job.files if path not in parts]
+        job.save(update_fields=["files"])
+    return len(parts)
+
+
+def _segments_stop(job: Job) -> None:
+    """The job ended (failed, cancelled): no part of it runs on. Queued segments are cancelled and
+    their messages revoked; running ones see it at their next cancel check; parts made so far are
+    deleted after the commit."""
+    waiting = list(job.segments.filter(status=SegmentStatus.QUEUED).values_list("id", "attempts"))
+    if not job.segments.exists():
+        return
+    job.segments.filter(status__in=(SegmentStatus.QUEUED, SegmentStatus.PROCESSING)).update(
+        status=SegmentStatus.CANCELLED)
+    job_id = job.id
+
+    def after() -> None:
+        if waiting:
+            try:
+                current_app.control.revoke([f"segment-{segment_id}-{attempt}" for segment_id, attempt in waiting])
+            except Exception:  # a spare message claims nothing anyway
+                logger.warning("job %s: could not revoke its waiting segments", job_id, exc_info=True)
+        job_segments_files_drop(job_id=job_id)
+
+    transaction.on_commit(after, robust=True)
+
+
+def job_segments_sweep(*, stale_before, lost_before) -> dict[str, int]:
+    """A split job's repair, part by part: a segment whose worker went silent runs again alone (or
+    the job fails, refunded, after ISAMURAI_SEGMENT_MAX_ATTEMPTS); a waiting segment whose message
+    was lost is sent again; a job whose parts are all done but whose join went silent is joined again."""
+    counts = {"segments_retried": 0, "segments_redispatched": 0, "joins_resent": 0}
+    stale = JobSegment.objects.filter(status=SegmentStatus.PROCESSING, heartbeat_at__lt=stale_before,
+                                      job__status=JobStatus.PROCESSING)
+    for segment_id, token in list(stale.values_list("pk", "token")):
+        outcome = job_segment_fail(segment_id=segment_id, token=token, retry=True,
+                                   message="The job stopped because a worker processing it was lost repeatedly; "
+                                           "your credits were refunded. Try again later.")
+        counts["segments_retried"] += outcome == "retried"
+    for segment in JobSegment.objects.filter(status=SegmentStatus.QUEUED, sent_at__lt=lost_before,
+                                             job__status=JobStatus.PROCESSING):
+        if JobSegment.objects.filter(pk=segment.pk, status=SegmentStatus.QUEUED, sent_at=segment.sent_at).update(
+                sent_at=timezone.now()):
+            _segment_send(segment.pk, segment.attempts)
+            counts["segments_redispatched"] += 1
+    unfinished = JobSegment.objects.filter(job=OuterRef("pk")).exclude(status=SegmentStatus.DONE)
+    joinable = (Job.objects.filter(status=JobStatus.PROCESSING, heartbeat_at__lt=stale_before)
+                .filter(Exists(JobSegment.objects.filter(job=OuterRef("pk")))).exclude(Exists(unfinished)))
+    for job_id in list(joinable.values_list("pk", flat=True)):
+        if Job.objects.filter(pk=job_id, heartbeat_at__lt=stale_before).update(heartbeat_at=timezone.now()):
+            _join_send(job_id)
+            counts["joins_resent"] += 1
     return counts
 
 

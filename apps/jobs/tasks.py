@@ -11,8 +11,16 @@ from django.db import InterfaceError, OperationalError, connection
 from apps.core.fast import fast_task_answer
 from workers.gpu import gpu_utilization
 
-from .runner import job_execute
-from .services import JOB_MODELS_REQUIRE_TASK, JOB_RUN_TASK, job_sweep, worker_presence_beat, worker_presence_end
+from .runner import job_execute, join_execute, segment_execute
+from .services import (
+    JOB_JOIN_TASK,
+    JOB_MODELS_REQUIRE_TASK,
+    JOB_RUN_TASK,
+    JOB_SEGMENT_TASK,
+    job_sweep,
+    worker_presence_beat,
+    worker_presence_end,
+)
 from .worker_services import models_require
 
 logger = logging.getLogger(__name__)
@@ -30,6 +38,19 @@ def job_run_task(self, job_id: str, token: str) -> str:
 @shared_task(name=JOB_MODELS_REQUIRE_TASK)
 def job_models_require_task(**kwargs) -> dict:
     return fast_task_answer(models_require, **kwargs)
+
+
+@shared_task(name=JOB_SEGMENT_TASK, bind=True, ignore_result=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=1, retry_backoff_max=30, max_retries=8)
+def job_segment_task(self, segment_id: str) -> str:
+    # One part of a split job (any free GPU worker takes it); claiming is idempotent.
+    return segment_execute(segment_id=segment_id, node=self.request.hostname or "")
+
+
+@shared_task(name=JOB_JOIN_TASK, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
+             retry_backoff=1, retry_backoff_max=30, max_retries=8)
+def job_join_task(job_id: str) -> str:
+    return join_execute(job_id=job_id)
 
 
 SWEEP_TASK = "jobs.sweep"

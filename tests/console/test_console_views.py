@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiKey
 from apps.accounts.services import api_key_create
-from apps.jobs.models import JobStatus
+from apps.jobs.models import JobSegment, JobStatus
 from apps.ledger.selectors import credit_balance_get
 from apps.ledger.services import credits_grant
 from apps.swap.models import FaceSwapJob
@@ -177,3 +177,17 @@ def test_the_swap_forms_offer_every_swapper_default_inswapper(console_user, name
                   "simswap_256"):
         assert f'value="{value}"' in page
     assert '<option value="inswapper_128" selected>' in page
+
+
+def test_a_split_job_shows_its_parts_and_where_they_ran(console_user):
+    alice = console_user("alice", credits=10)
+    job = _job(alice, name="long", status=JobStatus.QUEUED, queued_at=timezone.now())
+    for index, (status, worker) in enumerate((("Done", "gpu-a@host1"), ("Processing", "gpu-b@host2"))):
+        JobSegment.objects.create(job=job, index=index, start_frame=900 * index, end_frame=900 * index + 900,
+                                  read_start=900 * index, read_end=900 * index + 900, status=status, worker=worker)
+    client = _signed_in(alice)
+    page = client.get(reverse("console:job", args=[job.id])).content.decode()
+    assert "#0</span> Done on gpu-a@host1" in page and "#1</span> Processing on gpu-b@host2" in page
+    status = client.get(reverse("console:jobs-status"), {"id": [str(job.id)]}).json()["jobs"][0]
+    assert status["segments"] == [{"index": 0, "worker": "gpu-a@host1", "status": "Done"},
+                                  {"index": 1, "worker": "gpu-b@host2", "status": "Processing"}]

@@ -184,6 +184,12 @@ class ReferencePersonSelector:
         self._tracker_options = tracker_options
         self.tracker: PersonTracker | None = None
 
+    def set_reference(self, embedding: np.ndarray) -> None:
+        """Follow this person from the start (a part of a split job: the whole video's reference,
+        found in its first frame with a face, not the part's)."""
+        self.tracker = PersonTracker({SINGLE_SOURCE_KEY: np.asarray(embedding, np.float32)},
+                                     **self._tracker_options)
+
     def select(self, faces: Sequence[Face], image_shape: Sequence[int]) -> list[tuple[Face, str]]:
         if self.tracker is None:
             if not faces:

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 # Defined with the rest of the error taxonomy; importable from here, where pipelines look.
 from workers.errors import JobCancelled, PipelineError
 
-__all__ = ["JobCancelled", "Pipeline", "PipelineContext", "PipelineError", "pipeline_load"]
+__all__ = ["JobCancelled", "Pipeline", "PipelineContext", "PipelineError", "pipeline_load", "pipeline_part"]
 
 
 OptionsT = TypeVar("OptionsT")
@@ -41,6 +41,17 @@ class PipelineContext(Generic[OptionsT]):
     # The job's OutputMarker (workers.provenance.marking): label and watermark on every output
     # frame (`frame_marker`, also given to the video writer), then the engine signs the file.
     marker: Any = None
+    # One part of a split job (workers.video.segments.SegmentRange): the pipeline makes only the
+    # output of the frames it keeps; None = the whole input, as always.
+    segment: Any = None
+
+    @property
+    def marker_period(self) -> int:
+        """Every how many frames the marker works its watermark out afresh (1: every frame, or
+        no watermark): a split job's parts start on a multiple of it."""
+        if self.marker is None or getattr(self.marker, "watermark", None) is None:
+            return 1
+        return max(1, int(getattr(self.marker, "watermark_refresh", 1)))
 
     @property
     def frame_marker(self) -> Callable[[Any], Any] | None:
@@ -64,6 +75,14 @@ class PipelineResult(Generic[ReportT]):
 
 
 Pipeline = Callable[[PipelineContext], PipelineResult]
+
+
+def pipeline_part(dotted: str, name: str) -> Callable[..., Any] | None:
+    """Another entry point of the module of pipeline 'package.module:function' (``segment_plan``,
+    ``segments_join``: a pipeline that can split a long job), or None when it has none."""
+    module_name, _, _ = dotted.partition(":")
+    part = getattr(importlib.import_module(module_name), name, None)
+    return part if callable(part) else None
 
 
 def pipeline_load(dotted: str) -> Pipeline:

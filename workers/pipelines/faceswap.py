@@ -8,8 +8,9 @@ code.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,16 @@ from workers.choices import (
     MEDIA_IMAGE,
     MEDIA_VIDEO,
     EnhanceModel,
+    FaceSelection,
     MediaType,
 )
-from workers.faces.analyser import DETECTOR_MODEL, Face, FaceAnalyser
+from workers.faces.analyser import DETECTOR_MODEL, Face, FaceAnalyser, most_prominent
 from workers.faces.enhancers import face_enhancer_create
-from workers.faces.stability import FaceStabiliser
+from workers.faces.matching import ReferencePersonSelector
+from workers.faces.stability import DEFAULT_MAX_GAP, FaceStabiliser
 from workers.faces.swappers import swapper_load
 from workers.imaging.codec import ImageDecoder, ImageHeader, JpegEncoder
+from workers.interpolation.scene_cut import SceneCutDetector
 from workers.options import required_models
 from workers.pipelines.context import PipelineContext, PipelineError, PipelineResult
 from workers.pipelines.options import FACESWAP_MODELS, FaceSwapBaseOptions, faceswap_options
@@ -43,15 +47,27 @@ from workers.pipelines.sources import (  # noqa: F401  (source_face_check, NO_SO
 from workers.processors.chain import processor_chain
 from workers.processors.frame_swapper import FrameSwapper
 from workers.video.lookahead import FrameLookahead
-from workers.video.probe import MediaProbe
+from workers.video.probe import MediaInfo, MediaProbe
 from workers.video.quality import target_size
 from workers.video.reader import VideoFrameReader
+from workers.video.segments import (
+    SegmentPart,
+    SegmentRange,
+    keyframe_indices,
+    segment_ranges,
+    split_points,
+)
+from workers.video.segments import segments_join as join_video
 from workers.video.writer import VideoFrameWriter
 
 DEFAULT_MAX_IMAGE_PIXELS = 80_000_000
 # Thumbnails of analyse-frame: the face box grown by this share of its size on every side, so
 # the crop shows the whole head and a face can be found in it again.
 THUMBNAIL_MARGIN = 0.4
+# A split job's part decodes this many frames before its first kept one, unswapped: the person
+# tracker's memory and the One-Euro filter (a still face's state decays by ~0.89 a frame) settle
+# to what one worker's run has there (the difference left is measured by bench_segments.py).
+SEGMENT_WARMUP_FRAMES = 30
 NO_TARGET_FACE = ("No face was found in the target {kind}; upload a {kind} where at least one "
                   "face is clearly visible.")
 
@@ -220,22 +236,100 @@ def _swap_video_file(ctx: PipelineContext, swapper: FrameSwapper, target: Path, 
     info = MediaProbe().probe(target)
     width, height = target_size(info.width, info.height, quality)
     output = Path(ctx.output_dir) / "faceswap.mp4"
-    progress = _Progress(ctx, info.frame_count)
+    segment: SegmentRange | None = ctx.segment
+    part = {} if segment is None else {"start_frame": segment.read_start,
+                                       "frame_limit": segment.read_end - segment.read_start}
+    keep = None if segment is None else range(segment.warmup, segment.warmup + segment.kept)
+    if segment is not None:
+        reference = segment.state.get("reference")
+        if reference is not None and isinstance(swapper.selector, ReferencePersonSelector):
+            swapper.selector.set_reference(np.asarray(reference, np.float32))
+        if ctx.marker is not None:
+            ctx.marker.start_at(segment.start)
+    progress = _Progress(ctx, info.frame_count if segment is None else segment.kept)
     # Decode (ffmpeg, scaled to the output size), analysis (a thread, frames ahead), swap (here,
     # in order) and encode (ffmpeg) all run at once; the bounded queues between them keep
     # memory flat.
-    with VideoFrameReader(target, info=info, output_size=(width, height)) as reader, \
+    with VideoFrameReader(target, info=info, output_size=(width, height), **part) as reader, \
             VideoFrameWriter(output, width=width, height=height, frame_rate=info.frame_rate,
-                             audio_source=info, frame_marker=ctx.frame_marker) as writer, \
+                             audio_source=info if segment is None else None,
+                             frame_marker=ctx.frame_marker) as writer, \
             FrameLookahead(reader, swapper.analyse) as analysed:
-        for done, frame in enumerate(swapper.stream(analysed), start=1):
+        for done, frame in enumerate(swapper.stream(analysed, keep), start=1):
             ctx.check_cancelled()
             writer.write(frame)
             progress.update(done)
-        if swapper.frames_with_faces == 0:
+        # A part may hold no face; the join checks the whole video.
+        if swapper.frames_with_faces == 0 and segment is None:
             raise PipelineError(NO_TARGET_FACE.format(kind="video"))
     return PipelineResult(output, FaceSwapReport(MEDIA_VIDEO, writer.frames_written, swapper.frames_with_faces,
                                                  swapper.faces_swapped, width, height))
+
+
+def _reference_embedding(ctx: PipelineContext, info: MediaInfo, size: tuple[int, int]) -> list[float] | None:
+    """The embedding of the most prominent face of the video's first frame with a face: whom
+    'reference' follows in one worker's run, so every part follows the same person."""
+    analyser = FaceAnalyser(ctx.models)
+    with VideoFrameReader(info.path, info=info, output_size=size) as reader:
+        for frame in reader:
+            ctx.check_cancelled()
+            faces = analyser.analyse(frame, embed=True)
+            if faces:
+                return [float(value) for value in most_prominent(faces, frame.shape).embedding]
+    return None
+
+
+def _is_cut_at(info: MediaInfo) -> Callable[[int], bool]:
+    detector = SceneCutDetector()
+
+    def is_cut(index: int) -> bool:
+        with VideoFrameReader(info.path, info=info, start_frame=index - 1, frame_limit=2) as reader:
+            frames = list(reader)
+        return len(frames) == 2 and detector.compare_frames(frames[0], frames[1]).is_cut
+
+    return is_cut
+
+
+def segment_plan(ctx: PipelineContext[FaceSwapBaseOptions], segment_seconds: float) -> list[SegmentRange]:
+    """How to split this job over workers (see workers.video.segments): [] keeps it whole (a
+    photo, a video of at most ``segment_seconds``, a variable frame rate)."""
+    options = faceswap_options(ctx.options)
+    target = Path(ctx.inputs["target"])
+    if segment_seconds <= 0 or _is_image(target, options.media_type):
+        return []
+    info = MediaProbe().probe(target)
+    if info.is_variable_frame_rate or info.frame_count <= segment_seconds * info.fps:
+        return []
+    points = split_points(info.frame_count, info.frame_rate, segment_seconds=segment_seconds,
+                          keyframes=keyframe_indices(info), align=ctx.marker_period, is_cut=_is_cut_at(info))
+    if not points:
+        return []
+    state: dict[str, Any] = {}
+    if not options.multi and options.face_selection is FaceSelection.REFERENCE:
+        reference = _reference_embedding(ctx, info, target_size(info.width, info.height, options.gquality))
+        if reference is not None:
+            state["reference"] = reference
+    # Stability looks DEFAULT_MAX_GAP frames ahead to fill a missed face: a part reads past its end.
+    lookahead = DEFAULT_MAX_GAP + 1 if options.video_stability else 0
+    return segment_ranges(info.frame_count, points, warmup=SEGMENT_WARMUP_FRAMES, lookahead=lookahead, state=state)
+
+
+def segments_join(ctx: PipelineContext[FaceSwapBaseOptions], parts: Sequence[SegmentPart]
+                  ) -> PipelineResult[FaceSwapReport]:
+    """The parts of a split job, joined into what one run makes (the target's audio untouched)."""
+    target = Path(ctx.inputs["target"])
+    info = MediaProbe().probe(target)
+    reports = [part.report for part in parts]
+    with_faces = sum(int(report.get("frames_with_faces", 0)) for report in reports)
+    if with_faces == 0:
+        raise PipelineError(NO_TARGET_FACE.format(kind="video"))
+    output = Path(ctx.output_dir) / "faceswap.mp4"
+    join_video(parts, output=output, frame_rate=Fraction(info.frame_rate).limit_denominator(1001), audio_source=info)
+    first = reports[0]
+    return PipelineResult(output, FaceSwapReport(
+        MEDIA_VIDEO, sum(part.frames for part in parts), with_faces,
+        sum(int(report.get("faces_swapped", 0)) for report in reports), int(first.get("width", 0)),
+        int(first.get("height", 0)), source_embedding=str(first.get("source_embedding", "computed"))))
 
 
 @dataclass(frozen=True)

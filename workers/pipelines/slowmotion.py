@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -43,6 +44,14 @@ from workers.pipelines.options import SlowMotionOptions
 from workers.video.probe import MediaInfo, MediaProbe
 from workers.video.quality import target_size
 from workers.video.reader import VideoFrameReader
+from workers.video.segments import (
+    SegmentPart,
+    SegmentRange,
+    keyframe_indices,
+    segment_ranges,
+    split_points,
+)
+from workers.video.segments import segments_join as join_video
 from workers.video.writer import VideoFrameWriter
 
 logger = logging.getLogger(__name__)
@@ -138,11 +147,15 @@ class SlowMotionJob:
             raise ModelUnavailable(RIFE_MODEL, reason="has no model registry configured")
         return build_interpolator(name, self.ctx.models)
 
-    def run(self) -> PipelineResult[SlowMotionReport]:
-        source = Path(self.ctx.inputs["source"])
-        info = self.probe.probe(source)
+    def _setup(self) -> tuple[MediaInfo, int, int, SlowMotionPlan]:
+        info = self.probe.probe(Path(self.ctx.inputs["source"]))
         width, height = target_size(info.width, info.height, self.quality)
         plan = SlowMotionPlan.make(self.factor, self.mode, info.frame_rate, self.max_output_fps)
+        return info, width, height, plan
+
+    def run(self) -> PipelineResult[SlowMotionReport]:
+        info, width, height, plan = self._setup()
+        segment: SegmentRange | None = self.ctx.segment
         interpolator = self._interpolator()
         expected_out = plan.frames_out(info.frame_count)
         audio_filter = plan.audio_filter(expected_out / float(plan.output_rate))
@@ -154,25 +167,36 @@ class SlowMotionJob:
         logger.info("slow motion %s x%d with %s: %s fps -> %s fps (capped: %s)", self.mode,
                     self.factor, interpolator.name, plan.input_rate, plan.output_rate,
                     plan.fps_capped)
-        with VideoFrameReader(source, info=info, output_size=(width, height)) as reader:
+        part = {} if segment is None else {"start_frame": segment.read_start,
+                                           "frame_limit": segment.read_end - segment.read_start}
+        # A part of a split job writes no audio: the join adds the source's, once.
+        audio = info if info.has_audio and segment is None else None
+        if segment is not None and self.ctx.marker is not None:
+            self.ctx.marker.start_at(math.ceil(segment.start / plan.step))
+        with VideoFrameReader(info.path, info=info, output_size=(width, height), **part) as reader:
             with VideoFrameWriter(output, width=width, height=height,
                                   frame_rate=plan.output_rate,
-                                  audio_source=info if info.has_audio else None,
-                                  audio_filter=audio_filter if info.has_audio else None,
+                                  audio_source=audio,
+                                  audio_filter=audio_filter if audio is not None else None,
                                   frame_marker=self.ctx.frame_marker) as writer:
-                self._stream(reader, writer, interpolator, plan, info, report)
+                self._stream(reader, writer, interpolator, plan, info, report, segment)
         report.frames_out = writer.frames_written
         self.ctx.report_progress(1.0)
         return PipelineResult(output, report)
 
     def _stream(self, reader: VideoFrameReader, writer: VideoFrameWriter,
                 interpolator: FrameInterpolator, plan: SlowMotionPlan, info: MediaInfo,
-                report: SlowMotionReport) -> None:
-        total = max(1, info.frame_count)
+                report: SlowMotionReport, segment: SegmentRange | None = None) -> None:
+        # A part (segment) reads one frame past its end, the pair that straddles the border, and
+        # makes the output frames whose positions fall in [start, end): output frame k shows
+        # input position k * step whichever worker makes it.
+        first = segment.read_start if segment is not None else 0
+        last_pair = segment.end - 1 if segment is not None and segment.end < info.frame_count else None
+        total = max(1, info.frame_count if segment is None else segment.read_end - segment.read_start)
         previous: np.ndarray | None = None
         previous_signature: FrameSignature | None = None
-        index = -1  # input index of ``previous``
-        next_out = 0  # the next output frame's number
+        index = first - 1  # input index of ``previous``
+        next_out = math.ceil(first / plan.step)  # the next output frame's number
         reported = 0.0
         for frame in reader:
             self.ctx.check_cancelled()
@@ -191,11 +215,13 @@ class SlowMotionJob:
                     writer.write(image)
             previous, previous_signature = frame, signature
             index += 1
-            report.frames_in = index + 1
-            fraction = min(0.99, (index + 1) / total)
+            report.frames_in = index + 1 - first
+            fraction = min(0.99, (index + 1 - first) / total)
             if fraction - reported >= 0.01:  # the engine needn't hear about every frame
                 self.ctx.report_progress(fraction)
                 reported = fraction
+            if last_pair is not None and index > last_pair:
+                return  # the next part's frames from here on
         if previous is not None and next_out * plan.step == index:
             writer.write(previous)  # the last input frame closes the sequence
 
@@ -214,6 +240,43 @@ class SlowMotionJob:
         images = iter(made)
         return [frame0 if t == 0 else next(images) for t in steps]
 
+
+
+def segment_plan(ctx: PipelineContext[SlowMotionOptions], segment_seconds: float) -> list[SegmentRange]:
+    """How to split this job over workers (see workers.video.segments): [] keeps it whole. Each
+    part reads one source frame past its end (the pair whose new frames straddle the border)."""
+    job = SlowMotionJob(ctx)
+    info = job.probe.probe(Path(ctx.inputs["source"]))
+    if segment_seconds <= 0 or info.is_variable_frame_rate or info.frame_count <= segment_seconds * info.fps:
+        return []
+    detector = job.detector
+
+    def is_cut(index: int) -> bool:
+        with VideoFrameReader(info.path, info=info, start_frame=index - 1, frame_limit=2) as reader:
+            frames = list(reader)
+        return len(frames) == 2 and detector.compare_frames(frames[0], frames[1]).is_cut
+
+    points = split_points(info.frame_count, info.frame_rate, segment_seconds=segment_seconds,
+                          keyframes=keyframe_indices(info), align=ctx.marker_period, is_cut=is_cut)
+    return segment_ranges(info.frame_count, points, warmup=0, lookahead=1) if points else []
+
+
+def segments_join(ctx: PipelineContext[SlowMotionOptions], parts: Sequence[SegmentPart]
+                  ) -> PipelineResult[SlowMotionReport]:
+    """The parts joined into what one run makes: the source's audio slowed (slowmo) or copied (fps)."""
+    job = SlowMotionJob(ctx)
+    info, width, height, plan = job._setup()
+    frames_out = sum(part.frames for part in parts)
+    audio_filter = plan.audio_filter(frames_out / float(plan.output_rate))
+    output = Path(ctx.output_dir) / f"slowmotion_{job.mode}_{job.factor}x.mp4"
+    join_video(parts, output=output, frame_rate=plan.output_rate, audio_source=info if info.has_audio else None,
+               audio_filter=audio_filter)
+    reports = [part.report for part in parts]
+    report = SlowMotionReport(**{**reports[0], "frames_out": frames_out,
+                                 **{name: sum(int(r.get(name, 0)) for r in reports)
+                                    for name in ("scene_cuts", "frames_in", "static_pairs")}})
+    report.frames_in = info.frame_count  # each part counts the frame it shares with the next
+    return PipelineResult(output, report)
 
 
 def run(ctx: PipelineContext[SlowMotionOptions]) -> PipelineResult[SlowMotionReport]:

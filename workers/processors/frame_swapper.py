@@ -39,8 +39,8 @@ class FrameSwapper:
     def analyse(self, frame: np.ndarray) -> list[Face]:
         return self.analyser.analyse(frame, embed=self.selector.needs_identity)
 
-    def _select(self, frame: np.ndarray, faces: list[Face]) -> list[tuple[Face, str]]:
-        if faces:
+    def _select(self, frame: np.ndarray, faces: list[Face], counted: bool = True) -> list[tuple[Face, str]]:
+        if faces and counted:
             self.frames_with_faces += 1
         return [(face, key) for face, key in self.selector.select(faces, frame.shape) if key in self.latents]
 
@@ -59,15 +59,28 @@ class FrameSwapper:
     def process(self, frame: np.ndarray) -> np.ndarray:
         return self.apply(frame, self.analyse(frame))
 
-    def stream(self, analysed: Iterable[tuple[np.ndarray, list[Face]]]) -> Iterator[np.ndarray]:
-        """The swapped frames of a video, in order (``analysed``: (frame, its faces) pairs)."""
-        for frame, faces in analysed:
-            selections = self._select(frame, faces)
+    def stream(self, analysed: Iterable[tuple[np.ndarray, list[Face]]], keep: range | None = None
+               ) -> Iterator[np.ndarray]:
+        """The swapped frames of a video, in order (``analysed``: (frame, its faces) pairs). With
+        ``keep`` (a part of a split job), only the frames of those indices are swapped, counted and
+        yielded; the others still pass through the selector and the stabiliser, whose state they
+        warm up (before) or complete (after: the gaps they fill)."""
+        def wanted(index: int) -> bool:
+            return keep is None or index in keep
+
+        emitted = 0
+        for index, (frame, faces) in enumerate(analysed):
+            selections = self._select(frame, faces, counted=wanted(index))
             if self.stabiliser is None:
-                yield self._process(frame, selections)
+                if wanted(index):
+                    yield self._process(frame, selections)
                 continue
             for ready, ready_selections in self.stabiliser.push(frame, selections):
-                yield self._process(ready, ready_selections)
+                emitted += 1
+                if wanted(emitted - 1):
+                    yield self._process(ready, ready_selections)
         if self.stabiliser is not None:
             for ready, ready_selections in self.stabiliser.flush():
-                yield self._process(ready, ready_selections)
+                emitted += 1
+                if wanted(emitted - 1):
+                    yield self._process(ready, ready_selections)

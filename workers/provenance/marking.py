@@ -31,6 +31,10 @@ class OutputMarker:
         self._frames_seen = 0
         self._pattern = None
 
+    def start_at(self, index: int) -> None:
+        """The next frame marked is output frame ``index`` (the first of a split job's part)."""
+        self._frames_seen, self._pattern = index, None
+
     def mark_frame(self, frame: np.ndarray) -> np.ndarray:
         """The frame as published: label first, so the watermark also covers the label's corner.
         Called once per output frame, in order (an image is one frame)."""

@@ -57,6 +57,9 @@ class MediaInfo:
     demuxer: str = DEMUXER_MOV  # the accepted demuxer every later ffmpeg run is forced to
     claimed_duration_seconds: float = 0.0  # what the container says, for the logs and the lie check
     counted: bool = False  # frame_count and duration_seconds come from counting the stream's packets
+    # How long after the file's start (its earliest stream) the video's first frame is shown: where
+    # seeking to a frame by time starts counting (a phone's audio often starts a little earlier).
+    video_start_seconds: float = 0.0
 
     @property
     def width(self) -> int:
@@ -351,6 +354,7 @@ class MediaProbe:
             for s in streams
             if s.get("codec_type") == "audio"
         )
+        video_start = max(0.0, (_float(video.get("start_time")) or 0.0) - (_float(fmt.get("start_time")) or 0.0))
         return MediaInfo(
             path=path,
             container=container,
@@ -367,6 +371,7 @@ class MediaProbe:
             demuxer=demuxer,
             claimed_duration_seconds=claimed,
             counted=count_frames,
+            video_start_seconds=video_start,
         )
 
 

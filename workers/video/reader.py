@@ -83,8 +83,12 @@ class VideoFrameReader:
         queue_frames: int = 8,
         ffmpeg: str = "ffmpeg",
         probe: MediaProbe | None = None,
+        start_frame: int = 0,
+        frame_limit: int | None = None,
     ) -> None:
         self.path = Path(path)
+        # A part of the video (a segment of a split job): frames [start_frame, start_frame + frame_limit).
+        self.start_frame, self.frame_limit = start_frame, frame_limit
         self.info = info or (probe or MediaProbe()).probe(self.path)
         self.width, self.height = output_size or (self.info.width, self.info.height)
         self.sample_fps = sample_fps
@@ -112,11 +116,18 @@ class VideoFrameReader:
         ``sample_fps`` one per 1/sample_fps of the counted length (and the first)."""
         if self.sample_fps:
             return math.floor(self.info.duration_seconds * self.sample_fps) + 1
+        if self.frame_limit is not None:
+            return max(0, min(self.frame_limit, self.info.frame_count - self.start_frame))
         return self.info.frame_count
 
     def _command(self) -> list[str]:
-        command = [self._ffmpeg, "-v", "error", "-nostdin",
-                   *input_arguments(self.path, self.info.demuxer), "-map", "0:v:0"]
+        command = [self._ffmpeg, "-v", "error", "-nostdin"]
+        if self.start_frame:
+            # Input seeking: ffmpeg jumps to the keyframe before and decodes up to the first frame
+            # at or after this time; half a frame early, so rounding never skips the one we want.
+            seconds = self.info.video_start_seconds + (self.start_frame - 0.5) / float(self.frame_rate)
+            command += ["-ss", f"{seconds:.6f}"]
+        command += [*input_arguments(self.path, self.info.demuxer), "-map", "0:v:0"]
         filters = [f"fps={self.sample_fps}"] if self.sample_fps else []
         if (self.width, self.height) != (self.info.width, self.info.height):
             filters.append(f"scale={self.width}:{self.height}:flags=bicubic")

@@ -21,6 +21,23 @@ PROVENANCE_TEXT = "AI-edited media: produced by an iSamurai-compatible self-host
 _MP4_AUDIO_CODECS = frozenset({"aac", "mp3", "alac", "ac3", "eac3"})
 
 
+def audio_arguments(audio_source: MediaInfo | None, audio_filter: str | None) -> list[str]:
+    """The output arguments for the audio of input 1 (``audio_source``): copied when an MP4 can
+    hold its codec, re-encoded to AAC otherwise or when ``audio_filter`` is given; ``-an``
+    without a source. One rule for a single run's writer and the join of a split job."""
+    if audio_source is None:
+        return ["-an"]
+    arguments = ["-map", "1:a:0"]
+    codec = audio_source.audio_streams[0].codec
+    if audio_filter:
+        arguments += ["-af", audio_filter, "-c:a", "aac", "-b:a", "160k"]
+    elif codec in _MP4_AUDIO_CODECS:
+        arguments += ["-c:a", "copy"]
+    else:
+        arguments += ["-c:a", "aac", "-b:a", "160k"]
+    return arguments
+
+
 class VideoFrameWriter:
     """Writes frames to ``path`` as H.264 yuv420p MP4 with faststart and a provenance tag.
 
@@ -70,17 +87,7 @@ class VideoFrameWriter:
         self._closed = False
 
     def _audio_arguments(self) -> list[str]:
-        if self.audio_source is None:
-            return ["-an"]
-        arguments = ["-map", "1:a:0"]
-        codec = self.audio_source.audio_streams[0].codec
-        if self.audio_filter:
-            arguments += ["-af", self.audio_filter, "-c:a", "aac", "-b:a", "160k"]
-        elif codec in _MP4_AUDIO_CODECS:
-            arguments += ["-c:a", "copy"]
-        else:
-            arguments += ["-c:a", "aac", "-b:a", "160k"]
-        return arguments
+        return audio_arguments(self.audio_source, self.audio_filter)
 
     def _command(self) -> list[str]:
         command = [
