@@ -128,12 +128,16 @@ def job_submit(*, job: Job, start: bool) -> Job:
     return job
 
 
+def _draft_required(job: Job) -> None:
+    if job.status != JobStatus.DRAFT:
+        raise ApplicationError(f"This job is {job.status}; only a Draft job can be started.")
+
+
 def job_queue(*, job: Job, price: int) -> Job:
     """Draft -> Queued, charging `price` credits in the same transaction."""
     with transaction.atomic():
         job = type(job).objects.select_for_update().get(pk=job.pk)
-        if job.status != JobStatus.DRAFT:
-            raise ApplicationError(f"This job is {job.status}; only a Draft job can be started.")
+        _draft_required(job)
         if price > 0:
             credits_charge(user=job.user, amount=price, job_kind=job.kind, job_id=job.id, note=f"{job.kind} job")
         job.credits_charged = price
@@ -152,6 +156,7 @@ def job_start(*, user: User, job_id: uuid.UUID, kind: str | None = None) -> Job:
     """Check (``job_start_check``), charge and queue the caller's Draft job at its kind's price
     (job_queue refuses any other status)."""
     job = job_get_for_user(user=user, job_id=job_id, kind=kind)
+    _draft_required(job)  # before the start check's round trip to a worker
     job_start_check(job=job)
     return job_queue(job=job, price=job_kind_get(job.kind).price(job))
 

@@ -9,7 +9,8 @@ from workers.options import OptionsSchema, option_fields
 from workers.pipelines.options import faceswap_options_schema
 
 SCRIPT = Path(__file__).resolve().parents[2] / "apps" / "console" / "static" / "console" / "console.js"
-DOM_WORDS = {"video": "the <video> element and video/* MIME types", "auto": "the video element's preload"}
+DOM_WORDS = {"video": "the <video> element and video/* MIME types", "auto": "the video element's preload",
+             "1": "the data-active=\"1\" flag of live job rows"}
 
 
 def test_console_js_spells_no_option_name_or_value():

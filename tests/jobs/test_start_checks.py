@@ -18,9 +18,9 @@ from apps.slowmotion.models import SlowMotionJob
 from tests.jobs.conftest import clip, make_job  # noqa: F401  (fixtures)
 from tests.toykind.models import ToyJob
 from tests.worker_process import WorkerPool, broker_purge
-from workers.choices import Interpolator
+from workers.choices import EnhanceModel, Interpolator, SwapModel
 from workers.errors import ErrorCategory
-from workers.options import OptionsSchema, option_fields, options_parse
+from workers.options import OptionsSchema, option_fields, options_parse, required_models
 from workers.pipelines.options import faceswap_options_schema
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -52,7 +52,8 @@ def _values_needing_models() -> list[tuple[type[OptionsSchema], str, object, tup
 
 def test_the_option_values_that_need_models_are_found():
     found = {(name, value) for _, name, value, _ in _values_needing_models()}
-    assert {("enhance", True), ("interpolator", Interpolator.RIFE)} <= found, found
+    assert {("enhance_model", EnhanceModel.CODEFORMER), ("swap_model", SwapModel.GHOST_2_256),
+            ("interpolator", Interpolator.RIFE)} <= found, found
 
 
 def test_every_option_value_that_needs_a_model_is_503_naming_it_before_any_charge(
@@ -65,14 +66,20 @@ def test_every_option_value_that_needs_a_model_is_503_naming_it_before_any_charg
     assert cases
     for schema, name, value, models in cases:
         spec = next(spec for spec in option_fields(schema, public_only=False) if spec.name == name)
-        options = options_parse(schema, {name: (value,) if spec.many else value})
+        chosen = {name: (value,) if spec.many else value}
+        if spec.option.when:  # enhance_model's models count with enhance on
+            chosen[spec.option.when] = True
+        options = options_parse(schema, chosen)
+        needed = required_models(options)
+        # the value's models are checked, after the defaults' (the swapper) when they are missing too
+        assert set(models) <= set(needed), (schema.__name__, name, value, needed)
         monkeypatch.setattr(ToyJob, "pipeline_options", lambda self, options=options: options)
         draft = ToyJob.objects.create(user=user, word="red")
         with pytest.raises(ApplicationError) as refused:
             job_start(user=user, job_id=draft.id)
         assert refused.value.category == ErrorCategory.UNAVAILABLE, (schema.__name__, name, value)
-        assert models[0] in refused.value.user_message, (schema.__name__, name, value, refused.value.user_message)
-        assert f"download_models --only {models[0]}" in refused.value.user_message
+        assert needed[0] in refused.value.user_message, (schema.__name__, name, value, refused.value.user_message)
+        assert f"download_models --only {needed[0]}" in refused.value.user_message
         draft.refresh_from_db()
         assert draft.status == JobStatus.DRAFT and draft.credits_charged == 0
         assert credit_balance_get(user=user) == 100

@@ -28,6 +28,7 @@ from workers.faces.embedding_converter import EmbeddingConverter
 from workers.faces.ghost import GHOST_SPECS, GhostSwapper
 from workers.faces.hyperswap import HYPERSWAP_SPECS, HyperSwapper
 from workers.faces.simswap import SIMSWAP_SPECS, SimSwapper
+from workers.faces.warp import align_interpolation, warp_affine
 from workers.processors.base import FaceTarget
 from workers.processors.face_swap import FaceSwapProcessor
 
@@ -57,11 +58,15 @@ FF_MODELS = {
 }
 
 
-def ff_warp_face_by_face_landmark_5(frame, landmark_5, template, crop_size):
-    """face_helper.estimate_matrix_by_face_landmark_5 + warp_face_by_face_landmark_5."""
+def ff_warp_face_by_face_landmark_5(frame, landmark_5, template, crop_size, interpolation=None):
+    """face_helper.estimate_matrix_by_face_landmark_5 + warp_face_by_face_landmark_5.
+    ``interpolation``: ours instead of FaceFusion's INTER_AREA, where we chose otherwise on purpose
+    (a boosted crop's texture-keeping warp, workers/faces/warp.py; the geometry stays FaceFusion's)."""
     template_norm = FF_TEMPLATES[template] * crop_size
     affine_matrix = cv2.estimateAffinePartial2D(landmark_5, template_norm, method=cv2.RANSAC,
                                                 ransacReprojThreshold=100)[0]
+    if interpolation is not None:
+        return warp_affine(frame, affine_matrix, (crop_size, crop_size), interpolation=interpolation), affine_matrix
     crop = cv2.warpAffine(frame, affine_matrix, (crop_size, crop_size), borderMode=cv2.BORDER_REPLICATE,
                           flags=cv2.INTER_AREA)
     return crop, affine_matrix
@@ -126,7 +131,9 @@ def ff_swap_crop(frame, landmark_5, model, session, source_embedding, boost):
     """face_swapper/core.swap_face up to the paste: warp, implode, per tile prepare -> forward ->
     normalize, explode; answers the swapped crop, the matrix and the tiles' blobs."""
     model_type, template, size, mean, std = FF_MODELS[model]
-    crop, matrix = ff_warp_face_by_face_landmark_5(frame, landmark_5, template, boost)
+    # past the model's own size our crop takes the texture-keeping warp (measured in bench_texture)
+    crop, matrix = ff_warp_face_by_face_landmark_5(frame, landmark_5, template, boost,
+                                                   align_interpolation(boost) if boost > size else None)
     total = boost // size
     swapped, blobs = [], []
     for tile in ff_implode_pixel_boost(crop, total, size):
