@@ -8,12 +8,13 @@ change over most of the frame (the share of the cells of an 8x8 grid on a 32 px 
 mean colour difference exceeds ``CELL_THRESHOLD`` grey levels) together with a change of the
 whole frame's colours (hue/saturation histogram distance).
 
-Thresholds from the real clips in tests/data/videos (all scaled to 480x480; every consecutive pair
+Thresholds from the real clips in tests/data/videos (decoded at 480x480; every consecutive pair
 of their first 150 frames; as occluders a 230x180 px black box or a skin-coloured 220x280 px
-ellipse over the face; every ordered pair of clips joined as a cut):
+ellipse over the face; every ordered pair of clips joined as a cut; checked by
+tests/workers/faces/test_stability_cuts.py):
 
-* changed share: inside a shot at most 0.125, an occluded face at most 0.31, a cut at least 0.70;
-* histogram distance: inside a shot at most 0.066, a cut at least 0.21 (an occluder reaches 0.34,
+* changed share: inside a shot at most 0.14, an occluded face at most 0.31, a cut at least 0.70;
+* histogram distance: inside a shot at most 0.06, a cut at least 0.22 (an occluder reaches 0.35,
   which is why the histogram alone cannot tell them apart).
 """
 from __future__ import annotations
@@ -41,9 +42,10 @@ class ShotSignature:
 
 
 def shot_signature(frame: np.ndarray) -> ShotSignature:
-    """The signature of a BGR ``uint8`` frame (two small resizes)."""
-    thumb = cv2.resize(frame, (_THUMB, _THUMB), interpolation=cv2.INTER_AREA).astype(np.float32)
-    hsv = cv2.cvtColor(cv2.resize(frame, _HIST_SIZE, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2HSV)
+    """The signature of a BGR ``uint8`` frame."""
+    small = cv2.resize(frame, _HIST_SIZE, interpolation=cv2.INTER_AREA)  # the one resize of the full frame
+    thumb = cv2.resize(small, (_THUMB, _THUMB), interpolation=cv2.INTER_AREA).astype(np.float32)
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     histogram = cv2.calcHist([hsv], [0, 1], None, list(_HIST_BINS), [0, 180, 0, 256]).astype(np.float32)
     return ShotSignature(thumb, histogram / max(float(histogram.sum()), 1.0))
 

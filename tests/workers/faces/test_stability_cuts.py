@@ -6,6 +6,7 @@ frames are still filled; and a split job's part that starts at the cut hands eve
 whole run's face, with or without a warm-up."""
 from __future__ import annotations
 
+import itertools
 import subprocess
 
 import cv2
@@ -39,6 +40,32 @@ def two_shots(face_models, videos_dir, tmp_path_factory):
     faces = [analyser.analyse(frame, embed=False) for frame in frames]
     assert all(len(found) == 1 for found in faces)
     return frames, faces
+
+
+def test_on_every_test_clip_the_cut_test_fires_at_cuts_only(videos_dir):
+    """The thresholds' measurements (workers/faces/shot_cut.py): every consecutive pair of the test
+    clips' first 150 frames, a box and a hand-sized ellipse over the face, every ordered pair of clips
+    joined as a cut (all at 480x480)."""
+    clips = {}
+    for path in sorted(videos_dir.glob("*.mp4")):
+        with VideoFrameReader(path, output_size=(480, 480), frame_limit=150) as reader:
+            clips[path.name] = [shot_signature(frame) for frame in reader]
+        with VideoFrameReader(path, output_size=(480, 480), start_frame=40, frame_limit=1) as reader:
+            [reader_frame] = list(reader)
+        frame = reader_frame.copy()
+        frame[150:380, 150:330] = 0
+        covered = reader_frame.copy()
+        cv2.ellipse(covered, (240, 300), (110, 140), 0, 0, 360, (120, 160, 210), -1)
+        for occluded in (frame, covered):
+            assert changed_share(clips[path.name][40], shot_signature(occluded)) < 0.4, path.name
+            assert not is_hard_cut(clips[path.name][40], shot_signature(occluded)), path.name
+    assert len(clips) == 5
+    for name, signatures in clips.items():
+        shares = [changed_share(a, b) for a, b in itertools.pairwise(signatures)]
+        assert max(shares) < 0.25 and not any(map(is_hard_cut, signatures, signatures[1:])), name
+    for first, second in ((a, b) for a in clips for b in clips if a != b):
+        assert changed_share(clips[first][-1], clips[second][0]) >= 0.7, (first, second)
+        assert is_hard_cut(clips[first][-1], clips[second][0]), (first, second)
 
 
 def _hand(frame: np.ndarray, face: Face) -> np.ndarray:
