@@ -9,6 +9,12 @@ are interpolated between s and t, and are swapped like the others. Frames leave 
 order; on the way out each track's box and keypoints pass through a One-Euro filter (Casiez
 et al., CHI 2012), which smooths hard while a face holds still and follows quickly when it
 moves, so the paste stops shimmering without trailing behind the head.
+
+Nothing carries across a hard cut (``workers.faces.shot_cut``: a change over most of the frame,
+which a hand over the face is not): every track ends at the cut, so the new shot's faces start
+fresh tracks whose filters begin at their raw keypoints, and no gap is filled across it. A face
+that jumps more than a face width (or changes size by half) between two sightings also starts a
+new track, for a cut between two shots that look alike.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workers.faces.analyser import Face, box_iou
+from workers.faces.shot_cut import ShotSignature, is_hard_cut, shot_signature
 
 DEFAULT_MAX_GAP = 3
 # One-Euro parameters in frame time units, on coordinates divided by the face's width: a still
@@ -31,6 +38,11 @@ BETA = 10.0
 DERIVATIVE_CUTOFF = 0.3
 # Two faces of one key in one frame ('all' mode) are told apart by overlap with the tracks' last boxes.
 TRACK_IOU = 0.2
+# A track continues only with a face whose centre moved at most this many face widths since its
+# last sighting (a head at its fastest moves a fraction of that in the max_gap + 1 frames) and
+# whose width changed by at most this ratio.
+JUMP_WIDTHS = 1.0
+SIZE_RATIO = 1.5
 
 
 def _alpha(cutoff: float) -> float:
@@ -82,6 +94,15 @@ class _Entry:
     filled: set[int] = field(default_factory=set)
 
 
+def _continues(last: Face, face: Face) -> bool:
+    """Whether ``face`` can be the same head as ``last`` (a few frames apart, same shot)."""
+    width = max(last.width, face.width, 1.0)
+    moved = math.dist(face.centre, last.centre)
+    ratio = max(last.width, 1.0) / max(face.width, 1.0)
+    return (moved <= JUMP_WIDTHS * width
+            and 1 / SIZE_RATIO <= ratio <= SIZE_RATIO)
+
+
 def interpolate_face(before: Face, after: Face, weight: float) -> Face:
     """The face ``weight`` of the way from ``before`` to ``after`` (box and keypoints)."""
     return Face(box=(1 - weight) * np.asarray(before.box, np.float64) + weight * np.asarray(after.box),
@@ -102,6 +123,9 @@ class FaceStabiliser:
         self.buffer: deque[_Entry] = deque()
         self.index = -1
         self.faces_filled = 0
+        self.signature: ShotSignature | None = None
+        self.shot_start = 0  # the index of the current shot's first frame
+        self.cuts: list[int] = []  # the indices where a hard cut started a shot
 
     def _new_track(self, face: Face, key: str) -> int:
         self.tracks.append(_Track(key, self.index, face,
@@ -111,13 +135,14 @@ class FaceStabiliser:
     def _assign(self, selections: Sequence[tuple[Face, str]]) -> dict[int, tuple[Face, str]]:
         keys = [key for _, key in selections]
         live = [number for number, track in enumerate(self.tracks)
-                if self.index - track.last_index <= self.max_gap + 1]
+                if track.last_index >= self.shot_start and self.index - track.last_index <= self.max_gap + 1]
         assigned: dict[int, tuple[Face, str]] = {}
         for face, key in selections:
             candidates = [n for n in live if self.tracks[n].key == key and n not in assigned]
             chosen = None
             if keys.count(key) == 1 and len(candidates) == 1:
-                chosen = candidates[0]  # the selector already knows who this is
+                # The selector already knows who this is; a jump still means another shot.
+                chosen = candidates[0] if _continues(self.tracks[candidates[0]].last_face, face) else None
             elif candidates:
                 overlaps = [(box_iou(self.tracks[n].last_face.box, face.box), n) for n in candidates]
                 best, number = max(overlaps)
@@ -130,7 +155,7 @@ class FaceStabiliser:
     def _fill(self, number: int, face: Face) -> None:
         track = self.tracks[number]
         span = self.index - track.last_index
-        if 1 < span <= self.max_gap + 1:
+        if 1 < span <= self.max_gap + 1 and track.last_index >= self.shot_start:
             for entry in self.buffer:
                 if track.last_index < entry.index < self.index and number not in entry.faces:
                     weight = (entry.index - track.last_index) / span
@@ -156,10 +181,20 @@ class FaceStabiliser:
             out.append((face, key))
         return out
 
+    def _watch_cuts(self, frame: np.ndarray) -> None:
+        if not isinstance(frame, np.ndarray) or frame.ndim != 3:
+            return  # callers that pass no picture (faces only) get the jump rule alone
+        signature = shot_signature(frame)
+        if self.signature is not None and is_hard_cut(self.signature, signature):
+            self.shot_start = self.index
+            self.cuts.append(self.index)
+        self.signature = signature
+
     def push(self, frame: np.ndarray, selections: Sequence[tuple[Face, str]]
              ) -> list[tuple[np.ndarray, list[tuple[Face, str]]]]:
         """Adds one frame's selections; returns the frames that are final now, oldest first."""
         self.index += 1
+        self._watch_cuts(frame)
         assigned = self._assign(selections)
         self.buffer.append(_Entry(self.index, frame, dict(assigned)))
         for number, (face, _) in assigned.items():
