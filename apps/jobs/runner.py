@@ -139,6 +139,18 @@ def job_execute(*, node: str = "") -> str:
         return _job_run(job_concrete_get(job_id=claimed.id), claimed.dispatch_token, fetched)
 
 
+def _pipeline_context(job: Job, work_dir: Path, *, check_cancelled, report_progress=None,
+                      segment: SegmentRange | None = None) -> PipelineContext:
+    """What a pipeline gets for ``job`` (its inputs, options, models, limits, marker), working in
+    ``work_dir``: the whole run, one part of a split job, or the join of its parts."""
+    extra = {"report_progress": report_progress} if report_progress is not None else {}
+    return PipelineContext(
+        inputs=_resolve_inputs(job), options=job.pipeline_options(), output_dir=work_dir,
+        check_cancelled=check_cancelled, models=model_registry(), limits=pipeline_limits(),
+        marker=output_marker(output_id=job.id, provenance=job_kind_get(job.kind).provenance, label=job.label),
+        segment=segment, **extra)
+
+
 def _job_run(job: Job, token: uuid.UUID, fetched: FetchScope | None) -> str:
     work_dir = job_work_dir(job=job) / f"attempt-{job.attempts}"
     outcome = "failed"
@@ -147,16 +159,9 @@ def _job_run(job: Job, token: uuid.UUID, fetched: FetchScope | None) -> str:
         work_dir.mkdir(parents=True, exist_ok=True)
         if fetched is not None:
             fetched.pin_folder(work_dir.parent)
-        context = PipelineContext(
-            inputs=_resolve_inputs(job),
-            options=job.pipeline_options(),
-            output_dir=work_dir,
-            report_progress=ProgressReporter(job.id, token),
-            check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
-            models=model_registry(),
-            limits=pipeline_limits(),
-            marker=output_marker(output_id=job.id, provenance=job_kind_get(job.kind).provenance, label=job.label),
-        )
+        context = _pipeline_context(
+            job, work_dir, report_progress=ProgressReporter(job.id, token),
+            check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS))
         with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
             ranges = _segment_ranges(job, context)
             if len(ranges) > 1:
@@ -252,15 +257,9 @@ def _segment_run(segment: JobSegment, job: Job, fetched: FetchScope | None) -> s
         work_dir.mkdir(parents=True, exist_ok=True)
         if fetched is not None:  # the cache sweep spares the job's scratch folder (work/<job id>/)
             fetched.pin_folder(work_dir.parent)
-        context = PipelineContext(
-            inputs=_resolve_inputs(job),
-            options=job.pipeline_options(),
-            output_dir=work_dir,
-            report_progress=SegmentProgress(segment.id, token),
+        context = _pipeline_context(
+            job, work_dir, report_progress=SegmentProgress(segment.id, token),
             check_cancelled=SegmentCancelCheck(segment.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
-            models=model_registry(),
-            limits=pipeline_limits(),
-            marker=output_marker(output_id=job.id, provenance=job_kind_get(job.kind).provenance, label=job.label),
             segment=SegmentRange(index=segment.index, start=segment.start_frame, end=segment.end_frame,
                                  read_start=segment.read_start, read_end=segment.read_end, state=segment.state),
         )
@@ -308,12 +307,8 @@ def join_execute(*, job_id: uuid.UUID) -> str:
             storage = media_storage()
             parts = [SegmentPart(storage.fetch(segment.output_file), segment.frames_out, segment.report)
                      for segment in segments]
-            context = PipelineContext(
-                inputs=_resolve_inputs(job), options=job.pipeline_options(), output_dir=work_dir,
-                check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS),
-                models=model_registry(), limits=pipeline_limits(),
-                marker=output_marker(output_id=job.id, provenance=job_kind_get(job.kind).provenance, label=job.label),
-            )
+            context = _pipeline_context(
+                job, work_dir, check_cancelled=CancelCheck(job.id, token, settings.ISAMURAI_JOB_CANCEL_CHECK_SECONDS))
             with Heartbeat(job.id, token, settings.ISAMURAI_JOB_HEARTBEAT_SECONDS):
                 result = pipeline_part(pipeline_path_for(job.kind), "segments_join")(context, parts)
                 context.marker.seal(Path(result.output))
