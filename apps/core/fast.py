@@ -35,6 +35,13 @@ def fast_task_answer(work: Callable[..., dict[str, Any]], /, **kwargs: Any) -> d
         return {"ok": False, "category": str(exc.category), "error": exc.user_message}
 
 
+def _result_forget(result) -> None:
+    try:
+        result.forget()
+    except FileNotFoundError:  # the embedded (filesystem) result store: no answer was ever written
+        pass
+
+
 def fast_task_call(task: str, *, kwargs: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
     """Send the task named `task` to the fast queue and wait for its answer; errors become API
     errors. By name: a service never imports its tasks module (tasks wrap services, not the
@@ -54,7 +61,7 @@ def fast_task_call(task: str, *, kwargs: dict[str, Any], timeout: float | None =
             f"({WORKER_HINT}). Nothing was charged."
         ) from None
     finally:
-        result.forget()
+        _result_forget(result)
     if not isinstance(answer, dict):
         logger.error("fast task %s failed: %r", task, answer)
         raise ServerError("The server failed while processing this request; nothing was charged. Try again.")
