@@ -64,6 +64,7 @@ def test_every_option_value_that_needs_a_model_is_503_naming_it_before_any_charg
     user, _ = make_user(credits=100)
     cases = _values_needing_models()
     assert cases
+    answered: set[str] = set()
     for schema, name, value, models in cases:
         spec = next(spec for spec in option_fields(schema, public_only=False) if spec.name == name)
         chosen = {name: (value,) if spec.many else value}
@@ -73,6 +74,11 @@ def test_every_option_value_that_needs_a_model_is_503_naming_it_before_any_charg
         needed = required_models(options)
         # the value's models are checked, after the defaults' (the swapper) when they are missing too
         assert set(models) <= set(needed), (schema.__name__, name, value, needed)
+        # The worker names the first missing model: with none installed, values whose lists start
+        # alike get the same answer, so one round trip per first model (the embedded broker is slow)
+        if needed[0] in answered:
+            continue
+        answered.add(needed[0])
         monkeypatch.setattr(ToyJob, "pipeline_options", lambda self, options=options: options)
         draft = ToyJob.objects.create(user=user, word="red")
         with pytest.raises(ApplicationError) as refused:
@@ -83,6 +89,7 @@ def test_every_option_value_that_needs_a_model_is_503_naming_it_before_any_charg
         draft.refresh_from_db()
         assert draft.status == JobStatus.DRAFT and draft.credits_charged == 0
         assert credit_balance_get(user=user) == 100
+    assert len(answered) >= 2, answered  # the swap's swapper and slow motion's RIFE at least
 
 
 def test_slow_motion_with_rife_and_no_rife_model_is_503_before_any_charge(bare_worker, make_user, settings):
