@@ -5,6 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import cv2
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -94,3 +95,12 @@ def nothing_left_behind():
         assert _upload_dirs() == before
 
     return check
+
+
+@pytest.fixture(scope="session")
+def portrait(tmp_path_factory, testdata) -> Path:
+    """A PNG portrait (PNG in, PNG out: no JPEG noise) with a ~270 px face, under 1080p."""
+    image = cv2.imread(str(testdata / "images" / "obama.jpg"))
+    path = tmp_path_factory.mktemp("portrait") / "portrait.png"
+    cv2.imwrite(str(path), cv2.resize(image, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA))
+    return path

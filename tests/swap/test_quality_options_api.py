@@ -55,15 +55,6 @@ def analyser(cast_models_dir) -> FaceAnalyser:
     return FaceAnalyser(ModelRegistry(cast_models_dir, providers="cpu"))
 
 
-@pytest.fixture(scope="module")
-def portrait(tmp_path_factory, testdata) -> Path:
-    """A PNG portrait (PNG in, PNG out: no JPEG noise) with a ~270 px face, under 1080p."""
-    image = cv2.imread(str(testdata / "images" / "obama.jpg"))
-    path = tmp_path_factory.mktemp("portrait") / "portrait.png"
-    cv2.imwrite(str(path), cv2.resize(image, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA))
-    return path
-
-
 def _client(key: str) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
 

@@ -58,15 +58,6 @@ def analyser(models_dir) -> FaceAnalyser:
     return FaceAnalyser(ModelRegistry(models_dir, providers="cpu"))
 
 
-@pytest.fixture(scope="module")
-def portrait(tmp_path_factory, testdata) -> Path:
-    """A PNG portrait (no JPEG noise in or out) with a ~270 px face."""
-    image = cv2.imread(str(testdata / "images" / "obama.jpg"))
-    path = tmp_path_factory.mktemp("swap_model_portrait") / "portrait.png"
-    cv2.imwrite(str(path), cv2.resize(image, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA))
-    return path
-
-
 def _client(key: str) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
 
